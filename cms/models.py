@@ -1,0 +1,164 @@
+"""Accounts, roles and the Wagtail site's own pages (home, guides) and settings."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import ContentBlocks
+
+
+class Role(models.TextChoices):
+    """The groups a person can belong to; each is a Django group of the same name."""
+
+    BUDGET_HOLDER = "Budget holders"
+    DELEGATE = "Delegates"
+    PROFESSIONAL = "Professionals"
+    PROVIDER = "Providers"
+    COORDINATOR = "Coordinators"
+
+
+class UserManager(BaseUserManager):
+    """Creates users identified by email address rather than a username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        """Create an ordinary account."""
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        """Create an account with every permission (for `createsuperuser`)."""
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with an account. They sign in with their email address."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def has_role(self, role: Role) -> bool:
+        """True when the person belongs to the group for `role`."""
+        return self.groups.filter(name=role.value).exists()
+
+
+class HomePage(Page):
+    """The front door: what the site is for, a search box and ways in by outcome."""
+
+    introduction = models.TextField(
+        blank=True, help_text="One or two plain-English sentences under the heading."
+    )
+    body = StreamField(ContentBlocks(), blank=True, use_json_field=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("introduction")]
+
+    max_count = 1
+    subpage_types = ["cms.GuideIndexPage", "directory.DirectoryIndexPage", "cms.ContentPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        """Add the outcomes people can browse by and the latest guides."""
+        from directory.models import DirectoryIndexPage, Outcome
+
+        context = super().get_context(request, *args, **kwargs)
+        context["directory"] = DirectoryIndexPage.objects.live().first()
+        context["featured_outcomes"] = Outcome.objects.filter(
+            vocabulary=Outcome.Vocabulary.CARE_ACT
+        )
+        context["guides"] = GuidePage.objects.live().public().order_by("title")[:3]
+        return context
+
+
+class GuideIndexPage(Page):
+    """Lists the guides (what a direct payment is, how to choose support, …)."""
+
+    introduction = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    subpage_types = ["cms.GuidePage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        """List the live guides in title order."""
+        context = super().get_context(request, *args, **kwargs)
+        context["guides"] = GuidePage.objects.child_of(self).live().public().order_by("title")
+        return context
+
+
+class GuidePage(Page):
+    """A plain-English guide for people using direct payments and for providers."""
+
+    summary = models.TextField(help_text="Shown in lists of guides and to search engines.")
+    body = StreamField(ContentBlocks(), use_json_field=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("body")]
+
+    parent_page_types = ["cms.GuideIndexPage"]
+    subpage_types = []
+
+
+class ContentPage(Page):
+    """A simple page: about us, accessibility statement, privacy notice."""
+
+    body = RichTextField()
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+    subpage_types = []
+
+
+@register_setting(icon="cog")
+class SiteSettings(BaseSiteSetting):
+    """What the footer and contact page show, editable by coordinators."""
+
+    organisation_name = models.CharField(
+        max_length=200, default="Local Support Marketplace", help_text="Who runs this site."
+    )
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    not_endorsed_statement = models.TextField(
+        default=(
+            "We do not recommend or endorse any provider. Every provider that passes our checks "
+            "is shown on equal terms. You choose who supports you."
+        ),
+        help_text="Shown on every listing and shortlist.",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("organisation_name"), FieldPanel("contact_email"), FieldPanel("contact_phone")],
+            heading="Contact",
+        ),
+        FieldPanel("not_endorsed_statement"),
+    ]

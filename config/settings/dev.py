@@ -1,0 +1,10 @@
+"""Local development: debug on, a throwaway key, emails printed to the console."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = True
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+# Demo accounts are usable without clicking an emailed link.
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")

@@ -1,0 +1,633 @@
+"""The directory: who provides support (providers), what they offer (listings, as Wagtail
+pages), the vocabularies people search with (outcomes, categories, audiences, languages)
+and where things are (postcode districts, postcodes, places).
+"""
+
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from . import geo
+from .fields import AvailabilityField, mask_to_slots
+
+# A listing not confirmed by its provider for this long is "stale" and sinks in search.
+CONFIRMATION_INTERVAL = timedelta(days=365)
+
+
+# --- Places -----------------------------------------------------------------------------
+
+
+class PostcodeDistrict(models.Model):
+    """An outward code such as "BL3", with the coordinates of its centre."""
+
+    code = models.CharField(max_length=4, unique=True)
+    post_town = models.CharField(max_length=60)
+    description = models.CharField(max_length=200, blank=True, help_text="Areas it covers.")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    non_geographic = models.BooleanField(
+        default=False, help_text="PO boxes and large users only; nobody lives here."
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=49) & Q(latitude__lte=61), name="district_lat_in_uk"
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-9) & Q(longitude__lte=3), name="district_lon_in_uk"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} ({self.post_town})"
+
+
+class Postcode(models.Model):
+    """A full postcode with coordinates, imported from the ONS Postcode Directory."""
+
+    code = models.CharField(max_length=8, unique=True, help_text='Normalised, e.g. "BL1 1RU".')
+    district = models.ForeignKey(PostcodeDistrict, on_delete=models.CASCADE, related_name="postcodes")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+
+class Place(models.Model):
+    """A town or neighbourhood name people type instead of a postcode ("Farnworth")."""
+
+    name = models.CharField(max_length=80, unique=True)
+    district = models.ForeignKey(PostcodeDistrict, on_delete=models.CASCADE, related_name="places")
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+# --- Vocabularies -----------------------------------------------------------------------
+
+
+class VocabularyTerm(models.Model):
+    """Shared shape of the managed vocabularies: a plain label, a slug and search synonyms."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    label = models.CharField(max_length=120, help_text="Plain English, as people say it.")
+    slug = models.SlugField(max_length=120, unique=True)
+    synonyms = models.TextField(
+        blank=True, help_text="Other words people use for this, separated by commas."
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "label"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def synonym_list(self) -> list[str]:
+        """The synonyms as a clean list."""
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.label)[:120]
+        super().save(*args, **kwargs)
+
+
+class Outcome(VocabularyTerm):
+    """A broad outcome a purchase can meet, from one of the statutory vocabularies."""
+
+    class Vocabulary(models.TextChoices):
+        CARE_ACT = "care_act", "Care Act eligibility outcomes"
+        CARER = "carer", "Carer outcomes"
+        WELLBEING = "wellbeing", "Wellbeing"
+
+    vocabulary = models.CharField(max_length=20, choices=Vocabulary.choices)
+    statutory_wording = models.CharField(
+        max_length=300, help_text="The wording in the regulations or the Care Act."
+    )
+    description = models.TextField(blank=True, help_text="What this means, in a sentence or two.")
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("vocabulary"),
+        FieldPanel("statutory_wording"),
+        FieldPanel("description"),
+        FieldPanel("synonyms"),
+        FieldPanel("slug"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta(VocabularyTerm.Meta):
+        ordering = ["vocabulary", "sort_order", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["vocabulary", "label"], name="unique_outcome_label")
+        ]
+
+
+class Category(VocabularyTerm):
+    """A kind of service ("Meals and cooking"). Secondary to outcomes, but people browse by it."""
+
+    description = models.TextField(blank=True)
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("description"),
+        FieldPanel("synonyms"),
+        FieldPanel("slug"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta(VocabularyTerm.Meta):
+        verbose_name_plural = "categories"
+
+
+class Audience(VocabularyTerm):
+    """Who a service is for ("People living with dementia", "Autistic adults")."""
+
+    panels = [FieldPanel("label"), FieldPanel("synonyms"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+
+class Language(models.Model):
+    """A language support can be given in, by ISO 639-1 code."""
+
+    code = models.CharField(max_length=8, unique=True, help_text='ISO 639-1, e.g. "ur".')
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+# --- Providers --------------------------------------------------------------------------
+
+
+class Provider(models.Model):
+    """A micro-enterprise: a sole trader, partnership, small company or group (8 or fewer workers).
+
+    Its private contact details reach coordinators only; what the public sees is on each listing.
+    """
+
+    class BusinessType(models.TextChoices):
+        SOLE_TRADER = "sole_trader", "Sole trader"
+        PARTNERSHIP = "partnership", "Partnership"
+        LIMITED_COMPANY = "limited_company", "Limited company"
+        CIC = "cic", "Community interest company"
+        CHARITY = "charity", "Charity or community group"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField("trading name", max_length=200)
+    legal_name = models.CharField(max_length=200, help_text="The person or company in law.")
+    business_type = models.CharField(max_length=20, choices=BusinessType.choices)
+    company_number = models.CharField(max_length=20, blank=True)
+    team_size = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        help_text="People who work in it, including the owner (a micro-enterprise has 8 or fewer).",
+    )
+    email = models.EmailField(help_text="Private: for coordinators and the site's own emails.")
+    phone = models.CharField(max_length=40, blank=True, help_text="Private.")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="providers",
+        help_text="The accounts that may edit this provider's listings.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("legal_name"),
+        FieldRowPanel([FieldPanel("business_type"), FieldPanel("company_number")]),
+        FieldPanel("team_size"),
+        MultiFieldPanel([FieldPanel("email"), FieldPanel("phone")], heading="Private contact"),
+        FieldPanel("members"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(team_size__gte=1) & Q(team_size__lte=8), name="provider_is_micro"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_claimed(self) -> bool:
+        """True once somebody's account manages this provider."""
+        return self.members.exists()
+
+    def current_checks(self, on=None):
+        """Verified checks that have not expired (the only ones shown as a badge)."""
+        on = on or timezone.localdate()
+        return self.checks.filter(verified_at__isnull=False).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=on)
+        )
+
+
+class Check(models.Model):
+    """Evidence of one check: insurance, DBS, training or CQC registration."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_LIABILITY = "public_liability", "Public liability insurance"
+        DBS = "dbs", "DBS certificate"
+        SAFEGUARDING = "safeguarding", "Safeguarding training"
+        TRAINING = "training", "Other training"
+        MOTOR_INSURANCE = "motor_insurance", "Business motor insurance"
+        CQC = "cqc", "CQC registration"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="checks")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    reference = models.CharField(
+        max_length=100, blank=True, help_text="Policy, certificate or registration number."
+    )
+    issued_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("issued_on")),
+                name="check_expires_after_issue",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.provider})"
+
+    def clean(self):
+        if self.expires_on and self.issued_on and self.expires_on <= self.issued_on:
+            raise ValidationError({"expires_on": "The expiry date must be after the issue date."})
+
+
+# --- Listings ---------------------------------------------------------------------------
+
+
+class DirectoryIndexPage(RoutablePageMixin, Page):
+    """The directory's front page, with ways in by outcome and by category."""
+
+    introduction = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    subpage_types = ["directory.ListingPage"]
+    max_count = 1
+    per_page = 20
+
+    def listings(self):
+        """Live, public listings in this directory, in name order."""
+        return (
+            ListingPage.objects.child_of(self).live().public()
+            .select_related("provider")
+            .prefetch_related("outcomes", "categories", "prices")
+            .order_by("title")
+        )
+
+    def _paginate(self, request, queryset):
+        from django.core.paginator import Paginator
+
+        return Paginator(queryset, self.per_page).get_page(request.GET.get("page"))
+
+    @path("")
+    def index(self, request):
+        """The outcomes and categories with how many listings each has."""
+        live = self.listings()
+        outcomes = (
+            Outcome.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
+        )
+        counts = {o.pk: o.n for o in outcomes}
+        cat_counts = {
+            c.pk: c.n
+            for c in Category.objects.filter(listings__in=live).annotate(n=models.Count("listings"))
+        }
+        groups = []
+        for value, heading in Outcome.Vocabulary.choices:
+            items = [
+                (o, counts.get(o.pk, 0)) for o in Outcome.objects.filter(vocabulary=value)
+            ]
+            groups.append((heading, items))
+        categories = [(c, cat_counts.get(c.pk, 0)) for c in Category.objects.all()]
+        return self.render(
+            request,
+            context_overrides={
+                "outcome_groups": groups,
+                "categories": categories,
+                "listing_count": live.count(),
+                "page_obj": self._paginate(request, live),
+            },
+        )
+
+    @path("outcome/<slug:slug>/")
+    def by_outcome(self, request, slug):
+        """Listings that help with one outcome."""
+        from django.shortcuts import get_object_or_404
+
+        outcome = get_object_or_404(Outcome, slug=slug)
+        return self.render(
+            request,
+            template="directory/directory_filtered.html",
+            context_overrides={
+                "term": outcome,
+                "term_kind": "outcome",
+                "page_obj": self._paginate(request, self.listings().filter(outcomes=outcome)),
+            },
+        )
+
+    @path("category/<slug:slug>/")
+    def by_category(self, request, slug):
+        """Listings of one kind of service."""
+        from django.shortcuts import get_object_or_404
+
+        category = get_object_or_404(Category, slug=slug)
+        return self.render(
+            request,
+            template="directory/directory_filtered.html",
+            context_overrides={
+                "term": category,
+                "term_kind": "category",
+                "page_obj": self._paginate(request, self.listings().filter(categories=category)),
+            },
+        )
+
+
+class ListingPage(Page):
+    """One service offered by a provider: what it helps with, where, when, and what it costs.
+
+    Being a page gives revisions, moderation workflows, scheduled publishing and locking.
+    """
+
+    class Intake(models.TextChoices):
+        TAKING = "taking", "Taking new people"
+        WAITING_LIST = "waiting_list", "Waiting list"
+        FULL = "full", "Full: not taking new people"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="listings")
+    summary = models.CharField(max_length=300, help_text="One or two sentences, plain English.")
+    description = RichTextField(features=["bold", "italic", "ol", "ul", "link"])
+    outcomes = ParentalManyToManyField(Outcome, related_name="listings")
+    categories = ParentalManyToManyField(Category, blank=True, related_name="listings")
+    audiences = ParentalManyToManyField(
+        Audience, blank=True, related_name="listings", verbose_name="who it is for"
+    )
+    languages = ParentalManyToManyField(Language, blank=True, related_name="listings")
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # Where: the public sees the outward code only; coordinates drive distance searches.
+    base_postcode = models.CharField(
+        max_length=8, help_text="Where the service is based: a full postcode or the first half."
+    )
+    latitude = models.FloatField(null=True, blank=True, db_index=True, editable=False)
+    longitude = models.FloatField(null=True, blank=True, db_index=True, editable=False)
+    service_radius_miles = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MaxValueValidator(100)],
+        help_text="How far from the base you travel. 0 if people come to you.",
+    )
+    served_districts = ParentalManyToManyField(
+        PostcodeDistrict, blank=True, related_name="listings",
+        help_text="Postcode districts you cover in full, whatever the distance.",
+    )
+
+    availability = AvailabilityField(
+        default=0, blank=True, help_text="The days and times you can usually offer support."
+    )
+    intake = models.CharField(max_length=20, choices=Intake.choices, default=Intake.TAKING)
+
+    contact_name = models.CharField(max_length=100, blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    contact_notes = models.CharField(
+        max_length=200, blank=True, help_text='For example "Texts are best; I reply within a day".'
+    )
+    accessibility = models.TextField(
+        blank=True, help_text="Step-free access, hearing loop, quiet space, BSL, and so on."
+    )
+    easy_read = models.TextField(
+        blank=True, help_text="The listing in Easy Read: short sentences, one idea per line."
+    )
+    easy_read_document = models.ForeignKey(
+        "wagtaildocs.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_confirmed_at = models.DateTimeField(
+        default=timezone.now, help_text="When the provider last said this listing is right."
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("provider"),
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("outcomes", widget=forms.CheckboxSelectMultiple),
+             FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+             FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+             FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]), FieldPanel("languages", widget=forms.CheckboxSelectMultiple)],
+            heading="What it helps with and who it is for",
+        ),
+        InlinePanel("prices", heading="Prices", min_num=1, label="Price"),
+        MultiFieldPanel(
+            [FieldPanel("base_postcode"), FieldPanel("service_radius_miles"),
+             FieldPanel("served_districts")],
+            heading="Where",
+        ),
+        MultiFieldPanel([FieldPanel("availability"), FieldPanel("intake")], heading="When"),
+        MultiFieldPanel(
+            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email"),
+             FieldPanel("website"), FieldPanel("contact_notes")],
+            heading="How to get in touch",
+        ),
+        InlinePanel("photos", heading="Photos", label="Photo"),
+        MultiFieldPanel(
+            [FieldPanel("accessibility"), FieldPanel("easy_read"), FieldPanel("easy_read_document")],
+            heading="Accessibility and Easy Read",
+        ),
+        FieldPanel("last_confirmed_at"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.FilterField("intake"),
+    ]
+
+    parent_page_types = ["directory.DirectoryIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True)
+                | Q(max_age__gte=models.F("min_age")),
+                name="listing_age_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(service_radius_miles__lte=100), name="listing_radius_at_most_100"
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            errors["max_age"] = "The oldest age must be the same as or more than the youngest."
+        if self.base_postcode:
+            try:
+                self.base_postcode = str(geo.parse_postcode(self.base_postcode))
+            except geo.InvalidPostcode as exc:
+                errors["base_postcode"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Coordinates follow the postcode; an unknown postcode leaves them empty (not findable
+        # by distance) rather than failing the save, and the admin shows a warning.
+        from .services import locate_postcode
+
+        location = locate_postcode(self.base_postcode) if self.base_postcode else None
+        if location:
+            self.latitude, self.longitude = location.latitude, location.longitude
+        super().save(*args, **kwargs)
+
+    # --- presentation helpers ----------------------------------------------------------
+
+    @property
+    def outward_code(self) -> str:
+        """The public part of the base postcode."""
+        try:
+            return geo.parse_postcode(self.base_postcode).outward
+        except geo.InvalidPostcode:
+            return ""
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the provider has not confirmed the listing for a year."""
+        return timezone.now() - self.last_confirmed_at > CONFIRMATION_INTERVAL
+
+    @property
+    def availability_slots(self) -> list[str]:
+        """Slot names ("mon-morning", …) this listing offers."""
+        return mask_to_slots(self.availability)
+
+    @cached_property
+    def hourly_price_pence(self) -> int | None:
+        """The lowest weekday price per hour (or its hourly equivalent), for comparison."""
+        hourly = [p.hourly_equivalent_pence for p in self.prices.all()]
+        hourly = [h for h in hourly if h is not None]
+        return min(hourly) if hourly else None
+
+    def current_checks(self):
+        """The provider's verified, unexpired checks."""
+        return self.provider.current_checks()
+
+    def serves(self, latitude: float, longitude: float, district_code: str = "") -> bool:
+        """True when someone at this point (in this district) is inside the area served."""
+        if district_code and self.served_districts.filter(code=district_code).exists():
+            return True
+        if self.latitude is None:
+            return False
+        distance = geo.distance_miles(self.latitude, self.longitude, latitude, longitude)
+        return distance <= self.service_radius_miles
+
+
+class ListingPrice(Orderable):
+    """One price, in whole pence, per unit; with an evening/weekend rate where it differs."""
+
+    class Unit(models.TextChoices):
+        HOUR = "hour", "per hour"
+        SESSION = "session", "per session"
+        DAY = "day", "per day"
+        VISIT = "visit", "per visit"
+        MEAL = "meal", "per meal"
+        NIGHT = "night", "per night"
+
+    listing = ParentalKey(ListingPage, on_delete=models.CASCADE, related_name="prices")
+    description = models.CharField(max_length=120, help_text='For example "Swimming trip".')
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.HOUR)
+    unit_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long a session, visit or day lasts, in minutes."
+    )
+    weekday_pence = models.PositiveIntegerField(help_text="Weekday daytime price, in pence.")
+    evening_weekend_pence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Evenings and weekends, in pence, if different."
+    )
+
+    panels = [
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("unit"), FieldPanel("unit_minutes")]),
+        FieldRowPanel([FieldPanel("weekday_pence"), FieldPanel("evening_weekend_pence")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday_pence__gte=0), name="price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(evening_weekend_pence__isnull=True) | Q(evening_weekend_pence__gte=0),
+                name="evening_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_minutes__isnull=True) | Q(unit_minutes__gt=0),
+                name="price_unit_minutes_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.description}: {self.weekday_pence}p {self.get_unit_display()}"
+
+    @property
+    def hourly_equivalent_pence(self) -> int | None:
+        """The weekday price per hour, or None when the unit has no known length."""
+        if self.unit == self.Unit.HOUR:
+            return self.weekday_pence
+        if self.unit_minutes:
+            return round(self.weekday_pence * 60 / self.unit_minutes)
+        return None
+
+
+class ListingPhoto(Orderable):
+    """A photo on a listing, with the text a screen reader says instead."""
+
+    listing = ParentalKey(ListingPage, on_delete=models.CASCADE, related_name="photos")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    alt_text = models.CharField(
+        max_length=200, help_text="Describe what the photo shows, for people who cannot see it."
+    )
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text")]

@@ -1,0 +1,66 @@
+"""Seed the vocabularies and the demo area's postcodes from the files in `data/`.
+
+Used by a data migration (so a fresh `migrate` has them) and by `load_demo`. Every
+function takes the model classes so the migration can pass its historical models, and
+updates rows in place, so running it again changes nothing.
+"""
+
+import csv
+import json
+from pathlib import Path
+
+from django.utils.text import slugify
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def _read_json(name):
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def _read_csv(name):
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def seed_vocabularies(*, Outcome, Category, Audience, Language):  # noqa: N803 (model classes)
+    """Create or update the outcomes, categories, audiences and languages."""
+    vocab_prefix = {"care_act": "", "carer": "carer-", "wellbeing": "wellbeing-"}
+    for order, row in enumerate(_read_json("outcomes.json")):
+        slug = vocab_prefix[row["vocabulary"]] + slugify(row["label"])
+        Outcome.objects.update_or_create(slug=slug, defaults={**row, "sort_order": order})
+    for order, row in enumerate(_read_json("categories.json")):
+        Category.objects.update_or_create(
+            slug=slugify(row["label"]), defaults={**row, "sort_order": order}
+        )
+    for order, row in enumerate(_read_json("audiences.json")):
+        Audience.objects.update_or_create(
+            slug=slugify(row["label"]), defaults={**row, "sort_order": order}
+        )
+    for row in _read_json("languages.json"):
+        Language.objects.update_or_create(code=row["code"], defaults={"name": row["name"]})
+
+
+def seed_places(*, PostcodeDistrict, Place):  # noqa: N803 (model classes)
+    """Create or update the demo area's postcode districts and town names."""
+    for row in _read_csv("postcode_districts.csv"):
+        PostcodeDistrict.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "post_town": row["post_town"].title(),
+                "latitude": float(row["latitude"]),
+                "longitude": float(row["longitude"]),
+                "non_geographic": row["non_geographic"] == "1",
+                "description": row["description"],
+            },
+        )
+    districts = {d.code: d for d in PostcodeDistrict.objects.all()}
+    for row in _read_csv("places.csv"):
+        Place.objects.update_or_create(
+            name=row["name"],
+            defaults={
+                "district": districts[row["district"]],
+                "latitude": float(row["latitude"]),
+                "longitude": float(row["longitude"]),
+            },
+        )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    """One search interface over the directory, with database and Elasticsearch backends."""
+
+    name = "search"
