@@ -92,9 +92,7 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["directory"] = DirectoryIndexPage.objects.live().first()
-        context["featured_outcomes"] = Outcome.objects.filter(
-            vocabulary=Outcome.Vocabulary.CARE_ACT
-        )
+        context["featured_outcomes"] = Outcome.objects.filter(vocabulary=Outcome.Vocabulary.CARE_ACT)
         context["guides"] = GuidePage.objects.live().public().order_by("title")[:3]
         return context
 

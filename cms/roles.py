@@ -29,9 +29,7 @@ def ensure_role_groups(**kwargs):
     wanted = list(Permission.objects.filter(content_type__app_label="wagtailadmin", codename="access_admin"))
     for app_label, models in COORDINATOR_MODEL_PERMISSIONS.items():
         for model in models:
-            wanted += Permission.objects.filter(
-                content_type__app_label=app_label, content_type__model=model
-            )
+            wanted += Permission.objects.filter(content_type__app_label=app_label, content_type__model=model)
     coordinators.permissions.add(*wanted)
 
     root = Page.get_first_root_node()
@@ -51,8 +49,14 @@ def ensure_role_groups(**kwargs):
     if collection is not None:
         for permission in Permission.objects.filter(
             content_type__app_label__in=["wagtailimages", "wagtaildocs"],
-            codename__in=["add_image", "change_image", "choose_image", "add_document",
-                          "change_document", "choose_document"],
+            codename__in=[
+                "add_image",
+                "change_image",
+                "choose_image",
+                "add_document",
+                "change_document",
+                "choose_document",
+            ],
         ):
             GroupCollectionPermission.objects.get_or_create(
                 group=coordinators, collection=collection, permission=permission

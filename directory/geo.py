@@ -50,8 +50,7 @@ def parse_postcode(text: str) -> ParsedPostcode:
     if match:
         return ParsedPostcode(outward=match.group(1))
     raise InvalidPostcode(
-        f"“{text.strip()}” is not a UK postcode. Enter a postcode like BL1 1RU, "
-        "or the first half, like BL1."
+        f"“{text.strip()}” is not a UK postcode. Enter a postcode like BL1 1RU, or the first half, like BL1."
     )
 
 

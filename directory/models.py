@@ -98,9 +98,7 @@ class VocabularyTerm(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     label = models.CharField(max_length=120, help_text="Plain English, as people say it.")
     slug = models.SlugField(max_length=120, unique=True)
-    synonyms = models.TextField(
-        blank=True, help_text="Other words people use for this, separated by commas."
-    )
+    synonyms = models.TextField(blank=True, help_text="Other words people use for this, separated by commas.")
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -110,15 +108,15 @@ class VocabularyTerm(models.Model):
     def __str__(self):
         return self.label
 
-    @property
-    def synonym_list(self) -> list[str]:
-        """The synonyms as a clean list."""
-        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = slugify(self.label)[:120]
         super().save(*args, **kwargs)
+
+    @property
+    def synonym_list(self) -> list[str]:
+        """The synonyms as a clean list."""
+        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
 
 
 class Outcome(VocabularyTerm):
@@ -147,9 +145,7 @@ class Outcome(VocabularyTerm):
 
     class Meta(VocabularyTerm.Meta):
         ordering = ["vocabulary", "sort_order", "label"]
-        constraints = [
-            models.UniqueConstraint(fields=["vocabulary", "label"], name="unique_outcome_label")
-        ]
+        constraints = [models.UniqueConstraint(fields=["vocabulary", "label"], name="unique_outcome_label")]
 
 
 class Category(VocabularyTerm):
@@ -217,7 +213,9 @@ class Provider(models.Model):
     email = models.EmailField(help_text="Private: for coordinators and the site's own emails.")
     phone = models.CharField(max_length=40, blank=True, help_text="Private.")
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="providers",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="providers",
         help_text="The accounts that may edit this provider's listings.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -312,7 +310,9 @@ class DirectoryIndexPage(RoutablePageMixin, Page):
     def listings(self):
         """Live, public listings in this directory, in name order."""
         return (
-            ListingPage.objects.child_of(self).live().public()
+            ListingPage.objects.child_of(self)
+            .live()
+            .public()
             .select_related("provider")
             .prefetch_related("outcomes", "categories", "prices")
             .order_by("title")
@@ -327,19 +327,14 @@ class DirectoryIndexPage(RoutablePageMixin, Page):
     def index(self, request):
         """The outcomes and categories with how many listings each has."""
         live = self.listings()
-        outcomes = (
-            Outcome.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
-        )
+        outcomes = Outcome.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
         counts = {o.pk: o.n for o in outcomes}
         cat_counts = {
-            c.pk: c.n
-            for c in Category.objects.filter(listings__in=live).annotate(n=models.Count("listings"))
+            c.pk: c.n for c in Category.objects.filter(listings__in=live).annotate(n=models.Count("listings"))
         }
         groups = []
         for value, heading in Outcome.Vocabulary.choices:
-            items = [
-                (o, counts.get(o.pk, 0)) for o in Outcome.objects.filter(vocabulary=value)
-            ]
+            items = [(o, counts.get(o.pk, 0)) for o in Outcome.objects.filter(vocabulary=value)]
             groups.append((heading, items))
         categories = [(c, cat_counts.get(c.pk, 0)) for c in Category.objects.all()]
         return self.render(
@@ -421,7 +416,9 @@ class ListingPage(Page):
         help_text="How far from the base you travel. 0 if people come to you.",
     )
     served_districts = ParentalManyToManyField(
-        PostcodeDistrict, blank=True, related_name="listings",
+        PostcodeDistrict,
+        blank=True,
+        related_name="listings",
         help_text="Postcode districts you cover in full, whatever the distance.",
     )
 
@@ -456,22 +453,29 @@ class ListingPage(Page):
         FieldPanel("summary"),
         FieldPanel("description"),
         MultiFieldPanel(
-            [FieldPanel("outcomes", widget=forms.CheckboxSelectMultiple),
-             FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
-             FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
-             FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]), FieldPanel("languages", widget=forms.CheckboxSelectMultiple)],
+            [
+                FieldPanel("outcomes", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+                FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
+                FieldPanel("languages", widget=forms.CheckboxSelectMultiple),
+            ],
             heading="What it helps with and who it is for",
         ),
         InlinePanel("prices", heading="Prices", min_num=1, label="Price"),
         MultiFieldPanel(
-            [FieldPanel("base_postcode"), FieldPanel("service_radius_miles"),
-             FieldPanel("served_districts")],
+            [FieldPanel("base_postcode"), FieldPanel("service_radius_miles"), FieldPanel("served_districts")],
             heading="Where",
         ),
         MultiFieldPanel([FieldPanel("availability"), FieldPanel("intake")], heading="When"),
         MultiFieldPanel(
-            [FieldPanel("contact_name"), FieldPanel("contact_phone"), FieldPanel("contact_email"),
-             FieldPanel("website"), FieldPanel("contact_notes")],
+            [
+                FieldPanel("contact_name"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_email"),
+                FieldPanel("website"),
+                FieldPanel("contact_notes"),
+            ],
             heading="How to get in touch",
         ),
         InlinePanel("photos", heading="Photos", label="Photo"),
@@ -494,7 +498,8 @@ class ListingPage(Page):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True)
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
                 | Q(max_age__gte=models.F("min_age")),
                 name="listing_age_range_ordered",
             ),
@@ -503,18 +508,21 @@ class ListingPage(Page):
             ),
         ]
 
-    def clean(self):
-        super().clean()
-        errors = {}
-        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
-            errors["max_age"] = "The oldest age must be the same as or more than the youngest."
+    def clean_fields(self, exclude=None):
+        # Normalise the postcode first, so " bl3   5aa " is judged as "BL3 5AA", not by length.
         if self.base_postcode:
             try:
                 self.base_postcode = str(geo.parse_postcode(self.base_postcode))
             except geo.InvalidPostcode as exc:
-                errors["base_postcode"] = str(exc)
-        if errors:
-            raise ValidationError(errors)
+                raise ValidationError({"base_postcode": str(exc)}) from exc
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            raise ValidationError(
+                {"max_age": "The oldest age must be the same as or more than the youngest."}
+            )
 
     def save(self, *args, **kwargs):
         # Coordinates follow the postcode; an unknown postcode leaves them empty (not findable

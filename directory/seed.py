@@ -23,25 +23,21 @@ def _read_csv(name):
         return list(csv.DictReader(handle))
 
 
-def seed_vocabularies(*, Outcome, Category, Audience, Language):  # noqa: N803 (model classes)
+def seed_vocabularies(*, Outcome, Category, Audience, Language):
     """Create or update the outcomes, categories, audiences and languages."""
     vocab_prefix = {"care_act": "", "carer": "carer-", "wellbeing": "wellbeing-"}
     for order, row in enumerate(_read_json("outcomes.json")):
         slug = vocab_prefix[row["vocabulary"]] + slugify(row["label"])
         Outcome.objects.update_or_create(slug=slug, defaults={**row, "sort_order": order})
     for order, row in enumerate(_read_json("categories.json")):
-        Category.objects.update_or_create(
-            slug=slugify(row["label"]), defaults={**row, "sort_order": order}
-        )
+        Category.objects.update_or_create(slug=slugify(row["label"]), defaults={**row, "sort_order": order})
     for order, row in enumerate(_read_json("audiences.json")):
-        Audience.objects.update_or_create(
-            slug=slugify(row["label"]), defaults={**row, "sort_order": order}
-        )
+        Audience.objects.update_or_create(slug=slugify(row["label"]), defaults={**row, "sort_order": order})
     for row in _read_json("languages.json"):
         Language.objects.update_or_create(code=row["code"], defaults={"name": row["name"]})
 
 
-def seed_places(*, PostcodeDistrict, Place):  # noqa: N803 (model classes)
+def seed_places(*, PostcodeDistrict, Place):
     """Create or update the demo area's postcode districts and town names."""
     for row in _read_csv("postcode_districts.csv"):
         PostcodeDistrict.objects.update_or_create(

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = True
-SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 ALLOWED_HOSTS = ["*"]
 # Demo accounts are usable without clicking an emailed link.
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")

@@ -1,0 +1,132 @@
+"""Factories for tests: real rows in the real database, built the way the site builds them."""
+
+import factory
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cms.models import HomePage, Role, User
+from directory.fields import slots_to_mask
+from directory.models import (
+    Category,
+    Check,
+    DirectoryIndexPage,
+    ListingPage,
+    ListingPrice,
+    Outcome,
+    Provider,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A person with a verified email address and the password "password"."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = "Sam"
+    last_name = factory.Sequence(lambda n: f"Person{n}")
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        """UserFactory(role=Role.PROVIDER) puts the person in that group."""
+        from allauth.account.models import EmailAddress
+        from django.contrib.auth.models import Group
+
+        if not create:
+            return
+        self.save()
+        EmailAddress.objects.get_or_create(
+            user=self, email=self.email, defaults={"verified": True, "primary": True}
+        )
+        if extracted:
+            self.groups.add(Group.objects.get_or_create(name=Role(extracted).value)[0])
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Helping Hands {n}")
+    legal_name = factory.Sequence(lambda n: f"Jo Bloggs {n}")
+    business_type = Provider.BusinessType.SOLE_TRADER
+    team_size = 1
+    email = factory.Sequence(lambda n: f"provider{n}@example.org")
+
+
+def home_page() -> HomePage:
+    """The site's home page, creating it (and pointing the default site at it) if needed."""
+    home = HomePage.objects.first()
+    if home:
+        return home
+    root = Page.get_first_root_node()
+    home = root.add_child(instance=HomePage(title="Find local support", slug="home-test"))
+    site = Site.objects.filter(is_default_site=True).first()
+    if site:
+        site.root_page = home
+        site.save()
+    else:
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    return home
+
+
+def directory_page() -> DirectoryIndexPage:
+    """The directory index under the home page, creating it if needed."""
+    existing = DirectoryIndexPage.objects.first()
+    if existing:
+        return existing
+    return home_page().add_child(instance=DirectoryIndexPage(title="Directory", slug="directory"))
+
+
+def make_listing(
+    *,
+    title="Swimming buddy",
+    provider=None,
+    outcomes=("get-out-and-about",),
+    categories=(),
+    base_postcode="BL3",
+    radius=5,
+    price_pence=1800,
+    unit=ListingPrice.Unit.HOUR,
+    slots=("mon-morning",),
+    publish=True,
+    **fields,
+) -> ListingPage:
+    """A listing page under the directory, published unless publish=False."""
+    listing = ListingPage(
+        title=title,
+        provider=provider or ProviderFactory(),
+        summary=fields.pop("summary", f"{title} in Bolton."),
+        description=fields.pop("description", f"<p>{title}: friendly local support.</p>"),
+        base_postcode=base_postcode,
+        service_radius_miles=radius,
+        availability=slots_to_mask(slots),
+        last_confirmed_at=fields.pop("last_confirmed_at", timezone.now()),
+        **fields,
+    )
+    listing.outcomes = list(Outcome.objects.filter(slug__in=outcomes))
+    listing.categories = list(Category.objects.filter(slug__in=categories))
+    listing.prices = [ListingPrice(description="Support", unit=unit, weekday_pence=price_pence)]
+    directory_page().add_child(instance=listing)
+    revision = listing.save_revision()
+    if publish:
+        revision.publish()
+    else:
+        listing.unpublish()
+    listing.refresh_from_db()
+    return listing
+
+
+def make_check(provider, *, kind=Check.Kind.DBS, verified=True, issued_on=None, expires_on=None):
+    """A check on a provider, verified by a coordinator unless verified=False."""
+    today = timezone.localdate()
+    return Check.objects.create(
+        provider=provider,
+        kind=kind,
+        issued_on=issued_on or today.replace(year=today.year - 1),
+        expires_on=expires_on,
+        verified_at=timezone.now() if verified else None,
+    )
