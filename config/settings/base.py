@@ -151,6 +151,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "cms" / "static",
     # GOV.UK Frontend, axe-core and Leaflet come from the npm registry (package.json).
     ("vendor/govuk-frontend", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -179,6 +180,8 @@ TASKS = {
 SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "listings")
+# Map tiles for the results map; the list works without them.
+MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
 # Payments: Stripe Connect. The API base is overridable so tests reach local servers.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")

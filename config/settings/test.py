@@ -15,3 +15,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,100 @@
+"""The search contract every backend honours.
+
+A backend turns a SearchQuery (already parsed, with its location resolved) into
+SearchResults: the page of hits in ranked order, the total count and facet counts. Ranking
+may use only relevance, distance, fit and freshness, with ties broken by a daily rotation
+(`rotation_key`). Backends keep their own index in step through `index_listing` and
+`remove_listing`, which the indexing task calls after each commit.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..query import SearchQuery
+
+# Facet names, as they appear in results and in the API's "facets" object.
+FACETS = ("outcome", "category", "for", "day", "time", "language", "taking_new", "verified")
+# A listing the provider has not confirmed for this many days ranks lower.
+STALE_AFTER_DAYS = 365
+STALE_FACTOR = 0.5
+# Distance decay: a listing this many miles away scores half as much as one next door.
+DISTANCE_HALF_MILES = 10.0
+
+
+@dataclass
+class SearchHit:
+    """One listing in the results, with what the results page and API show."""
+
+    listing_id: int
+    public_id: str
+    title: str
+    url: str
+    summary: str
+    provider_name: str
+    outcomes: list[tuple[str, str]]  # (slug, label)
+    price_per_hour_pence: int | None
+    intake: str
+    verified: bool
+    stale: bool
+    latitude: float | None
+    longitude: float | None
+    distance_miles: float | None = None
+    score: float = 0.0
+    matched_outcomes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResults:
+    """A page of hits in ranked order, the total count and the facet counts."""
+
+    query: SearchQuery
+    count: int
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+    backend: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        """How many pages of results there are."""
+        return max(1, -(-self.count // self.query.per_page))
+
+
+def rotation_key(listing_id: int, day: date) -> int:
+    """A tie-breaker that is stable for a day and reshuffles the next (no one is always first)."""
+    digest = hashlib.blake2b(f"{day.isoformat()}:{listing_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def freshness_factor(days_since_confirmed: float) -> float:
+    """1 for a listing confirmed within a year, STALE_FACTOR after."""
+    return STALE_FACTOR if days_since_confirmed > STALE_AFTER_DAYS else 1.0
+
+
+def distance_factor(miles: float | None) -> float:
+    """Exponential decay with distance; 1 when no place was given."""
+    if miles is None:
+        return 1.0
+    return 0.5 ** (miles / DISTANCE_HALF_MILES)
+
+
+class BaseSearchBackend:
+    """What every search backend provides."""
+
+    name = "base"
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run the query and return one page of ranked hits with the total and facet counts."""
+        raise NotImplementedError
+
+    def index_listing(self, listing) -> None:
+        """Add or refresh one live listing in this backend's index."""
+        raise NotImplementedError
+
+    def remove_listing(self, listing_id: int) -> None:
+        """Drop one listing (unpublished or deleted) from this backend's index."""
+        raise NotImplementedError
+
+    def rebuild(self, listings, *, progress=None) -> int:
+        """Replace the whole index with `listings`; call progress(done, total); return the count."""
+        raise NotImplementedError

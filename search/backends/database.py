@@ -1,0 +1,403 @@
+"""The embedded search backend: no server, the site's own database.
+
+The plan follows how people search here — nearly always near a place:
+1. Candidates come from the place first: the grid cells that cover the search circle (an
+   indexed integer column), plus listings that name the searcher's postcode district as served.
+   So the work grows with how many listings are *nearby*, not with the size of the country.
+   Without a place, candidates come from the full-text index (SQLite FTS5, or PostgreSQL full
+   text), so only listings containing a query word are read.
+2. Filters, exact distance, service-area eligibility and text matching run over those
+   candidates in Python, on analysed terms stored with each document.
+3. Relevance uses inverse document frequency over the candidate set, so a word common in this
+   area counts for less; then distance, fit and freshness; ties rotate daily.
+"""
+
+import math
+from collections import Counter
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from directory import geo
+from directory.fields import DAYS, PARTS, day_mask, part_mask, slots_to_mask
+from directory.models import Outcome
+
+from .. import text as analysis
+from ..documents import build_document, listing_documents
+from ..models import SearchDocument, SearchWord, cell_of, cells_covering
+from ..query import SearchQuery
+from ..synonyms import SYNONYM_GROUPS
+from .base import (
+    FACETS,
+    BaseSearchBackend,
+    SearchHit,
+    SearchResults,
+    distance_factor,
+    freshness_factor,
+    rotation_key,
+)
+
+TITLE_WEIGHT = 3.0
+BODY_WEIGHT = 1.0
+FTS_TABLE = "search_fts"
+# Columns read for every candidate, in this order (a tuple per row is much cheaper than a model).
+COLUMNS = (
+    "listing_id",
+    "public_id",
+    "title",
+    "url",
+    "summary",
+    "provider_name",
+    "latitude",
+    "longitude",
+    "radius_miles",
+    "districts",
+    "title_terms",
+    "body_terms",
+    "outcomes",
+    "categories",
+    "audiences",
+    "languages",
+    "availability",
+    "price_per_hour_pence",
+    "intake",
+    "verified_until",
+    "last_confirmed_at",
+)
+(ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, BODY_TERMS,
+ OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
+ CONFIRMED) = range(len(COLUMNS))  # fmt: skip
+
+
+def marker(index: int) -> str:
+    """The token standing for synonym group `index` (alphanumeric so full-text indexes keep it)."""
+    return f"qqsyn{index}"
+
+
+def padded(values) -> str:
+    """' a b c ': space-padded so `' b ' in padded` is an exact membership test."""
+    return " " + " ".join(values) + " " if values else " "
+
+
+def analysed_terms(text: str) -> set[str]:
+    """Stems plus synonym-group markers of `text`."""
+    stems = {analysis.stem(w) for w in analysis.words(text)}
+    return stems | {marker(int(m[1:])) for m in analysis.synonym_markers(text)}
+
+
+class DatabaseSearchBackend(BaseSearchBackend):
+    """Search over SearchDocument rows; see the module docstring for the plan."""
+
+    name = "database"
+
+    # --- indexing ------------------------------------------------------------------------
+
+    def _document_fields(self, doc: dict) -> dict:
+        lat, lon = doc["latitude"], doc["longitude"]
+        return {
+            "public_id": doc["public_id"],
+            "title": doc["title"][:255],
+            "url": doc["url"],
+            "summary": doc["summary"],
+            "provider_name": doc["provider_name"],
+            "latitude": lat,
+            "longitude": lon,
+            "cell": cell_of(lat, lon) if lat is not None and lon is not None else None,
+            "radius_miles": doc["radius_miles"],
+            "districts": padded(doc["districts"]),
+            "title_terms": padded(sorted(analysed_terms(doc["title_text"]))),
+            "body_terms": padded(sorted(analysed_terms(doc["body_text"]))),
+            "outcomes": padded(doc["outcomes"]),
+            "categories": padded(doc["categories"]),
+            "audiences": padded(doc["audiences"]),
+            "languages": padded(doc["languages"]),
+            "availability": doc["availability"],
+            "price_per_hour_pence": doc["price_per_hour_pence"],
+            "intake": doc["intake"],
+            "verified_until": doc["verified_until"],
+            "last_confirmed_at": doc["last_confirmed_at"],
+        }
+
+    def _remember_words(self, docs: list[dict]) -> None:
+        words = {}
+        for doc in docs:
+            for word in analysis.words(f"{doc['title_text']} {doc['body_text']}"):
+                if 2 < len(word) <= 64 and word not in words:
+                    words[word] = analysis.stem(word)
+        existing = set(SearchWord.objects.filter(word__in=list(words)).values_list("word", flat=True))
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=w, stem=s) for w, s in words.items() if w not in existing],
+            ignore_conflicts=True,
+        )
+
+    def _write_fts(self, rows: list[tuple[int, str]]) -> None:
+        """Mirror terms into SQLite's FTS5 table (PostgreSQL indexes the column expression)."""
+        if connection.vendor != "sqlite" or not rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(pk,) for pk, _ in rows])  # noqa: S608
+            cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, terms) VALUES (%s, %s)", rows)  # noqa: S608
+
+    def index_listing(self, listing) -> None:
+        """Add or refresh one live listing."""
+        self.index_documents([build_document(listing)])
+
+    def index_documents(self, docs: list[dict]) -> None:
+        """Write prepared documents (see search.documents.build_document)."""
+        with transaction.atomic():
+            fts_rows = []
+            for doc in docs:
+                fields = self._document_fields(doc)
+                SearchDocument.objects.update_or_create(listing_id=doc["id"], defaults=fields)
+                fts_rows.append((doc["id"], f"{fields['title_terms']} {fields['body_terms']}"))
+            self._write_fts(fts_rows)
+            self._remember_words(docs)
+
+    def remove_listing(self, listing_id: int) -> None:
+        """Drop one listing from the index."""
+        with transaction.atomic():
+            SearchDocument.objects.filter(listing_id=listing_id).delete()
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [listing_id])  # noqa: S608
+
+    def rebuild(self, listings=None, *, progress=None, batch_size=500) -> int:
+        """Replace the index with every live listing, in batches."""
+        queryset = listing_documents(listings).order_by("pk")
+        total = queryset.count()
+        with transaction.atomic():
+            SearchDocument.objects.all().delete()
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+            done = 0
+            for start in range(0, total, batch_size):
+                batch = list(queryset[start : start + batch_size])
+                docs = [build_document(listing) for listing in batch]
+                self._bulk_insert(docs)
+                done += len(batch)
+                if progress:
+                    progress(done, total)
+        return total
+
+    def _bulk_insert(self, docs: list[dict]) -> None:
+        objects = [SearchDocument(listing_id=doc["id"], **self._document_fields(doc)) for doc in docs]
+        SearchDocument.objects.bulk_create(objects, batch_size=500)
+        self._write_fts([(o.listing_id, f"{o.title_terms} {o.body_terms}") for o in objects])
+        self._remember_words(docs)
+
+    # --- query analysis ------------------------------------------------------------------
+
+    def term_groups(self, text: str) -> list[set[str]]:
+        """One set of acceptable terms per meaningful query word: its stem, the stems of known
+        words one typing slip away (when the word itself is unknown), and synonym markers."""
+        query_words = analysis.query_words(text)
+        if not query_words:
+            return []
+        markers = analysis.synonym_markers(text)
+        known = set(SearchWord.objects.filter(word__in=query_words).values_list("word", flat=True))
+        groups = []
+        for word in query_words:
+            variants = {analysis.stem(word)}
+            if word not in known and len(word) >= 4 and not word.isdigit():
+                variants |= set(
+                    SearchWord.objects.filter(word__in=analysis.edits1(word)).values_list("stem", flat=True)
+                )
+            for m in markers:
+                index = int(m[1:])
+                if any(word in phrase.split() for phrase in SYNONYM_GROUPS[index]):
+                    variants.add(marker(index))
+            groups.append(variants)
+        return groups
+
+    @staticmethod
+    def required_matches(group_count: int) -> int:
+        """How many query words must match: all of one or two, three quarters of more."""
+        return group_count if group_count <= 2 else math.ceil(group_count * 0.75)
+
+    # --- candidates ----------------------------------------------------------------------
+
+    def _text_filter(self, variants: set[str]):
+        if connection.vendor == "sqlite":
+            expression = " OR ".join(f'"{v}"' for v in sorted(variants))
+            # The expression is a parameter; only our own constant table name is interpolated.
+            sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+            return Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611
+        if connection.vendor == "postgresql":
+            expression = " | ".join(sorted(variants))
+            return Q(
+                pk__in=RawSQL(
+                    "SELECT listing_id FROM search_searchdocument WHERE "
+                    "to_tsvector('simple', title_terms || ' ' || body_terms) @@ to_tsquery('simple', %s)",
+                    [expression],
+                )
+            )
+        # Any other database: substring scan (correct, slower).
+        q = Q()
+        for v in variants:
+            q |= Q(title_terms__contains=f" {v} ") | Q(body_terms__contains=f" {v} ")
+        return q
+
+    def _candidates(self, query: SearchQuery, groups):
+        documents = SearchDocument.objects.all()
+        # Cheap, selective filters go to the database on every path.
+        if query.taking_new:
+            documents = documents.filter(intake="taking")
+        if query.verified:
+            documents = documents.filter(verified_until__gte=query.today)
+        if query.max_price_pence is not None:
+            documents = documents.filter(price_per_hour_pence__lte=query.max_price_pence)
+        location = query.location
+        if location is not None:
+            box = geo.bounding_box(location.latitude, location.longitude, query.radius_miles)
+            near = Q(cell__in=cells_covering(*box))
+            if location.district_code:
+                near |= Q(listing__served_districts__code=location.district_code)
+            documents = documents.filter(near)
+        elif groups:
+            documents = documents.filter(self._text_filter(set().union(*groups)))
+        else:
+            for name, values in (("outcomes", query.outcomes), ("categories", query.categories)):
+                if values:
+                    any_of = Q()
+                    for value in values:
+                        any_of |= Q(**{f"{name}__contains": f" {value} "})
+                    documents = documents.filter(any_of)
+        return documents.distinct().values_list(*COLUMNS)
+
+    # --- search --------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run the query; see the module docstring for the plan."""
+        groups = self.term_groups(query.text)
+        required = self.required_matches(len(groups))
+        location = query.location
+        slot_mask = self._slot_mask(query)
+        wanted = {
+            OUTCOMES: [f" {s} " for s in query.outcomes],
+            CATEGORIES: [f" {s} " for s in query.categories],
+            AUDIENCES: [f" {s} " for s in query.audiences],
+            LANGUAGES: [f" {s} " for s in query.languages],
+        }
+        district = f" {location.district_code} " if location and location.district_code else None
+
+        kept = []  # (row, distance, weights per variant per group)
+        for row in self._candidates(query, groups):
+            if any(values and not any(v in row[col] for v in values) for col, values in wanted.items()):
+                continue
+            if slot_mask and not row[AVAILABILITY] & slot_mask:
+                continue
+            distance = None
+            if location is not None:
+                if row[LAT] is not None:
+                    distance = geo.distance_miles(location.latitude, location.longitude, row[LAT], row[LON])
+                covers_district = district is not None and district in row[DISTRICTS]
+                if not covers_district:
+                    if distance is None or distance > query.radius_miles:
+                        continue
+                    # They travel to people: the searcher must be inside the area they cover.
+                    if row[RADIUS] and distance > row[RADIUS]:
+                        continue
+            matches = None
+            if groups:
+                matches = [
+                    {
+                        v: (TITLE_WEIGHT if f" {v} " in row[TITLE_TERMS] else BODY_WEIGHT)
+                        for v in group
+                        if f" {v} " in row[TITLE_TERMS] or f" {v} " in row[BODY_TERMS]
+                    }
+                    for group in groups
+                ]
+                if sum(1 for m in matches if m) < required:
+                    continue
+            kept.append((row, distance, matches))
+
+        scored = self._score(kept, query, groups)
+        facets = self._facets([row for row, *_ in kept], query)
+        if query.sort == "distance" and location is not None:
+            scored.sort(key=lambda s: (s[2] if s[2] is not None else math.inf, s[3]))
+        else:
+            scored.sort(key=lambda s: (-round(s[1], 9), s[3]))
+        start = (query.page - 1) * query.per_page
+        page = scored[start : start + query.per_page]
+        labels = dict(Outcome.objects.values_list("slug", "label"))
+        hits = [self._hit(row, score, distance, query, labels) for row, score, distance, _ in page]
+        return SearchResults(query=query, count=len(scored), hits=hits, facets=facets, backend=self.name)
+
+    @staticmethod
+    def _slot_mask(query: SearchQuery) -> int:
+        if query.days and query.parts:
+            return slots_to_mask(f"{d}-{p}" for d in query.days for p in query.parts)
+        mask = 0
+        for day in query.days:
+            mask |= day_mask(day)
+        for part in query.parts:
+            mask |= part_mask(part)
+        return mask
+
+    def _score(self, kept, query: SearchQuery, groups):
+        """(row, score, distance, rotation) for every kept row."""
+        idf = {}
+        if groups:
+            document_frequency = Counter(v for _, _, matches in kept for m in matches for v in m)
+            total = len(kept)
+            idf = {v: math.log(1 + (total - df + 0.5) / (df + 0.5)) for v, df in document_frequency.items()}
+        raw_text = [
+            sum(max((w * idf[v] for v, w in m.items()), default=0.0) for m in matches) if groups else 1.0
+            for _, _, matches in kept
+        ]
+        best_text = max(raw_text, default=1.0) or 1.0
+        now = query.today
+        requested = [f" {s} " for s in query.outcomes]
+        scored = []
+        for (row, distance, _), text_score in zip(kept, raw_text, strict=True):
+            fit = sum(1 for s in requested if s in row[OUTCOMES]) / len(requested) if requested else 1.0
+            age_days = (now - row[CONFIRMED].date()).days
+            score = (
+                (text_score / best_text)
+                * distance_factor(distance)
+                * freshness_factor(age_days)
+                * (0.5 + 0.5 * fit)
+            )
+            scored.append((row, score, distance, rotation_key(row[ID], now)))
+        return scored
+
+    @staticmethod
+    def _facets(rows, query: SearchQuery) -> dict[str, dict[str, int]]:
+        counts = {name: Counter() for name in FACETS}
+        for row in rows:
+            counts["outcome"].update(row[OUTCOMES].split())
+            counts["category"].update(row[CATEGORIES].split())
+            counts["for"].update(row[AUDIENCES].split())
+            counts["language"].update(row[LANGUAGES].split())
+            mask = row[AVAILABILITY]
+            counts["day"].update(day for day, _ in DAYS if mask & day_mask(day))
+            counts["time"].update(part for part, _ in PARTS if mask & part_mask(part))
+            if row[INTAKE] == "taking":
+                counts["taking_new"]["true"] += 1
+            if row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= query.today:
+                counts["verified"]["true"] += 1
+        return {name: dict(counter) for name, counter in counts.items()}
+
+    @staticmethod
+    def _hit(row, score, distance, query: SearchQuery, labels) -> SearchHit:
+        outcome_slugs = row[OUTCOMES].split()
+        return SearchHit(
+            listing_id=row[ID],
+            public_id=str(row[PUBLIC_ID]),
+            title=row[TITLE],
+            url=row[URL],
+            summary=row[SUMMARY],
+            provider_name=row[PROVIDER],
+            outcomes=[(slug, labels.get(slug, slug)) for slug in outcome_slugs],
+            price_per_hour_pence=row[PRICE],
+            intake=row[INTAKE],
+            verified=row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= query.today,
+            stale=freshness_factor((query.today - row[CONFIRMED].date()).days) < 1,
+            latitude=row[LAT],
+            longitude=row[LON],
+            distance_miles=round(distance, 1) if distance is not None else None,
+            score=score,
+            matched_outcomes=[s for s in outcome_slugs if s in query.outcomes],
+        )

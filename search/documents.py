@@ -1,0 +1,72 @@
+"""What a listing looks like to search: one plain dict that both backends index.
+
+Building it in one place keeps the backends honest: they index the same facts, so the
+contract tests can hold them to the same results.
+"""
+
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from directory.models import ListingPage
+
+
+def listing_documents(listings=None):
+    """Live listings with everything `build_document` reads, fetched in a few queries."""
+    queryset = listings if listings is not None else ListingPage.objects.live().public()
+    return queryset.select_related("provider").prefetch_related(
+        "outcomes",
+        "categories",
+        "audiences",
+        "languages",
+        "served_districts",
+        "prices",
+        "provider__checks",
+    )
+
+
+def _verified_until(listing, today):
+    """The last day any verified, unexpired check is valid (far future when one never expires)."""
+    dates = []
+    for check in listing.provider.checks.all():
+        if check.verified_at is None:
+            continue
+        if check.expires_on is None:
+            return today.replace(year=9999)
+        if check.expires_on >= today:
+            dates.append(check.expires_on)
+    return max(dates) if dates else None
+
+
+def build_document(listing) -> dict:
+    """The searchable facts of one listing."""
+    outcomes = list(listing.outcomes.all())
+    categories = list(listing.categories.all())
+    audiences = list(listing.audiences.all())
+    # Vocabulary labels and their synonyms count as the listing's own "what it is" words, so a
+    # search for "meals" finds every listing tagged "Eat well".
+    vocabulary_text = " ".join(
+        f"{term.label} {term.synonyms.replace(',', ' ')}" for term in [*outcomes, *categories, *audiences]
+    )
+    return {
+        "id": listing.pk,
+        "public_id": str(listing.public_id),
+        "title": listing.title,
+        "url": listing.url or "",
+        "summary": listing.summary,
+        "provider_name": listing.provider.name,
+        "latitude": listing.latitude,
+        "longitude": listing.longitude,
+        "radius_miles": listing.service_radius_miles,
+        "districts": [d.code for d in listing.served_districts.all()],
+        "title_text": f"{listing.title} {vocabulary_text}",
+        "body_text": f"{listing.summary} {strip_tags(listing.description)} {listing.provider.name}",
+        "outcomes": [o.slug for o in outcomes],
+        "categories": [c.slug for c in categories],
+        "audiences": [a.slug for a in audiences],
+        "languages": [lang.code for lang in listing.languages.all()],
+        "availability": listing.availability,
+        "price_per_hour_pence": listing.hourly_price_pence,
+        "intake": listing.intake,
+        "verified_until": _verified_until(listing, timezone.localdate()),
+        "last_confirmed_at": listing.last_confirmed_at,
+    }

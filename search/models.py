@@ -1,0 +1,90 @@
+"""The database backend's index, and the log of searches that found little.
+
+SearchDocument is a denormalised copy of each live listing, shaped for search: coordinates
+with a coarse grid cell (so a place search reads only nearby rows), analysed terms, facet
+values as space-padded strings, and what a result shows (so results need no page queries).
+"""
+
+import math
+
+from django.db import models
+
+# Grid cells of 0.1 degree: about 7 miles north-south, 4 miles east-west in England.
+CELL_DEGREES = 0.1
+
+
+def cell_of(latitude: float, longitude: float) -> int:
+    """The grid cell containing a point, as one indexable integer."""
+    return math.floor(latitude / CELL_DEGREES) * 10_000 + math.floor((longitude + 180) / CELL_DEGREES)
+
+
+def cells_covering(min_lat: float, max_lat: float, min_lon: float, max_lon: float) -> list[int]:
+    """Every grid cell that overlaps the box."""
+    rows = range(math.floor(min_lat / CELL_DEGREES), math.floor(max_lat / CELL_DEGREES) + 1)
+    cols = range(math.floor((min_lon + 180) / CELL_DEGREES), math.floor((max_lon + 180) / CELL_DEGREES) + 1)
+    return [r * 10_000 + c for r in rows for c in cols]
+
+
+class SearchDocument(models.Model):
+    """One live listing as the database backend searches it."""
+
+    listing = models.OneToOneField(
+        "directory.ListingPage", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    public_id = models.UUIDField()
+    title = models.CharField(max_length=255)
+    url = models.CharField(max_length=500)
+    summary = models.CharField(max_length=300)
+    provider_name = models.CharField(max_length=200)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    cell = models.IntegerField(null=True, db_index=True)
+    radius_miles = models.PositiveSmallIntegerField(default=0)
+    # Space-padded lists (" BL1 BL3 ") so membership is one substring test.
+    districts = models.TextField(blank=True)
+    title_terms = models.TextField(blank=True)
+    body_terms = models.TextField(blank=True)
+    outcomes = models.TextField(blank=True)
+    categories = models.TextField(blank=True)
+    audiences = models.TextField(blank=True)
+    languages = models.TextField(blank=True)
+    availability = models.PositiveIntegerField(default=0)
+    price_per_hour_pence = models.PositiveIntegerField(null=True)
+    intake = models.CharField(max_length=20)
+    verified_until = models.DateField(null=True, help_text="Last day a verified check is valid.")
+    last_confirmed_at = models.DateTimeField()
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.title
+
+
+class SearchWord(models.Model):
+    """Every word seen in listings, with its stem: the dictionary typo correction checks against."""
+
+    word = models.CharField(max_length=64, primary_key=True)
+    stem = models.CharField(max_length=64)
+
+    def __str__(self):
+        return self.word
+
+
+class LowResultSearch(models.Model):
+    """A search that found fewer than three listings: what and where, never who.
+
+    Coordinators read these as unmet demand. Only vocabulary slugs, the outward code and the
+    count are kept; free text is not stored because people type names and conditions into it.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    outcomes = models.CharField(max_length=300, blank=True)
+    categories = models.CharField(max_length=300, blank=True)
+    district = models.CharField(max_length=4, blank=True, db_index=True)
+    result_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        what = self.outcomes or self.categories or "any"
+        return f"{what} in {self.district or 'anywhere'}: {self.result_count}"

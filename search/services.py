@@ -1,0 +1,74 @@
+"""Search services other parts of the site call: run a search, keep indexes current."""
+
+import logging
+
+from django.conf import settings
+
+from directory.models import Audience, Category, Language, ListingPage, Outcome
+from directory.services import PlaceNotFound, locate
+
+from .backends import get_search_backend
+from .backends.base import SearchResults
+from .documents import listing_documents
+from .models import LowResultSearch
+from .query import Location, QueryError, SearchQuery
+
+logger = logging.getLogger(__name__)
+LOW_RESULT_THRESHOLD = 3
+
+
+def vocabularies() -> dict[str, set[str]]:
+    """The slugs and codes the query parser accepts for each vocabulary parameter."""
+    return {
+        "outcome": set(Outcome.objects.values_list("slug", flat=True)),
+        "category": set(Category.objects.values_list("slug", flat=True)),
+        "for": set(Audience.objects.values_list("slug", flat=True)),
+        "language": set(Language.objects.values_list("code", flat=True)),
+    }
+
+
+def search_listings(*, query: SearchQuery) -> SearchResults:
+    """Resolve the place, run the configured backend, and note searches that found little.
+
+    Raises QueryError (param "q" or "near") with a message for the person.
+    """
+    if query.is_empty:
+        raise QueryError("q", "Tell us what you are looking for, or where you are, to start a search.")
+    if query.near:
+        try:
+            found = locate(text=query.near)
+        except PlaceNotFound as exc:
+            raise QueryError("near", str(exc)) from None
+        query = query.with_location(
+            Location(found.latitude, found.longitude, found.label, found.district_code)
+        )
+    results = get_search_backend().search(query)
+    if results.count < LOW_RESULT_THRESHOLD and (query.outcomes or query.categories or query.location):
+        LowResultSearch.objects.create(
+            outcomes=",".join(query.outcomes)[:300],
+            categories=",".join(query.categories)[:300],
+            district=query.location.district_code if query.location else "",
+            result_count=results.count,
+        )
+    return results
+
+
+def index_listing(*, listing_id: int) -> None:
+    """Bring every configured index up to date for one listing (live: index; else: remove)."""
+    from .backends import get_search_backend as backend_named
+
+    listing = listing_documents(ListingPage.objects.live().public().filter(pk=listing_id)).first()
+    names = ["database"]
+    if getattr(settings, "SEARCH_BACKEND", "database") != "database":
+        names.append(settings.SEARCH_BACKEND)
+    for name in names:
+        backend = backend_named(name)
+        try:
+            if listing is None:
+                backend.remove_listing(listing_id)
+            else:
+                backend.index_listing(listing)
+        except Exception:
+            if name == "database":
+                raise
+            logger.warning("Could not update the %s index for listing %s", name, listing_id, exc_info=True)

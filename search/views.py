@@ -1,0 +1,146 @@
+"""The search page and the JSON search API: parse, make one service call, render."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from directory.fields import DAYS, PARTS
+from directory.models import Audience, Category, Language, Outcome
+
+from .query import DEFAULT_RADIUS_MILES, QueryError, parse_query
+from .services import search_listings, vocabularies
+
+RADIUS_CHOICES = (1, 3, 5, 10, 20, 50)
+PRICE_CHOICES = (1500, 2000, 2500, 3000)
+
+
+def _run(request):
+    """(results, error) for the request's query string; error is a QueryError or None."""
+    try:
+        query = parse_query(request.GET, vocabularies=vocabularies())
+        return query, search_listings(query=query), None
+    except QueryError as error:
+        return None, None, error
+
+
+def _facet_options(model_items, counts, chosen):
+    return [
+        {"value": value, "label": label, "count": counts.get(value, 0), "checked": value in chosen}
+        for value, label in model_items
+    ]
+
+
+@require_GET
+def search_page(request):
+    """The search page: a form that works without JavaScript, results, facets and a map."""
+    query, results, error = _run(request)
+    searched = bool(request.GET)
+    facets = results.facets if results else {}
+    get = request.GET
+    filters = [
+        (
+            "outcome",
+            "What matters to you",
+            _facet_options(
+                Outcome.objects.values_list("slug", "label"),
+                facets.get("outcome", {}),
+                get.getlist("outcome"),
+            ),
+        ),
+        (
+            "category",
+            "Kind of support",
+            _facet_options(
+                Category.objects.values_list("slug", "label"),
+                facets.get("category", {}),
+                get.getlist("category"),
+            ),
+        ),
+        (
+            "for",
+            "Who it is for",
+            _facet_options(
+                Audience.objects.values_list("slug", "label"), facets.get("for", {}), get.getlist("for")
+            ),
+        ),
+        ("day", "Day", _facet_options(DAYS, facets.get("day", {}), get.getlist("day"))),
+        ("time", "Time of day", _facet_options(PARTS, facets.get("time", {}), get.getlist("time"))),
+        (
+            "language",
+            "Language",
+            _facet_options(
+                Language.objects.values_list("code", "name"),
+                facets.get("language", {}),
+                get.getlist("language"),
+            ),
+        ),
+    ]
+    # Hide options nobody offers in these results, unless the person ticked them.
+    filters = [
+        (name, legend, [o for o in options if o["count"] or o["checked"] or not results])
+        for name, legend, options in filters
+    ]
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "query": query,
+        "results": results,
+        "error": error if searched else None,
+        "searched": searched,
+        "values": {
+            "q": get.get("q", ""),
+            "near": get.get("near", ""),
+            "radius": get.get("radius", str(DEFAULT_RADIUS_MILES)),
+            "sort": get.get("sort", "relevance"),
+            "max_price": get.get("max_price", ""),
+            "taking_new": get.get("taking_new", ""),
+            "verified": get.get("verified", ""),
+        },
+        "filters": filters,
+        "radius_choices": RADIUS_CHOICES,
+        "map_tile_url": settings.MAP_TILE_URL,
+        "price_choices": PRICE_CHOICES,
+        "query_string": params.urlencode(),
+        "map_points": [
+            {"title": h.title, "url": h.url, "lat": h.latitude, "lon": h.longitude}
+            for h in (results.hits if results else [])
+            if h.latitude is not None
+        ],
+        "taking_new_count": facets.get("taking_new", {}).get("true", 0),
+        "verified_count": facets.get("verified", {}).get("true", 0),
+    }
+    return render(request, "search/search_page.html", context, status=200)
+
+
+@require_GET
+def search_api(request):
+    """GET /api/search: the same parameters as the page; JSON results, or a 400 naming the problem."""
+    query, results, error = _run(request)
+    if error is not None:
+        return JsonResponse({"error": {"param": error.param, "message": str(error)}}, status=400)
+    return JsonResponse(
+        {
+            "count": results.count,
+            "page": query.page,
+            "num_pages": results.num_pages,
+            "results": [
+                {
+                    "id": hit.public_id,
+                    "name": hit.title,
+                    "url": request.build_absolute_uri(hit.url) if hit.url else "",
+                    "provider": hit.provider_name,
+                    "summary": hit.summary,
+                    "distance_miles": hit.distance_miles,
+                    "outcomes": [{"slug": slug, "label": label} for slug, label in hit.outcomes],
+                    "matched_outcomes": hit.matched_outcomes,
+                    "price_per_hour_pence": hit.price_per_hour_pence,
+                    "taking_new_people": hit.intake == "taking",
+                    "checks_verified": hit.verified,
+                    "last_confirmed_stale": hit.stale,
+                }
+                for hit in results.hits
+            ],
+            "facets": results.facets,
+        }
+    )

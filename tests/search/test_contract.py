@@ -1,0 +1,192 @@
+"""One contract, every backend: what a person searching is promised.
+
+Runs against the database backend (SQLite or PostgreSQL, whichever the suite runs on) and,
+when ELASTICSEARCH_URL is set, against Elasticsearch.
+"""
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from django.utils import timezone
+
+from tests.search.conftest import make_twin_pair, titles
+
+pytestmark = pytest.mark.django_db
+
+
+def test_free_text_finds_the_listing(indexed, run):
+    assert titles(run("q=swimming&near=BL3"))[0] == "Swimming buddy"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("gardner", "Green Fingers"),
+        ("shoping", "Helping Hand errands"),
+        ("walks", "Park walking group"),
+        ("swimmming", "Swimming buddy"),
+    ],
+)
+def test_typos_and_plurals_still_find_things(indexed, run, typed, expected):
+    assert expected in titles(run(f"q={typed}&near=BL3&radius=20"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("PA", "Your own PA"),
+        ("personal assistant", "Your own PA"),
+        ("respite", "Evening sitter"),
+        ("short break", "Evening sitter"),
+        ("a break for my carer", "Evening sitter"),
+        ("sitting service", "Urdu-speaking companion"),
+    ],
+)
+def test_care_synonyms_work(indexed, run, typed, expected):
+    assert expected in titles(run(f"q={typed}&near=BL3&radius=20"))
+
+
+def test_search_words_that_match_nothing_find_nothing(indexed, run):
+    assert run("q=trampolining&near=BL3").count == 0
+
+
+def test_radius_limits_results(indexed, run):
+    near = titles(run("near=BL3&radius=1"))
+    far = titles(run("near=BL3&radius=20"))
+    assert "Westhoughton lunch club" not in near
+    assert "Westhoughton lunch club" in far
+    assert set(near) < set(far)
+
+
+def test_listing_whose_area_does_not_reach_the_searcher_is_not_shown(indexed, run):
+    found = titles(run("q=gardener&near=BL3&radius=50"))
+    assert "Bury garden care" not in found  # based 7 miles away, travels 2
+    assert "Bury mowing, all of BL3" in found  # far away, but names BL3 as covered
+
+
+@pytest.mark.parametrize(
+    ("querystring", "must", "must_not"),
+    [
+        ("outcome=eat-well", "Memory Lane lunch club", "Swimming buddy"),
+        ("category=gardening-and-home-help", "Green Fingers", "Swimming buddy"),
+        ("for=people-living-with-dementia", "Memory Lane lunch club", "Westhoughton lunch club"),
+        ("day=thu", "Westhoughton lunch club", "Swimming buddy"),
+        ("day=thu&time=afternoon", "Memory Lane lunch club", "Westhoughton lunch club"),
+        ("time=evening", "Evening sitter", "Swimming buddy"),
+        ("max_price=1500", "Helping Hand errands", "Swimming buddy"),
+        ("language=ur", "Urdu-speaking companion", "Swimming buddy"),
+        ("taking_new=1", "Swimming buddy", "Green Fingers"),
+        ("verified=1", "Your own PA", "Green Fingers"),
+    ],
+)
+def test_every_filter_narrows(indexed, run, querystring, must, must_not):
+    found = titles(run(f"near=BL3&radius=20&{querystring}"))
+    assert must in found
+    assert must_not not in found
+
+
+def test_facet_counts_match_the_results(indexed, run):
+    everything = run("near=BL3&radius=20", per_page=100)
+    assert everything.count == len(everything.hits)
+    facets = everything.facets
+    for slug, count in facets["outcome"].items():
+        assert run(f"near=BL3&radius=20&outcome={slug}").count == count, slug
+    for slug, count in facets["category"].items():
+        assert run(f"near=BL3&radius=20&category={slug}").count == count, slug
+    assert facets["day"]["thu"] == run("near=BL3&radius=20&day=thu").count
+    assert facets["time"]["evening"] == run("near=BL3&radius=20&time=evening").count
+    assert facets["language"]["ur"] == 1
+    assert facets["taking_new"]["true"] == run("near=BL3&radius=20&taking_new=1").count
+    assert facets["verified"]["true"] == run("near=BL3&radius=20&verified=1").count == 2
+
+
+def test_sort_by_distance_puts_nearest_first(indexed, run):
+    hits = run("near=BL3&radius=20&sort=distance", per_page=100).hits
+    distances = [hit.distance_miles for hit in hits]
+    assert distances == sorted(distances)
+    assert distances[0] < 1
+
+
+def test_best_match_puts_the_strongest_text_match_first(indexed, run):
+    found = titles(run("q=dementia friendly lunch club&near=BL3&radius=20"))
+    assert found[0] == "Memory Lane lunch club"
+
+
+def test_pages_split_the_results_without_gaps_or_repeats(indexed, run):
+    everything = titles(run("near=BL3&radius=20", per_page=100))
+    pages = [titles(run(f"near=BL3&radius=20&page={n}", per_page=3)) for n in range(1, 6)]
+    flattened = [title for page in pages for title in page]
+    assert flattened == everything
+    assert all(len(page) <= 3 for page in pages)
+
+
+def test_results_carry_distance_price_outcomes_and_status(indexed, run):
+    hit = run("q=swimming&near=BL3").hits[0]
+    assert hit.distance_miles is not None and hit.distance_miles < 1
+    assert hit.price_per_hour_pence == 1800
+    assert ("get-out-and-about", "Get out and about") in hit.outcomes
+    assert hit.intake == "taking"
+    assert hit.verified is True
+
+
+def test_listings_not_confirmed_for_a_year_rank_lower(directory, backend, run):
+    fresh, stale = make_twin_pair(stale_second=True)
+    backend.rebuild()
+    for offset in range(7):  # whatever the day's rotation, freshness wins
+        found = run("q=tandem&near=BL3", today=timezone.localdate() + dt.timedelta(days=offset)).hits
+        assert [h.listing_id for h in found] == [fresh.pk, stale.pk]
+        assert found[1].stale and not found[0].stale
+
+
+def test_ties_rotate_daily_so_nobody_is_always_first(directory, backend, run):
+    first, second = make_twin_pair()
+    backend.rebuild()
+    leaders = set()
+    for day in range(1, 15):
+        today = dt.date(2026, 5, day)
+        order = [h.listing_id for h in run("q=tandem&near=BL3", today=today).hits]
+        assert order == [h.listing_id for h in run("q=tandem&near=BL3", today=today).hits]  # stable in a day
+        leaders.add(order[0])
+    assert leaders == {first.pk, second.pk}
+
+
+def test_ranking_ignores_price_provider_size_and_age_of_listing(directory, backend, run):
+    # The twins differ in price, provider size and type, name and creation order; ranking may use
+    # only relevance, distance, fit and freshness, which are identical — so their scores are too.
+    make_twin_pair(intake="waiting_list")
+    backend.rebuild()
+    hits = run("q=tandem&near=BL3").hits
+    assert len(hits) == 2
+    assert hits[0].score == pytest.approx(hits[1].score)
+
+
+def test_filters_only_search_without_text_or_place(indexed, run):
+    found = run("outcome=keep-my-home")
+    assert set(titles(found)) == {"Green Fingers", "Bury garden care", "Bury mowing, all of BL3"}
+    assert all(hit.distance_miles is None for hit in found.hits)
+
+
+def test_text_without_place_searches_everywhere(indexed, run):
+    assert "Bury garden care" in titles(run("q=gardener"))
+
+
+def test_unpublished_listing_leaves_the_index(indexed, backend, run):
+    listing = indexed["Swimming buddy"]
+    listing.unpublish()
+    backend.remove_listing(listing.pk)
+    assert "Swimming buddy" not in titles(run("q=swimming&near=BL3"))
+
+
+def test_reindexing_one_listing_picks_up_its_changes(indexed, backend, run):
+    listing = indexed["Green Fingers"]
+    listing.intake = "taking"
+    listing.save_revision().publish()
+    backend.index_listing(type(listing).objects.get(pk=listing.pk))
+    assert "Green Fingers" in titles(run("near=BL3&radius=20&taking_new=1"))
+
+
+def test_query_object_is_not_changed_by_searching(indexed, run):
+    results = run("q=swimming&near=BL3")
+    assert results.query.text == "swimming"
+    assert replace(results.query, page=2).page == 2
