@@ -28,9 +28,9 @@ def cells_covering(min_lat: float, max_lat: float, min_lon: float, max_lon: floa
 class SearchDocument(models.Model):
     """One live listing as the database backend searches it."""
 
-    listing = models.OneToOneField(
-        "directory.ListingPage", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
-    )
+    # A plain id, not a foreign key: the index is a derived copy, kept in step by signals, and
+    # the benchmarks fill it with hundreds of thousands of documents without pages behind them.
+    listing_id = models.BigIntegerField(primary_key=True)
     public_id = models.UUIDField()
     title = models.CharField(max_length=255)
     url = models.CharField(max_length=500)
@@ -57,6 +57,16 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SearchServedDistrict(models.Model):
+    """A postcode district a listing covers in full: found by district, whatever the distance."""
+
+    listing_id = models.BigIntegerField(db_index=True)
+    code = models.CharField(max_length=4, db_index=True)
+
+    def __str__(self):
+        return f"{self.listing_id} covers {self.code}"
 
 
 class SearchWord(models.Model):

@@ -25,7 +25,7 @@ from directory.models import Outcome
 
 from .. import text as analysis
 from ..documents import build_document, listing_documents
-from ..models import SearchDocument, SearchWord, cell_of, cells_covering
+from ..models import SearchDocument, SearchServedDistrict, SearchWord, cell_of, cells_covering
 from ..query import SearchQuery
 from ..synonyms import SYNONYM_GROUPS
 from .base import (
@@ -150,6 +150,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
             for doc in docs:
                 fields = self._document_fields(doc)
                 SearchDocument.objects.update_or_create(listing_id=doc["id"], defaults=fields)
+                SearchServedDistrict.objects.filter(listing_id=doc["id"]).delete()
+                self._write_districts([doc])
                 fts_rows.append((doc["id"], f"{fields['title_terms']} {fields['body_terms']}"))
             self._write_fts(fts_rows)
             self._remember_words(docs)
@@ -158,6 +160,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         """Drop one listing from the index."""
         with transaction.atomic():
             SearchDocument.objects.filter(listing_id=listing_id).delete()
+            SearchServedDistrict.objects.filter(listing_id=listing_id).delete()
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [listing_id])  # noqa: S608
@@ -168,6 +171,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         total = queryset.count()
         with transaction.atomic():
             SearchDocument.objects.all().delete()
+            SearchServedDistrict.objects.all().delete()
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
@@ -181,9 +185,20 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     progress(done, total)
         return total
 
+    @staticmethod
+    def _write_districts(docs: list[dict]) -> None:
+        SearchServedDistrict.objects.bulk_create(
+            [
+                SearchServedDistrict(listing_id=doc["id"], code=code)
+                for doc in docs
+                for code in doc["districts"]
+            ]
+        )
+
     def _bulk_insert(self, docs: list[dict]) -> None:
         objects = [SearchDocument(listing_id=doc["id"], **self._document_fields(doc)) for doc in docs]
         SearchDocument.objects.bulk_create(objects, batch_size=500)
+        self._write_districts(docs)
         self._write_fts([(o.listing_id, f"{o.title_terms} {o.body_terms}") for o in objects])
         self._remember_words(docs)
 
@@ -253,7 +268,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
             box = geo.bounding_box(location.latitude, location.longitude, query.radius_miles)
             near = Q(cell__in=cells_covering(*box))
             if location.district_code:
-                near |= Q(listing__served_districts__code=location.district_code)
+                near |= Q(
+                    listing_id__in=SearchServedDistrict.objects.filter(code=location.district_code).values(
+                        "listing_id"
+                    )
+                )
             documents = documents.filter(near)
         elif groups:
             documents = documents.filter(self._text_filter(set().union(*groups)))
@@ -264,7 +283,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     for value in values:
                         any_of |= Q(**{f"{name}__contains": f" {value} "})
                     documents = documents.filter(any_of)
-        return documents.distinct().values_list(*COLUMNS)
+        return documents.values_list(*COLUMNS)
 
     # --- search --------------------------------------------------------------------------
 
