@@ -16,3 +16,5 @@ STORAGES = {
 }
 SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The test servers serve static files from the finders; WhiteNoise is for collected files.
+MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
