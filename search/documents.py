@@ -42,8 +42,8 @@ def build_document(listing) -> dict:
     outcomes = list(listing.outcomes.all())
     categories = list(listing.categories.all())
     audiences = list(listing.audiences.all())
-    # Vocabulary labels and their synonyms count as the listing's own "what it is" words, so a
-    # search for "meals" finds every listing tagged "Eat well".
+    # Vocabulary labels and their synonyms are indexed as a field of their own, so a search for
+    # "meals" finds every listing tagged "Eat well" — but ranks below listings that say it themselves.
     vocabulary_text = " ".join(
         f"{term.label} {term.synonyms.replace(',', ' ')}" for term in [*outcomes, *categories, *audiences]
     )
@@ -58,7 +58,8 @@ def build_document(listing) -> dict:
         "longitude": listing.longitude,
         "radius_miles": listing.service_radius_miles,
         "districts": [d.code for d in listing.served_districts.all()],
-        "title_text": f"{listing.title} {vocabulary_text}",
+        "title_text": listing.title,
+        "vocabulary_text": vocabulary_text,
         "body_text": f"{listing.summary} {strip_tags(listing.description)} {listing.provider.name}",
         "outcomes": [o.slug for o in outcomes],
         "categories": [c.slug for c in categories],

@@ -43,6 +43,7 @@ class SearchDocument(models.Model):
     # Space-padded lists (" BL1 BL3 ") so membership is one substring test.
     districts = models.TextField(blank=True)
     title_terms = models.TextField(blank=True)
+    vocabulary_terms = models.TextField(blank=True, help_text="From its outcomes', categories' words.")
     body_terms = models.TextField(blank=True)
     outcomes = models.TextField(blank=True)
     categories = models.TextField(blank=True)

@@ -38,8 +38,11 @@ from .base import (
     rotation_key,
 )
 
+# A word in the listing's own title counts most, then its own description, then the words of
+# the vocabulary terms it is tagged with (so tagging alone never outranks saying it).
 TITLE_WEIGHT = 3.0
-BODY_WEIGHT = 1.0
+BODY_WEIGHT = 2.0
+VOCABULARY_WEIGHT = 1.0
 FTS_TABLE = "search_fts"
 # Columns read for every candidate, in this order (a tuple per row is much cheaper than a model).
 COLUMNS = (
@@ -54,6 +57,7 @@ COLUMNS = (
     "radius_miles",
     "districts",
     "title_terms",
+    "vocabulary_terms",
     "body_terms",
     "outcomes",
     "categories",
@@ -65,7 +69,7 @@ COLUMNS = (
     "verified_until",
     "last_confirmed_at",
 )
-(ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, BODY_TERMS,
+(ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, VOCABULARY_TERMS, BODY_TERMS,
  OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
  CONFIRMED) = range(len(COLUMNS))  # fmt: skip
 
@@ -107,6 +111,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "radius_miles": doc["radius_miles"],
             "districts": padded(doc["districts"]),
             "title_terms": padded(sorted(analysed_terms(doc["title_text"]))),
+            "vocabulary_terms": padded(sorted(analysed_terms(doc["vocabulary_text"]))),
             "body_terms": padded(sorted(analysed_terms(doc["body_text"]))),
             "outcomes": padded(doc["outcomes"]),
             "categories": padded(doc["categories"]),
@@ -119,10 +124,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "last_confirmed_at": doc["last_confirmed_at"],
         }
 
+    @staticmethod
+    def _fts_text(fields) -> str:
+        return f"{fields['title_terms']} {fields['vocabulary_terms']} {fields['body_terms']}"
+
     def _remember_words(self, docs: list[dict]) -> None:
         words = {}
         for doc in docs:
-            for word in analysis.words(f"{doc['title_text']} {doc['body_text']}"):
+            for word in analysis.words(f"{doc['title_text']} {doc['vocabulary_text']} {doc['body_text']}"):
                 if 2 < len(word) <= 64 and word not in words:
                     words[word] = analysis.stem(word)
         existing = set(SearchWord.objects.filter(word__in=list(words)).values_list("word", flat=True))
@@ -152,7 +161,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 SearchDocument.objects.update_or_create(listing_id=doc["id"], defaults=fields)
                 SearchServedDistrict.objects.filter(listing_id=doc["id"]).delete()
                 self._write_districts([doc])
-                fts_rows.append((doc["id"], f"{fields['title_terms']} {fields['body_terms']}"))
+                fts_rows.append((doc["id"], self._fts_text(fields)))
             self._write_fts(fts_rows)
             self._remember_words(docs)
 
@@ -199,7 +208,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         objects = [SearchDocument(listing_id=doc["id"], **self._document_fields(doc)) for doc in docs]
         SearchDocument.objects.bulk_create(objects, batch_size=500)
         self._write_districts(docs)
-        self._write_fts([(o.listing_id, f"{o.title_terms} {o.body_terms}") for o in objects])
+        self._write_fts([(o.listing_id, self._fts_text(o.__dict__)) for o in objects])
         self._remember_words(docs)
 
     # --- query analysis ------------------------------------------------------------------
@@ -244,14 +253,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
             return Q(
                 pk__in=RawSQL(
                     "SELECT listing_id FROM search_searchdocument WHERE "
-                    "to_tsvector('simple', title_terms || ' ' || body_terms) @@ to_tsquery('simple', %s)",
+                    "to_tsvector('simple', title_terms || ' ' || vocabulary_terms || ' ' || body_terms) "
+                    "@@ to_tsquery('simple', %s)",
                     [expression],
                 )
             )
         # Any other database: substring scan (correct, slower).
         q = Q()
         for v in variants:
-            q |= Q(title_terms__contains=f" {v} ") | Q(body_terms__contains=f" {v} ")
+            for column in ("title_terms", "vocabulary_terms", "body_terms"):
+                q |= Q(**{f"{column}__contains": f" {v} "})
         return q
 
     def _candidates(self, query: SearchQuery, groups):
@@ -320,14 +331,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                         continue
             matches = None
             if groups:
-                matches = [
-                    {
-                        v: (TITLE_WEIGHT if f" {v} " in row[TITLE_TERMS] else BODY_WEIGHT)
-                        for v in group
-                        if f" {v} " in row[TITLE_TERMS] or f" {v} " in row[BODY_TERMS]
-                    }
-                    for group in groups
-                ]
+                matches = [self._match(group, row) for group in groups]
                 if sum(1 for m in matches if m) < required:
                     continue
             kept.append((row, distance, matches))
@@ -343,6 +347,21 @@ class DatabaseSearchBackend(BaseSearchBackend):
         labels = dict(Outcome.objects.values_list("slug", "label"))
         hits = [self._hit(row, score, distance, query, labels) for row, score, distance, _ in page]
         return SearchResults(query=query, count=len(scored), hits=hits, facets=facets, backend=self.name)
+
+    @staticmethod
+    def _match(group: set[str], row) -> dict[str, float]:
+        """{variant: summed field weight} for the variants of one query word found in the row."""
+        found = {}
+        for variant in group:
+            token = f" {variant} "
+            weight = (
+                (TITLE_WEIGHT if token in row[TITLE_TERMS] else 0.0)
+                + (BODY_WEIGHT if token in row[BODY_TERMS] else 0.0)
+                + (VOCABULARY_WEIGHT if token in row[VOCABULARY_TERMS] else 0.0)
+            )
+            if weight:
+                found[variant] = weight
+        return found
 
     @staticmethod
     def _slot_mask(query: SearchQuery) -> int:

@@ -17,7 +17,7 @@ def create(apps, schema_editor):
     elif vendor == "postgresql":
         schema_editor.execute(
             "CREATE INDEX IF NOT EXISTS search_document_terms_fts ON search_searchdocument "
-            "USING GIN (to_tsvector('simple', title_terms || ' ' || body_terms))"
+            "USING GIN (to_tsvector('simple', title_terms || ' ' || vocabulary_terms || ' ' || body_terms))"
         )
 
 

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Rebuild the search index (the configured backend, or --backend) from every live listing."
 
     def add_arguments(self, parser):
-        parser.add_argument("--backend", choices=["database", "elasticsearch"], help="Default: SEARCH_BACKEND.")
+        parser.add_argument(
+            "--backend", choices=["database", "elasticsearch"], help="Default: SEARCH_BACKEND."
+        )
 
     def handle(self, *args, backend=None, **options):
         search_backend = get_search_backend(backend)
@@ -29,4 +31,6 @@ class Command(BaseCommand):
             count = search_backend.rebuild(progress=progress)
         except Exception as exc:  # noqa: BLE001 - report any backend failure as a command error
             raise CommandError(f"Could not rebuild the {search_backend.name} index: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Indexed {count} listings with the {search_backend.name} backend."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Indexed {count} listings with the {search_backend.name} backend.")
+        )
