@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
         try:
             count = search_backend.rebuild(progress=progress)
-        except Exception as exc:  # noqa: BLE001 - report any backend failure as a command error
+        except Exception as exc:
             raise CommandError(f"Could not rebuild the {search_backend.name} index: {exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(f"Indexed {count} listings with the {search_backend.name} backend.")
