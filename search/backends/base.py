@@ -7,7 +7,6 @@ may use only relevance, distance, fit and freshness, with ties broken by a daily
 `remove_listing`, which the indexing task calls after each commit.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,10 +59,31 @@ class SearchResults:
         return max(1, -(-self.count // self.query.per_page))
 
 
+_MASK32 = 0xFFFFFFFF
+_DAY_MULTIPLIER = 2654435761  # Knuth's multiplicative hash: spreads consecutive days over 32 bits
+ROTATION_MIX1 = 0x85EBCA6B  # murmur3's 32-bit finaliser constants
+ROTATION_MIX2 = 0xC2B2AE35
+
+
+def day_seed(day: date) -> int:
+    """The 32-bit seed of one day's rotation."""
+    return (day.toordinal() * _DAY_MULTIPLIER) & _MASK32
+
+
 def rotation_key(listing_id: int, day: date) -> int:
-    """A tie-breaker that is stable for a day and reshuffles the next (no one is always first)."""
-    digest = hashlib.blake2b(f"{day.isoformat()}:{listing_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """A tie-breaker that is stable for a day and reshuffles the next (no one is always first).
+
+    A murmur3-style mix of the listing id and the day's seed, kept to 32 bits so that
+    Elasticsearch's painless script sort (elasticsearch.ROTATION_SCRIPT, line for line the same)
+    computes the same order as the database backend.
+    """
+    h = (listing_id ^ day_seed(day)) & _MASK32
+    h ^= h >> 16
+    h = (h * ROTATION_MIX1) & _MASK32
+    h ^= h >> 13
+    h = (h * ROTATION_MIX2) & _MASK32
+    h ^= h >> 16
+    return h
 
 
 def freshness_factor(days_since_confirmed: float) -> float:

@@ -303,7 +303,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         groups = self.term_groups(query.text)
         required = self.required_matches(len(groups))
         location = query.location
-        slot_mask = self._slot_mask(query)
+        slot_mask = self.slot_mask(query)
         wanted = {
             OUTCOMES: [f" {s} " for s in query.outcomes],
             CATEGORIES: [f" {s} " for s in query.categories],
@@ -364,7 +364,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         return found
 
     @staticmethod
-    def _slot_mask(query: SearchQuery) -> int:
+    def slot_mask(query: SearchQuery) -> int:
+        """The availability bits any of the chosen days/times sets (0 when none chosen)."""
         if query.days and query.parts:
             return slots_to_mask(f"{d}-{p}" for d in query.days for p in query.parts)
         mask = 0
