@@ -21,7 +21,14 @@ COORDINATOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock
 
 def ensure_role_groups(**kwargs):
     """Create every role group and give Coordinators their admin permissions."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from wagtail.models import GroupCollectionPermission, GroupPagePermission, Page
+
+    # This runs for the first app in INSTALLED_APPS, before Django has made the later apps'
+    # permissions; make them all now so a single `migrate` gives Coordinators everything.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
 
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
     coordinators = groups[Role.COORDINATOR]

@@ -7,4 +7,4 @@ class SearchConfig(AppConfig):
     name = "search"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the indexing signal handlers)
+        from . import checks, signals  # noqa: F401  (registers checks, connects indexing handlers)

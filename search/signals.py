@@ -1,5 +1,7 @@
 """Reindex a listing after the transaction that changed it commits (never inside it)."""
 
+import threading
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -9,15 +11,29 @@ from directory.models import Check, ListingPage, Provider
 
 from .tasks import index_listing_task
 
+_pending = threading.local()
+
 
 def _enqueue(listing_ids) -> None:
-    ids = list(listing_ids)
-
-    def send():
-        for listing_id in ids:
+    """Queue each listing once per transaction, however many of its parts changed."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        for listing_id in listing_ids:
             index_listing_task.enqueue(listing_id)
+        return
+    state = getattr(_pending, "state", None)
+    # A rolled-back transaction drops our callback; start a fresh batch then.
+    if state is None or not any(entry[1] is state["send"] for entry in connection.run_on_commit):
+        ids = set()
 
-    transaction.on_commit(send)
+        def send():
+            _pending.state = None
+            for listing_id in sorted(ids):
+                index_listing_task.enqueue(listing_id)
+
+        state = _pending.state = {"ids": ids, "send": send}
+        transaction.on_commit(send)
+    state["ids"].update(listing_ids)
 
 
 @receiver(page_published, sender=ListingPage)

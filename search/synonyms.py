@@ -14,7 +14,7 @@ SYNONYM_GROUPS: list[tuple[str, ...]] = [
     ("day centre", "day service", "day activities", "day opportunities"),
     ("dementia", "alzheimers", "alzheimer's", "memory loss"),
     ("autism", "autistic", "asd", "asperger's", "aspergers"),
-    ("gardening", "gardener", "garden maintenance", "lawn mowing"),
+    ("gardening", "gardener", "garden maintenance", "lawn mowing", "grass cutting", "mowing", "lawns"),
     ("cleaning", "cleaner", "housework", "domestic help"),
     ("handyman", "odd jobs", "diy"),
     ("dog walking", "dog walker", "pet care"),

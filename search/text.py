@@ -85,6 +85,8 @@ STOP_WORDS = frozenset(
         "would",
         "like",
         "please",
+        "friendly",
+        "aware",
     ]
 )
 _stemmer = snowballstemmer.stemmer("english")

@@ -122,6 +122,7 @@ def search_api(request):
     return JsonResponse(
         {
             "count": results.count,
+            "matched_some_words_only": results.relaxed,
             "page": query.page,
             "num_pages": results.num_pages,
             "results": [

@@ -52,6 +52,8 @@ class SearchResults:
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
     backend: str = ""
+    # True when no listing matched enough of the words, so these match only some of them.
+    relaxed: bool = False
 
     @property
     def num_pages(self) -> int:

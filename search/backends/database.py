@@ -329,13 +329,18 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     # They travel to people: the searcher must be inside the area they cover.
                     if row[RADIUS] and distance > row[RADIUS]:
                         continue
-            matches = None
-            if groups:
-                matches = [self._match(group, row) for group in groups]
-                if sum(1 for m in matches if m) < required:
-                    continue
+            matches = [self._match(group, row) for group in groups] if groups else None
+            if matches is not None and not any(matches):
+                continue
             kept.append((row, distance, matches))
 
+        # Enough of the words must match; if no listing has enough, show those with some of
+        # them rather than nothing (and say so), because an empty page helps nobody.
+        relaxed = False
+        if groups:
+            enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
+            relaxed = not enough and bool(kept)
+            kept = kept if relaxed else enough
         scored = self._score(kept, query, groups)
         facets = self._facets([row for row, *_ in kept], query)
         if query.sort == "distance" and location is not None:
@@ -346,7 +351,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
         page = scored[start : start + query.per_page]
         labels = dict(Outcome.objects.values_list("slug", "label"))
         hits = [self._hit(row, score, distance, query, labels) for row, score, distance, _ in page]
-        return SearchResults(query=query, count=len(scored), hits=hits, facets=facets, backend=self.name)
+        return SearchResults(
+            query=query, count=len(scored), hits=hits, facets=facets, backend=self.name, relaxed=relaxed
+        )
 
     @staticmethod
     def _match(group: set[str], row) -> dict[str, float]:
@@ -377,13 +384,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _score(self, kept, query: SearchQuery, groups):
         """(row, score, distance, rotation) for every kept row."""
-        idf = {}
+        # One rarity weight per query word (its spelling, typo fixes and synonyms together), so a
+        # synonym in a listing's title counts as much as the literal word would.
+        idf = []
         if groups:
-            document_frequency = Counter(v for _, _, matches in kept for m in matches for v in m)
             total = len(kept)
-            idf = {v: math.log(1 + (total - df + 0.5) / (df + 0.5)) for v, df in document_frequency.items()}
+            for index in range(len(groups)):
+                df = sum(1 for _, _, matches in kept if matches[index])
+                idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
         raw_text = [
-            sum(max((w * idf[v] for v, w in m.items()), default=0.0) for m in matches) if groups else 1.0
+            sum(idf[i] * max(m.values(), default=0.0) for i, m in enumerate(matches)) if groups else 1.0
             for _, _, matches in kept
         ]
         best_text = max(raw_text, default=1.0) or 1.0

@@ -294,9 +294,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         """The settings (analysis) and mappings the index is created with."""
         return ListingDocument._index.to_dict()
 
-    def build_search(self, query: SearchQuery) -> Search:
+    def build_search(self, query: SearchQuery, *, minimum_should_match: str = MINIMUM_SHOULD_MATCH) -> Search:
         """The search request for `query`; `.to_dict()` is the body sent to Elasticsearch."""
-        search = Search(index=self.index_name).query(self._function_score(query))
+        search = Search(index=self.index_name).query(self._function_score(query, minimum_should_match))
         search = search.sort(*self._sort(query)).source(SOURCE_FIELDS)
         # Exact totals for the pager; scores even when sorting by distance (hits show them).
         search = search.extra(track_total_hits=True, track_scores=True)
@@ -352,7 +352,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             filters.append(near)
         return filters
 
-    def _base_query(self, query: SearchQuery):
+    def _base_query(self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH):
         filters = self._filters(query)
         text = es_query_text(query.text)
         if not text:
@@ -366,7 +366,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 "query": text,
                 "fuzziness": "AUTO",
                 "operator": "or",
-                "minimum_should_match": MINIMUM_SHOULD_MATCH,
+                "minimum_should_match": minimum_should_match,
             },
         )
         # How well they match: every field that has the words adds up, weighted as the database
@@ -385,7 +385,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         )
         return Q("bool", must=[relevance], filter=[*filters, matches])
 
-    def _function_score(self, query: SearchQuery):
+    def _function_score(self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH):
         functions = []
         location = query.location
         if location is not None:
@@ -412,7 +412,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             functions.append(SF("script_score", script=_script(FIT_SCRIPT, outcomes=list(query.outcomes))))
         return Q(
             "function_score",
-            query=self._base_query(query),
+            query=self._base_query(query, minimum_should_match),
             functions=functions,
             score_mode="multiply",
             boost_mode="multiply",
@@ -471,6 +471,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         """Run the query on Elasticsearch, or on the database backend when that fails."""
         try:
             response = self.build_search(query).using(self._client()).execute()
+            relaxed = False
+            if response.hits.total.value == 0 and len(es_query_text(query.text).split()) > 1:
+                # As the database backend: no listing has enough of the words, so show those
+                # with some of them rather than an empty page.
+                response = self.build_search(query, minimum_should_match="1").using(self._client()).execute()
+                relaxed = response.hits.total.value > 0
         except UNAVAILABLE as exc:
             logger.warning(
                 "Elasticsearch at %s could not search (%s); using the database backend instead.",
@@ -478,7 +484,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 exc,
             )
             return DatabaseSearchBackend().search(query)
-        return self.results_from_response(query, response.to_dict())
+        results = self.results_from_response(query, response.to_dict())
+        results.relaxed = relaxed
+        return results
 
     def results_from_response(self, query: SearchQuery, body: dict) -> SearchResults:
         """SearchResults from a raw search response body."""

@@ -90,7 +90,9 @@ def test_api_bad_parameter_is_a_400_naming_it(client, listings, params, param):
 
 
 def test_searches_that_find_little_are_logged_without_personal_data(client, listings):
-    client.get(reverse("search"), {"q": "Mrs Patel needs a podiatrist", "near": "BL3 5AA", "outcome": "eat-well"})
+    client.get(
+        reverse("search"), {"q": "Mrs Patel needs a podiatrist", "near": "BL3 5AA", "outcome": "eat-well"}
+    )
     logged = LowResultSearch.objects.get()
     assert logged.district == "BL3"
     assert logged.outcomes == "eat-well"
@@ -133,7 +135,32 @@ def test_nothing_in_the_directory_can_promote_a_provider():
     from django.conf import settings
 
     forbidden = ("featured", "promot", "sponsor", "priority", "boost", "preferred", "premium", "pin")
-    for model in [*apps.get_app_config("directory").get_models(), *apps.get_app_config("search").get_models()]:
+    for model in [
+        *apps.get_app_config("directory").get_models(),
+        *apps.get_app_config("search").get_models(),
+    ]:
         for field in model._meta.get_fields():
             assert not any(word in field.name.lower() for word in forbidden), f"{model.__name__}.{field.name}"
     assert not [name for name in dir(settings) if any(w in name.lower() for w in forbidden[:-1])]
+
+
+def test_elasticsearch_without_a_url_is_a_system_check_error(settings):
+    from search.checks import check_search_backend
+
+    settings.SEARCH_BACKEND = "elasticsearch"
+    settings.ELASTICSEARCH_URL = ""
+    assert [e.id for e in check_search_backend(None)] == ["search.E002"]
+    settings.SEARCH_BACKEND = "solr"
+    assert [e.id for e in check_search_backend(None)] == ["search.E001"]
+    settings.SEARCH_BACKEND = "database"
+    assert check_search_backend(None) == []
+
+
+def test_when_no_listing_has_enough_words_those_with_some_are_shown_and_the_page_says_so(client, listings):
+    response = client.get(reverse("search"), {"q": "swimming trampoline unicycle", "near": "BL3"})
+    body = response.content.decode()
+    assert "Swimming buddy" in body
+    assert "No listing matched all of your words" in body
+    api = client.get(reverse("search_api"), {"q": "swimming trampoline unicycle", "near": "BL3"}).json()
+    assert api["matched_some_words_only"] is True
+    assert [r["name"] for r in api["results"]] == ["Swimming buddy"]

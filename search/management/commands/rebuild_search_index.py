@@ -16,7 +16,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, backend=None, **options):
-        search_backend = get_search_backend(backend)
+        if backend is None and get_search_backend().name != "database":
+            # The database index is what searches fall back to when the cluster is down.
+            self._rebuild(get_search_backend("database"))
+        self._rebuild(get_search_backend(backend))
+
+    def _rebuild(self, search_backend):
         show_bar = self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()
 
         def progress(done, total):
