@@ -14,14 +14,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env(name, default=None):
-    """Read a setting from the environment, falling back to `default`."""
-    return os.environ.get(name, default)
+    """Read a setting from the environment; unset or empty (as in .env.example) means `default`."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name, default=False):
     """Read a yes/no setting; accepts 1/0, true/false, yes/no, on/off."""
     value = os.environ.get(name)
-    if value is None:
+    if not value:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
