@@ -92,7 +92,10 @@ class HomePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["directory"] = DirectoryIndexPage.objects.live().first()
-        context["featured_outcomes"] = Outcome.objects.filter(vocabulary=Outcome.Vocabulary.CARE_ACT)
+        # Only outcomes someone offers support for: a link to an empty page helps nobody.
+        context["featured_outcomes"] = Outcome.objects.filter(
+            vocabulary=Outcome.Vocabulary.CARE_ACT, listings__live=True
+        ).distinct()
         context["guides"] = GuidePage.objects.live().public().order_by("title")[:3]
         return context
 

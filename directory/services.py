@@ -31,7 +31,7 @@ def locate_postcode(text: str) -> Location | None:
         found = Postcode.objects.filter(code=str(parsed)).select_related("district").first()
         if found:
             return Location(found.latitude, found.longitude, found.code, found.district.code, "postcode")
-    district = PostcodeDistrict.objects.filter(code=parsed.outward).first()
+    district = PostcodeDistrict.objects.filter(code=parsed.outward, non_geographic=False).first()
     if district:
         return Location(district.latitude, district.longitude, district.code, district.code, "district")
     return None

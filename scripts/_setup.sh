@@ -17,3 +17,9 @@ fi
 if [ ! -d node_modules/govuk-frontend ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The design system's CSS, built with our font and asset path (cms/scss/govuk.scss).
+if [ ! -f cms/static/cms/build/govuk.css ] || [ cms/scss/govuk.scss -nt cms/static/cms/build/govuk.css ] \
+    || [ package-lock.json -nt cms/static/cms/build/govuk.css ]; then
+  npx --no-install sass --no-source-map --style=compressed --quiet-deps --load-path=node_modules \
+    cms/scss/govuk.scss cms/static/cms/build/govuk.css
+fi
