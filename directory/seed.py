@@ -7,11 +7,20 @@ updates rows in place, so running it again changes nothing.
 
 import csv
 import json
+import uuid
 from pathlib import Path
 
 from django.utils.text import slugify
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Vocabulary terms get the same public id in every database, so published identifiers (the Open
+# Referral taxonomy terms, saved searches, API filters) survive a rebuild.
+VOCABULARY_NAMESPACE = uuid.UUID("6f1d2c3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
+
+
+def term_id(kind: str, slug: str) -> uuid.UUID:
+    """The stable public id of one vocabulary term."""
+    return uuid.uuid5(VOCABULARY_NAMESPACE, f"{kind}:{slug}")
 
 
 def _read_json(name):
@@ -28,7 +37,9 @@ def seed_vocabularies(*, Outcome, Category, Audience, Language):
     vocab_prefix = {"care_act": "", "carer": "carer-", "wellbeing": "wellbeing-"}
     for order, row in enumerate(_read_json("outcomes.json")):
         slug = vocab_prefix[row["vocabulary"]] + slugify(row["label"])
-        Outcome.objects.update_or_create(slug=slug, defaults={**row, "sort_order": order})
+        Outcome.objects.update_or_create(
+            slug=slug, defaults={**row, "sort_order": order, "public_id": term_id("outcome", slug)}
+        )
     for order, row in enumerate(_read_json("categories.json")):
         Category.objects.update_or_create(slug=slugify(row["label"]), defaults={**row, "sort_order": order})
     for order, row in enumerate(_read_json("audiences.json")):

@@ -38,7 +38,7 @@ def guides(home):
 # --- The site's own pages ------------------------------------------------------------------
 
 
-def test_home_page_shows_search_and_ways_in_by_outcome(client, home, directory, guides):
+def test_home_page_shows_search_and_ways_in_by_outcome(client, home, directory, guides, listing):
     home.introduction = "Find care and support from small local organisations."
     home.save_revision().publish()
 
@@ -49,6 +49,8 @@ def test_home_page_shows_search_and_ways_in_by_outcome(client, home, directory, 
     assert "Find care and support from small local organisations." in html
     assert "Find support near you" in html
     assert 'href="/directory/outcome/get-out-and-about/"' in html
+    # Only outcomes someone offers support for are linked: an empty page helps nobody.
+    assert 'href="/directory/outcome/use-the-toilet/"' not in html
     assert "What is a direct payment?" in html
     assert "Skip to main content" in html
 

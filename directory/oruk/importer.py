@@ -1,0 +1,823 @@
+"""Importing Open Referral UK 3.0 feeds into the directory (`manage.py import_oruk`).
+
+A feed is any of the documents the ORUK 3.0 API returns: a JSON list of services (as
+`/services/{id}` gives them), the paged `/services` envelope, one service, service-at-location
+lists (each nests its service), or organisations (each may nest its services). Organisation
+lists without services update providers only; taxonomy lists are checked against our
+vocabularies and write nothing, because the vocabularies are managed in the CMS.
+
+- The feed as a whole is checked first (JSON, a list or an envelope, version 3.0). A problem
+  there is a `FeedError` and nothing is written.
+- Each record is then checked against the ORUK JSON schema (a copy is in `schema/`) and read by
+  `mapping.parse_service`; an invalid record is reported as `<id>: <reason>` and skipped.
+- Each good record is written in its own savepoint: a database error loses only that record.
+  Anything unexpected rolls the whole import back, so a bug never leaves half a feed behind.
+- Services are matched by id (`ListingPage.public_id`), organisations by id
+  (`Provider.public_id`), so importing the same feed again updates, never duplicates. A record
+  that has not changed gets no new revision.
+- Imported providers have no members ("unclaimed"). Once a provider has claimed its listings
+  the import leaves that provider and its listings alone: the provider keeps them up to date.
+- With `publish=True` listings go live at once; otherwise each change is saved as a draft
+  revision for a coordinator to approve. A listing without a UK postcode is always a draft,
+  because a live listing must have a base postcode.
+"""
+
+import functools
+import json
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from wagtail.models import Page, Site
+
+from cms.models import HomePage
+from directory import geo
+from directory.models import (
+    Category,
+    DirectoryIndexPage,
+    Language,
+    ListingPage,
+    ListingPrice,
+    Outcome,
+    PostcodeDistrict,
+    Provider,
+)
+
+from . import mapping
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+SCHEMA_BASE_URL = "https://openreferraluk.org/specifications/3.0/schema/"
+ACCEPTED_VERSIONS = {"HSDS-UK-3.0", "HSDS-UK 3.0", "3.0"}
+URL_TIMEOUT_SECONDS = 10
+MAX_FEED_BYTES = 100 * 1024 * 1024
+DIRECTORY_TITLE = "Find support"
+HOME_TITLE = "Find local support"
+# How far from a feed's coordinates we look for the postcode district to file a listing under.
+NEAREST_DISTRICT_MILES = 10
+# Keys only the older Open Referral UK (1.0/2.0) services have.
+OLD_VERSION_KEYS = ("regular_schedules", "holiday_schedules", "service_taxonomys", "eligibilitys")
+SERVICE_KEYS = {
+    "status",
+    "organization",
+    "organization_id",
+    "schedules",
+    "service_areas",
+    "service_at_locations",
+    "cost_options",
+    "contacts",
+    "attributes",
+    "fees",
+    "accreditations",
+    "minimum_age",
+    "maximum_age",
+    "alert",
+    "assured_date",
+    "languages",
+    "funding",
+}
+ORGANIZATION_KEYS = {"website", "logo", "parent_organization_id", "organization_identifiers", "services"}
+TERM_KEYS = {"term", "taxonomy", "taxonomy_id", "parent_id", "term_uri"}
+MAX_PROBLEMS_PER_RECORD = 3
+
+
+class FeedError(Exception):
+    """The feed as a whole cannot be imported (not JSON, not ORUK 3.0…); `str()` says why."""
+
+
+class _Skip(Exception):
+    """A good record we deliberately leave alone; `str()` says why."""
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """Something wrong with one record: its id (or position) and what is wrong."""
+
+    record: str
+    message: str
+
+    def __str__(self):
+        return f"{self.record}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What happened to one record: "created", "updated", "unchanged", "skipped", "unpublished"."""
+
+    record: str
+    action: str
+    name: str
+
+    def __str__(self):
+        return f"{self.record}: {self.action} “{self.name}”"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (on a dry run: would have done)."""
+
+    publish: bool = False
+    dry_run: bool = False
+    kind: str = "services"
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    unpublished: int = 0
+    drafts_without_postcode: int = 0
+    organizations_created: int = 0
+    organizations_updated: int = 0
+    directory_created: bool = False
+    home_created: bool = False
+    errors: list[RecordProblem] = field(default_factory=list)
+    warnings: list[RecordProblem] = field(default_factory=list)
+    results: list[RecordResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        """Records written (created or updated)."""
+        return self.created + self.updated
+
+    def count(self, action: str, record: str, name: str) -> None:
+        """Record what happened to one record."""
+        setattr(self, action, getattr(self, action) + 1)
+        self.results.append(RecordResult(record, action, name))
+
+    def __str__(self):
+        would = "would be " if self.dry_run else ""
+        state = "published" if self.publish else "saved as drafts for a coordinator to approve"
+        lines = [
+            f"{self.records} record(s) read ({self.kind.replace('_', ' ')}).",
+            f"Listings {would}created: {self.created}; updated: {self.updated}; "
+            f"unchanged: {self.unchanged}; left alone: {self.skipped}; unpublished: {self.unpublished}.",
+            f"New and changed listings {would}{state}.",
+        ]
+        if self.drafts_without_postcode:
+            lines.append(
+                f"{self.drafts_without_postcode} listing(s) have no UK postcode and stay drafts until a "
+                "coordinator adds one."
+            )
+        if self.organizations_created or self.organizations_updated:
+            lines.append(
+                f"Providers {would}created: {self.organizations_created}; "
+                f"updated: {self.organizations_updated} (all unclaimed)."
+            )
+        if self.directory_created:
+            home = ", with a home page for the site," if self.home_created else ""
+            lines.append(f"The directory page{home} {would or 'was '}created.")
+        if self.errors:
+            lines.append(f"{len(self.errors)} record(s) not imported (see the errors).")
+        lines += self.notes
+        return "\n".join(lines)
+
+
+# --- reading a feed -----------------------------------------------------------------------------
+
+
+def read_source(*, source: str) -> bytes:
+    """The bytes of a feed from a file path or an http(s) URL (one document; 10 s timeout).
+
+    Raises FeedError when it cannot be read.
+    """
+    if "://" in source:
+        scheme = source.split("://", 1)[0].lower()
+        if scheme not in ("http", "https"):
+            raise FeedError(f"Only http:// and https:// addresses can be fetched, not {scheme}://.")
+        request = urllib.request.Request(  # noqa: S310 (scheme checked just above)
+            source, headers={"Accept": "application/json", "User-Agent": "import_oruk"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310
+                body = response.read(MAX_FEED_BYTES + 1)
+        except urllib.error.HTTPError as exc:
+            raise FeedError(f"{source} answered {exc.code} {exc.reason}: nothing was imported.") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FeedError(f"Could not fetch {source} ({reason}): nothing was imported.") from exc
+    else:
+        path = Path(source)
+        try:
+            with path.open("rb") as handle:
+                body = handle.read(MAX_FEED_BYTES + 1)
+        except FileNotFoundError as exc:
+            raise FeedError(f"There is no file {source}.") from exc
+        except OSError as exc:
+            raise FeedError(f"Could not read {source}: {exc.strerror or exc}.") from exc
+    if len(body) > MAX_FEED_BYTES:
+        raise FeedError(f"{source} is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB: split the feed.")
+    return body
+
+
+def _parse_json(data):
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FeedError("The feed is not UTF-8 text, so it cannot be JSON.") from exc
+    if not isinstance(data, str):
+        return data
+    if not data.strip():
+        raise FeedError("The feed is empty.")
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise FeedError(
+            f"The feed is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. Nothing was imported."
+        ) from exc
+
+
+def _check_version(doc: dict) -> None:
+    version = doc.get("version")
+    if version is not None and str(version).strip() not in ACCEPTED_VERSIONS:
+        raise FeedError(
+            f"The feed says it is version “{version}”; import_oruk reads Open Referral UK 3.0 "
+            "(“HSDS-UK-3.0”). Nothing was imported."
+        )
+
+
+def _items(doc, report: ImportReport) -> list:
+    """The records of a feed document; raises FeedError if it is not a feed at all."""
+    if isinstance(doc, list):
+        return doc
+    if not isinstance(doc, dict):
+        raise FeedError(
+            f"The feed is a JSON {type(doc).__name__}; expected a list of services, a paged "
+            "/services response or one service. Nothing was imported."
+        )
+    if "contents" in doc or "openapi_url" in doc:
+        _check_version(doc)
+    if "openapi_url" in doc and "contents" not in doc:
+        raise FeedError(
+            "This is an ORUK API's front page (/), not a feed: give the address of its /services "
+            "endpoint, or a file saved from it."
+        )
+    if "contents" in doc:
+        contents = doc["contents"]
+        if not isinstance(contents, list):
+            raise FeedError("The feed's “contents” is not a list. Nothing was imported.")
+        page, pages = doc.get("page_number"), doc.get("total_pages")
+        if isinstance(page, int) and isinstance(pages, int) and pages > 1:
+            report.notes.append(
+                f"This feed is page {page} of {pages}: only its {len(contents)} record(s) were read. "
+                "Import the other pages too."
+            )
+        return contents
+    if "id" in doc:
+        return [doc]
+    raise FeedError(
+        "The feed is a JSON object without “contents” or “id”: expected a list of services, a paged "
+        "/services response or one service. Nothing was imported."
+    )
+
+
+def _kind(items: list) -> str:
+    """Which kind of ORUK record the feed holds, judged from all its records' keys."""
+    records = [item for item in items if isinstance(item, dict)]
+    keys = set().union(*(record.keys() for record in records)) if records else set()
+    old = [key for key in OLD_VERSION_KEYS if key in keys]
+    if old:
+        raise FeedError(
+            f"The feed looks like the older Open Referral UK standard (its services have “{old[0]}”); "
+            "import_oruk reads version 3.0. Nothing was imported."
+        )
+    if any(isinstance(r.get("service"), dict) or isinstance(r.get("location"), dict) for r in records):
+        return "service_at_locations"
+    if keys & SERVICE_KEYS:
+        return "services"
+    if "taxonomy_terms" in keys or "version" in keys:
+        return "taxonomies"
+    if keys & TERM_KEYS:
+        return "taxonomy_terms"
+    if keys & ORGANIZATION_KEYS:
+        return "organizations"
+    # A feed of broken services (say, every one missing its status) is still a feed of services:
+    # checking it as such reports what each record lacks.
+    return "services"
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _registry() -> Registry:
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append(
+            (SCHEMA_BASE_URL + path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
+        )
+    return Registry().with_resources(resources)
+
+
+@functools.cache
+def validator(schema_name: str) -> Draft202012Validator:
+    """A validator for one ORUK schema ("service.json"…), with `$ref`s and formats checked."""
+    return Draft202012Validator(
+        {"$ref": SCHEMA_BASE_URL + schema_name},
+        registry=_registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_problems(schema_name: str, record) -> list[str]:
+    """What is wrong with `record` by the ORUK schema, as short messages (empty if valid)."""
+    problems = []
+    errors = sorted(validator(schema_name).iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))
+    for error in errors:
+        where = "/".join(str(part) for part in error.absolute_path)
+        message = error.message if len(error.message) <= 120 else error.message[:117] + "…"
+        problems.append(f"{where}: {message}" if where else message)
+    return problems
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).casefold().replace("-", " ").split())
+
+
+class _Importer:
+    """Writes parsed records into the directory, looking vocabularies up once per import."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self._directory: DirectoryIndexPage | None = None
+        self.outcomes = list(Outcome.objects.all())
+        self.categories = list(Category.objects.all())
+        self.terms_by_id = {term.public_id: term for term in self.outcomes + self.categories}
+        self.languages = list(Language.objects.all())
+        self._districts: dict[str, PostcodeDistrict] | None = None
+
+    # --- the directory -----------------------------------------------------------------
+
+    def directory(self) -> DirectoryIndexPage:
+        """The directory page, creating it (and a home page and site) on an empty database."""
+        if self._directory is None:
+            self._directory = DirectoryIndexPage.objects.order_by("path").first() or self._create_directory()
+        return self._directory
+
+    def _create_directory(self) -> DirectoryIndexPage:
+        home = HomePage.objects.order_by("path").first()
+        if home is None:
+            root = Page.get_first_root_node()
+            if root is None:
+                raise FeedError("The site has no page tree yet: run manage.py migrate first.")
+            # Wagtail's placeholder "Welcome" page may hold the slug "home"; an empty slug is
+            # filled in from the title, unique among its siblings.
+            home = root.add_child(instance=HomePage(title=HOME_TITLE, slug=""))
+            home.save_revision().publish()
+            self.report.home_created = True
+            site = Site.objects.filter(is_default_site=True).first()
+            if site:
+                site.root_page = home
+                site.save()
+            else:
+                Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+        taken = home.get_children().filter(slug="directory").exists()
+        directory = home.add_child(
+            instance=DirectoryIndexPage(title=DIRECTORY_TITLE, slug="" if taken else "directory")
+        )
+        directory.save_revision().publish()
+        self.report.directory_created = True
+        return directory
+
+    # --- vocabularies and places -------------------------------------------------------
+
+    def districts(self) -> dict[str, PostcodeDistrict]:
+        """Every postcode district by code (a few thousand rows at most, fetched once)."""
+        if self._districts is None:
+            self._districts = {d.code: d for d in PostcodeDistrict.objects.all()}
+        return self._districts
+
+    def nearest_district(self, latitude: float, longitude: float) -> PostcodeDistrict | None:
+        """The district whose centre is nearest the point, if one is within a few miles."""
+        best, best_miles = None, NEAREST_DISTRICT_MILES
+        for district in self.districts().values():
+            if district.non_geographic:
+                continue
+            miles = geo.distance_miles(latitude, longitude, district.latitude, district.longitude)
+            if miles <= best_miles:
+                best, best_miles = district, miles
+        return best
+
+    def _term_by_name(self, ref: mapping.TermRef):
+        if ref.taxonomy_id == mapping.OUTCOMES_TAXONOMY_ID or _fold(ref.taxonomy) == _fold(
+            mapping.OUTCOMES_TAXONOMY_NAME
+        ):
+            pools = [self.outcomes]
+        elif ref.taxonomy_id == mapping.CATEGORIES_TAXONOMY_ID or _fold(ref.taxonomy) == _fold(
+            mapping.CATEGORIES_TAXONOMY_NAME
+        ):
+            pools = [self.categories]
+        else:
+            pools = [self.outcomes, self.categories]
+        wanted = _fold(ref.name)
+        if not wanted:
+            return None
+        for pool in pools:
+            for term in pool:
+                if wanted in {_fold(term.label), _fold(term.slug), *map(_fold, term.synonym_list)}:
+                    return term
+        return None
+
+    def resolve_terms(self, refs: list[mapping.TermRef], warnings: list[str]) -> tuple[list, list]:
+        """Our outcomes and categories for a service's taxonomy terms; unknown terms are warned of."""
+        outcomes, categories = [], []
+        for ref in refs:
+            term = self.terms_by_id.get(ref.id) if ref.id else None
+            term = term or self._term_by_name(ref)
+            if term is None:
+                warnings.append(
+                    f"taxonomy term {ref} is none of our outcomes or categories: left out "
+                    "(the vocabularies are managed in the CMS)"
+                )
+                continue
+            chosen = outcomes if isinstance(term, Outcome) else categories
+            if term not in chosen:
+                chosen.append(term)
+        return outcomes, categories
+
+    def resolve_languages(self, pairs: list[tuple[str, str]], warnings: list[str]) -> list[Language]:
+        """Our languages for (code, name) pairs, by ISO code or by name."""
+        found = []
+        for code, name in pairs:
+            language = next(
+                (
+                    lang
+                    for lang in self.languages
+                    if (code and lang.code.casefold() == code.casefold())
+                    or (name and lang.name.casefold() == name.casefold())
+                ),
+                None,
+            )
+            if language is None:
+                warnings.append(f"language “{name or code}” is not one of ours: left out")
+            elif language not in found:
+                found.append(language)
+        return found
+
+    # --- providers -----------------------------------------------------------------------
+
+    def upsert_provider(self, org: mapping.OrganizationData, *, fallback_email: str = "") -> Provider:
+        """The provider for an organisation, created or brought up to date (unclaimed only).
+
+        Raises _Skip when the provider has claimed its listings.
+        """
+        provider = Provider.objects.filter(public_id=org.id).first() if org.id else None
+        if provider is None:
+            public_id = org.id or uuid.uuid4()
+            provider = Provider(
+                public_id=public_id,
+                name=org.name,
+                legal_name=org.name,
+                business_type=org.business_type or mapping.DEFAULT_BUSINESS_TYPE,
+                company_number=org.company_number,
+                # The model needs a private email for coordinators; a feed rarely gives one, so a
+                # placeholder on the reserved .invalid domain marks it as unknown.
+                email=org.email or fallback_email or f"unknown+{public_id}@example.invalid",
+            )
+            provider.full_clean(validate_unique=False)
+            provider.save()
+            self.report.organizations_created += 1
+            return provider
+        if provider.members.exists():
+            raise _Skip(f"left alone: the provider “{provider.name}” has claimed its listings")
+        changes = {"name": org.name}
+        if org.business_type:
+            changes["business_type"] = org.business_type
+        if org.company_number:
+            changes["company_number"] = org.company_number
+        if org.email and provider.email.endswith("@example.invalid"):
+            changes["email"] = org.email
+        changed = [name for name, value in changes.items() if getattr(provider, name) != value]
+        if changed:
+            for name in changed:
+                setattr(provider, name, changes[name])
+            provider.full_clean(validate_unique=False)
+            provider.save(update_fields=changed)
+            self.report.organizations_updated += 1
+        return provider
+
+    def _provider_for(self, data: mapping.ServiceData) -> Provider:
+        if data.organization:
+            return self.upsert_provider(data.organization, fallback_email=data.contact_email)
+        provider = (
+            Provider.objects.filter(public_id=data.organization_id).first() if data.organization_id else None
+        )
+        if provider is None:
+            raise mapping.InvalidRecord(
+                "has no organization (and its organization_id is not one we have): every listing "
+                "needs a provider, so include the nested “organization”"
+            )
+        if provider.members.exists():
+            raise _Skip(f"left alone: the provider “{provider.name}” has claimed its listings")
+        return provider
+
+    # --- listings ------------------------------------------------------------------------
+
+    def write_service(self, record: str, data: mapping.ServiceData, *, publish: bool) -> None:
+        """Create, update or unpublish the listing for one parsed service."""
+        existing = ListingPage.objects.filter(public_id=data.id).select_related("provider").first()
+        if existing and existing.provider.members.exists():
+            raise _Skip(f"left alone: the provider “{existing.provider.name}” has claimed it")
+        if data.status in ("inactive", "defunct"):
+            if existing is None:
+                raise _Skip(f"not imported: its status is “{data.status}”")
+            if not existing.live:
+                raise _Skip(f"its status is “{data.status}” and the listing is not live")
+            if not publish:
+                raise _Skip(
+                    f"its status is “{data.status}”: unpublish the listing in the admin, or import "
+                    "with --publish to take it down"
+                )
+            existing.unpublish()
+            self.report.count("unpublished", record, existing.title)
+            return
+
+        provider = self._provider_for(data)
+        if existing is None:
+            page = ListingPage(public_id=data.id, title=data.name, provider=provider, live=False)
+            self._apply(page, data, provider, creating=True)
+            self.directory().add_child(instance=page)
+            action = "created"
+        else:
+            # Edit the newest version (perhaps a draft awaiting approval), as the admin does.
+            page = existing.get_latest_revision_as_object()
+            before = _state(page)
+            self._apply(page, data, provider, creating=False)
+            # Nothing new to save, and nothing to publish (or nothing that could be published).
+            settled = not publish or (existing.live and not existing.has_unpublished_changes)
+            if _state(page) == before and (settled or not page.base_postcode):
+                self.report.count("unchanged", record, page.title)
+                return
+            action = "updated"
+
+        # Validate everything the admin would, except that a listing without a UK postcode may
+        # still be saved as a draft for a coordinator to finish (it cannot be published).
+        page.full_clean(exclude=None if page.base_postcode else ["base_postcode"])
+        revision = page.save_revision(clean=False)
+        if publish and page.base_postcode:
+            revision.publish()
+        elif not page.base_postcode:
+            self.report.drafts_without_postcode += 1
+        self.report.count(action, record, page.title)
+
+    def _apply(self, page: ListingPage, data: mapping.ServiceData, provider: Provider, *, creating: bool):
+        """Copy the service onto the page. Nested parts the feed left out keep what the page has."""
+        warnings = data.warnings
+        page.title = data.name
+        page.provider = provider
+        page.summary = data.summary
+        page.description = data.description_html
+        page.website = data.website
+        page.contact_email = data.contact_email
+        page.min_age, page.max_age = data.min_age, data.max_age
+        page.intake = data.intake
+        if data.availability is not None:
+            page.availability = data.availability
+        if data.prices is not None:
+            page.prices = [
+                ListingPrice(
+                    description=price.description,
+                    unit=price.unit,
+                    unit_minutes=price.unit_minutes,
+                    weekday_pence=price.weekday_pence,
+                    evening_weekend_pence=price.evening_weekend_pence,
+                    sort_order=index,
+                )
+                for index, price in enumerate(data.prices)
+            ]
+            if not data.prices:
+                warnings.append("has no prices: people cannot compare it on price until one is added")
+        if data.terms is not None:
+            outcomes, categories = self.resolve_terms(data.terms, warnings)
+            page.outcomes, page.categories = outcomes, categories
+            if creating and not outcomes:
+                warnings.append("matches none of our outcomes: a coordinator should choose at least one")
+        if data.languages is not None:
+            page.languages = self.resolve_languages(data.languages, warnings)
+        if data.area is not None:
+            page.service_radius_miles = (
+                data.area.radius if data.area.radius is not None else mapping.DEFAULT_RADIUS_MILES
+            )
+            served = []
+            for code in data.area.district_codes:
+                if code in self.districts():
+                    served.append(self.districts()[code])
+                else:
+                    warnings.append(f"postcode district {code} is not in our postcode data: left out")
+            page.served_districts = served
+        if data.contact is not None:
+            page.contact_name = data.contact.name
+            page.contact_phone = data.contact.phone
+            page.contact_notes = data.contact.notes
+        if data.location is not None:
+            page.accessibility = data.location.accessibility
+            postcode = data.location.postcode
+            if not postcode and data.location.latitude is not None:
+                district = self.nearest_district(data.location.latitude, data.location.longitude)
+                postcode = district.code if district else ""
+            if postcode:
+                page.base_postcode = postcode
+        if creating and not page.base_postcode:
+            warnings.append("has no UK postcode: saved as a draft until a coordinator adds one")
+
+
+def _state(page: ListingPage) -> tuple:
+    """Everything the import can change on a page, to tell whether a record changed anything."""
+    scalars = (
+        "title",
+        "provider_id",
+        "summary",
+        "description",
+        "website",
+        "contact_email",
+        "min_age",
+        "max_age",
+        "intake",
+        "availability",
+        "service_radius_miles",
+        "base_postcode",
+        "accessibility",
+        "contact_name",
+        "contact_phone",
+        "contact_notes",
+    )
+    related = tuple(
+        tuple(sorted(obj.pk for obj in getattr(page, name).all()))
+        for name in ("outcomes", "categories", "languages", "served_districts")
+    )
+    prices = tuple(
+        (p.description, p.unit, p.unit_minutes, p.weekday_pence, p.evening_weekend_pence)
+        for p in page.prices.all()
+    )
+    return (tuple(getattr(page, name) for name in scalars), related, prices)
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+def _label(item, position: int) -> str:
+    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip():
+        return item["id"].strip()[:60]
+    return f"record {position} (no id)"
+
+
+def _service_records(items: list, kind: str) -> list[tuple[str, object, dict | None]]:
+    """(label, service, organisation-or-None) for every service in the feed, in feed order."""
+    records = []
+    for position, item in enumerate(items, 1):
+        if kind == "service_at_locations" and isinstance(item, dict):
+            service = item.get("service")
+            if not isinstance(service, dict):
+                records.append((_label(item, position), None, None))
+                continue
+            service = dict(service)
+            if isinstance(item.get("location"), dict) and "service_at_locations" not in service:
+                service["service_at_locations"] = [{"id": item.get("id"), "location": item["location"]}]
+            records.append((_label(service, position), service, None))
+        elif kind == "organizations" and isinstance(item, dict):
+            org = {key: value for key, value in item.items() if key != "services"}
+            services = item.get("services") if isinstance(item.get("services"), list) else []
+            records.append((_label(item, position), None, org))
+            for index, service in enumerate(services, 1):
+                if isinstance(service, dict) and "organization" not in service:
+                    service = {**service, "organization": org}
+                records.append((_label(service, index), service, None))
+        else:
+            records.append((_label(item, position), item, None))
+    return records
+
+
+def _check_terms(items: list, kind: str, importer: _Importer, report: ImportReport) -> None:
+    """Taxonomy feeds: say which terms match our vocabularies; write nothing."""
+    terms = []
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            report.errors.append(RecordProblem(_label(item, position), "is not a JSON object"))
+            continue
+        schema = "taxonomy.json" if kind == "taxonomies" else "taxonomy_term.json"
+        problems = schema_problems(schema, item)
+        if problems:
+            report.errors.append(RecordProblem(_label(item, position), "; ".join(problems[:3])))
+            continue
+        terms += (item.get("taxonomy_terms") or []) if kind == "taxonomies" else [item]
+    refs = mapping.parse_terms([{"taxonomy_term": term} for term in terms if isinstance(term, dict)])
+    warnings: list[str] = []
+    outcomes, categories = importer.resolve_terms(refs, warnings)
+    for warning in warnings:
+        report.warnings.append(RecordProblem("taxonomy", warning))
+    report.notes.append(
+        f"Taxonomy feed: {len(outcomes) + len(categories)} of {len(refs)} term(s) match our outcomes and "
+        "categories. Nothing was written: the vocabularies are managed in the CMS."
+    )
+
+
+def import_feed(*, data, publish: bool = False, dry_run: bool = False) -> ImportReport:
+    """Import an ORUK 3.0 feed (bytes, text or parsed JSON) into the directory.
+
+    Raises FeedError, writing nothing, when the feed as a whole is unusable. Otherwise returns
+    an ImportReport listing each invalid record (`id: reason`) and what happened to the rest.
+    With `dry_run` everything is checked and counted, then rolled back.
+    """
+    report = ImportReport(publish=publish, dry_run=dry_run)
+    doc = _parse_json(data)
+    items = _items(doc, report)
+    report.kind = _kind(items)
+    report.records = len(items)
+    if not items:
+        report.notes.append("The feed has no records: nothing to import.")
+        return report
+
+    with transaction.atomic():
+        importer = _Importer(report)
+        if report.kind in ("taxonomies", "taxonomy_terms"):
+            _check_terms(items, report.kind, importer, report)
+        else:
+            _import_records(_service_records(items, report.kind), importer, report, publish=publish)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
+def _import_records(records, importer: _Importer, report: ImportReport, *, publish: bool) -> None:
+    seen: dict[uuid.UUID, str] = {}
+    for label, service, org in records:
+        if org is not None:
+            _import_organization(label, org, importer, report)
+            continue
+        if not isinstance(service, dict):
+            report.errors.append(
+                RecordProblem(label, "is not a service (a JSON object with id, name and status)")
+            )
+            continue
+        problems = schema_problems("service.json", service)
+        if problems:
+            more = f" (and {len(problems) - MAX_PROBLEMS_PER_RECORD} more)" if len(problems) > 3 else ""
+            report.errors.append(RecordProblem(label, "; ".join(problems[:MAX_PROBLEMS_PER_RECORD]) + more))
+            continue
+        try:
+            parsed = mapping.parse_service(service)
+        except mapping.InvalidRecord as exc:
+            report.errors.append(RecordProblem(label, str(exc)))
+            continue
+        if parsed.id in seen:
+            report.errors.append(
+                RecordProblem(
+                    label, f"appears twice in the feed: only the first ({seen[parsed.id]}) was imported"
+                )
+            )
+            continue
+        seen[parsed.id] = label
+        try:
+            with transaction.atomic():
+                importer.write_service(label, parsed, publish=publish)
+        except _Skip as exc:
+            report.count("skipped", label, parsed.name)
+            report.warnings.append(RecordProblem(label, str(exc)))
+        except mapping.InvalidRecord as exc:
+            report.errors.append(RecordProblem(label, str(exc)))
+            continue
+        except ValidationError as exc:
+            report.errors.append(RecordProblem(label, _validation_message(exc)))
+            continue
+        except DatabaseError as exc:
+            report.errors.append(RecordProblem(label, f"the database refused it ({exc})"))
+            continue
+        report.warnings += [RecordProblem(label, warning) for warning in parsed.warnings]
+
+
+def _import_organization(label: str, org: dict, importer: _Importer, report: ImportReport) -> None:
+    problems = schema_problems("organization.json", org)
+    if problems:
+        report.errors.append(RecordProblem(label, "; ".join(problems[:MAX_PROBLEMS_PER_RECORD])))
+        return
+    warnings: list[str] = []
+    try:
+        parsed = mapping.parse_organization(org, warnings)
+        with transaction.atomic():
+            importer.upsert_provider(parsed)
+    except _Skip as exc:
+        report.warnings.append(RecordProblem(label, str(exc)))
+    except mapping.InvalidRecord as exc:
+        report.errors.append(RecordProblem(label, str(exc)))
+    except ValidationError as exc:
+        report.errors.append(RecordProblem(label, _validation_message(exc)))
+    except DatabaseError as exc:
+        report.errors.append(RecordProblem(label, f"the database refused it ({exc})"))
+    report.warnings += [RecordProblem(label, warning) for warning in warnings]
+
+
+def _validation_message(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items())
+    return " ".join(exc.messages)
