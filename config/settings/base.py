@@ -185,6 +185,13 @@ ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "listings")
 # Map tiles for the results map; the list works without them.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
+# Open Referral UK API: requests per minute per client (0 = no limit; production needs a shared
+# cache for the limit to hold across workers), cache lifetime, and the published profile/spec.
+ORUK_RATE_LIMIT_PER_MINUTE = int(env("ORUK_RATE_LIMIT_PER_MINUTE", "120"))
+ORUK_CACHE_SECONDS = int(env("ORUK_CACHE_SECONDS", "60"))
+ORUK_PROFILE_URL = env("ORUK_PROFILE_URL", "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md")
+ORUK_OPENAPI_URL = env("ORUK_OPENAPI_URL", "https://docs.openreferraluk.org/en/latest/openapi30.json")
+
 # Payments: Stripe Connect. The API base is overridable so tests reach local servers.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "")
