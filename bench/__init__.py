@@ -1,0 +1,1 @@
+"""Benchmarks that print figures, with their data generators (see bench/README.md)."""

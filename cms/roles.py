@@ -12,7 +12,16 @@ from .models import Role
 # Coordinators edit pages and the directory's vocabularies and providers; nobody else uses
 # the admin. Budget holders, delegates, professionals and providers work in the front end.
 COORDINATOR_MODEL_PERMISSIONS = {
-    "directory": ["outcome", "category", "audience", "language", "provider", "check"],
+    "directory": [
+        "outcome",
+        "category",
+        "audience",
+        "language",
+        "provider",
+        "check",
+        "claim",
+        "problemreport",
+    ],
     "wagtailimages": ["image"],
     "wagtaildocs": ["document"],
 }

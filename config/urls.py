@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    path("my/", include("directory.provider_urls")),
     path("openreferral/", include("directory.oruk.urls")),
     path("", include("search.urls")),
 ]

@@ -23,6 +23,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from . import geo
+from .evidence import evidence_upload_to, private_storage
 from .fields import AvailabilityField, mask_to_slots
 
 # A listing not confirmed by its provider for this long is "stale" and sinks in search.
@@ -276,6 +277,19 @@ class Check(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The evidence itself lives in private storage (see directory/evidence.py); it is read
+    # only through a view that checks the person is in the provider's team or a coordinator.
+    document = models.FileField(
+        upload_to=evidence_upload_to, storage=private_storage, blank=True, max_length=200
+    )
+    document_name = models.CharField(
+        max_length=200, blank=True, help_text="The name of the file the provider uploaded."
+    )
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(
+        blank=True,
+        help_text="For the provider: what is missing or wrong. They see this in their account.",
+    )
 
     class Meta:
         ordering = ["kind", "-issued_on"]
@@ -292,6 +306,17 @@ class Check(models.Model):
     def clean(self):
         if self.expires_on and self.issued_on and self.expires_on <= self.issued_on:
             raise ValidationError({"expires_on": "The expiry date must be after the issue date."})
+
+    def is_current(self, on=None) -> bool:
+        """True when verified and not expired: the only checks shown as a badge."""
+        on = on or timezone.localdate()
+        return self.verified_at is not None and (self.expires_on is None or self.expires_on >= on)
+
+    def days_left(self, on=None) -> int | None:
+        """Days until it expires (negative once expired), or None if it never expires."""
+        if self.expires_on is None:
+            return None
+        return (self.expires_on - (on or timezone.localdate())).days
 
 
 # --- Listings ---------------------------------------------------------------------------
@@ -639,3 +664,132 @@ class ListingPhoto(Orderable):
     )
 
     panels = [FieldPanel("image"), FieldPanel("alt_text")]
+
+
+# --- Claims, problem reports and reminders -----------------------------------------------
+
+
+class Claim(models.Model):
+    """Someone says a listing (seeded or imported) is theirs. A coordinator decides.
+
+    Never approved automatically: an email address that matches is a hint for the
+    coordinator, not proof.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a coordinator"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Not approved"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listing_claims"
+    )
+    message = models.TextField(
+        "how we can tell it is yours",
+        help_text="What the claimant told us, for example the phone number on the listing is theirs.",
+    )
+    phone = models.CharField(max_length=40, blank=True, help_text="A number the coordinator can call.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_note = models.TextField(blank=True, help_text="The claimant sees this.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "user"],
+                condition=Q(status="pending"),
+                name="one_pending_claim_per_person_and_listing",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} claims {self.listing.title}"
+
+    @property
+    def email_matches(self) -> bool:
+        """True when the claimant's email is the one on the provider or listing (a hint only)."""
+        email = (self.user.email or "").lower()
+        known = {(self.listing.provider.email or "").lower(), (self.listing.contact_email or "").lower()}
+        return bool(email) and email in known
+
+
+class ProblemReport(models.Model):
+    """A member of the public tells coordinators something on a listing is wrong."""
+
+    class Problem(models.TextChoices):
+        CONTACT = "contact", "The contact details are wrong"
+        CLOSED = "closed", "The service has stopped or closed"
+        PRICES = "prices", "The prices are wrong"
+        DETAILS = "details", "Something else in the listing is wrong"
+        CONCERN = "concern", "I am worried about this service"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    listing = models.ForeignKey(ListingPage, on_delete=models.CASCADE, related_name="problem_reports")
+    problem = models.CharField("what is wrong", max_length=20, choices=Problem.choices)
+    details = models.TextField()
+    contact = models.CharField(
+        max_length=200, blank=True, help_text="An email or phone number, if they want a reply."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+    coordinator_note = models.TextField(blank=True, help_text="What was done. Only coordinators see this.")
+
+    class Meta:
+        ordering = ["resolved", "-created_at"]
+
+    def __str__(self):
+        return f"{self.get_problem_display()}: {self.listing.title}"
+
+
+class ReminderSent(models.Model):
+    """One reminder email that went out, so the daily task never sends it twice.
+
+    `due_on` is what the reminder is about: the check's expiry date, or the date the
+    listing was last confirmed (so each 12-month confirmation cycle gets one request).
+    """
+
+    class Kind(models.TextChoices):
+        CHECK_30_DAYS = "check_30", "Evidence expires within 30 days"
+        CHECK_7_DAYS = "check_7", "Evidence expires within 7 days"
+        CHECK_EXPIRED = "check_expired", "Evidence has expired"
+        CONFIRM_LISTING = "confirm", "Please confirm your listing"
+
+    check_item = models.ForeignKey(
+        Check, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    listing = models.ForeignKey(
+        ListingPage, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_on = models.DateField()
+    sent_on = models.DateField()
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["check_item", "kind", "due_on"],
+                condition=Q(check_item__isnull=False),
+                name="one_reminder_per_check_kind_and_date",
+            ),
+            models.UniqueConstraint(
+                fields=["listing", "kind", "due_on"],
+                condition=Q(listing__isnull=False),
+                name="one_reminder_per_listing_kind_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(check_item__isnull=False, listing__isnull=True)
+                | Q(check_item__isnull=True, listing__isnull=False),
+                name="reminder_is_about_one_thing",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.sent_on})"

@@ -1,9 +1,20 @@
-"""Admin screens for the directory's vocabularies and providers (Wagtail snippets)."""
+"""Admin screens for the directory's vocabularies and providers (Wagtail snippets), and the
+coordinators' queues: evidence of checks to verify, claims to decide, problem reports.
+"""
 
+from django import forms
+from django.db.models import Case, F, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import Audience, Category, Language, Outcome, Provider
+from .models import Audience, Category, Check, Claim, Language, Outcome, ProblemReport, Provider
+from .provider_services import approve_claim, reject_claim
 
 
 class OutcomeViewSet(SnippetViewSet):
@@ -53,3 +64,177 @@ class ProviderViewSet(SnippetViewSet):
 
 register_snippet(VocabularyGroup)
 register_snippet(ProviderViewSet)
+
+
+# --- Coordinators' queues ---------------------------------------------------------------
+
+
+def _document_url(check):
+    return reverse("my:check_document", args=[check.public_id]) if check.document else None
+
+
+class CheckAdminForm(WagtailAdminModelForm):
+    """Verifying evidence: a coordinator ticks "verified" after opening the document.
+
+    Ticking records who verified it and when (the listing's badge shows that date);
+    unticking takes the badge away at once.
+    """
+
+    verified = forms.BooleanField(
+        required=False,
+        label="Verified",
+        help_text="Tick when you have seen the evidence and it is right.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        check = self.instance
+        self.fields["verified"].initial = bool(check.verified_at)
+        if check.document:
+            self.fields["verified"].help_text = format_html(
+                'Open the evidence first: <a href="{}">{}</a>. Tick when it is right, '
+                "in date and in the provider's name.",
+                _document_url(check),
+                check.document_name or "download the document",
+            )
+        if check.verified_at:
+            by = check.verified_by or "a coordinator"
+            self.fields["verified"].label = f"Verified on {check.verified_at:%d %B %Y} by {by}"
+
+    def save(self, commit=True):
+        check = super().save(commit=False)
+        if self.cleaned_data.get("verified"):
+            if check.verified_at is None:
+                check.verified_at = timezone.now()
+                check.verified_by = self.for_user
+        else:
+            check.verified_at = None
+            check.verified_by = None
+        if commit:
+            check.save()
+        return check
+
+
+class CheckViewSet(SnippetViewSet):
+    """Evidence of checks, newest first; open one to see its document and verify it."""
+
+    model = Check
+    icon = "tick"
+    menu_label = "Evidence of checks"
+    menu_order = 291
+    add_to_admin_menu = True
+    list_display = [
+        "provider",
+        "kind",
+        "issued_on",
+        "expires_on",
+        Column("verified_at", label="Verified on"),
+        TitleColumn("document_name", label="Document", get_url=_document_url),
+    ]
+    list_filter = ["kind"]
+    search_fields = ["provider__name", "reference"]
+    # Unverified first, on every database (PostgreSQL puts NULLs last by default).
+    ordering = [F("verified_at").asc(nulls_first=True), F("uploaded_at").desc(nulls_last=True)]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("provider", read_only=True),
+            FieldPanel("kind"),
+            FieldPanel("reference"),
+            MultiFieldPanel([FieldPanel("issued_on"), FieldPanel("expires_on")], heading="Dates"),
+            FieldPanel("verified"),
+            FieldPanel("review_note"),
+        ],
+        base_form_class=CheckAdminForm,
+    )
+
+
+class ClaimAdminForm(WagtailAdminModelForm):
+    """Deciding a claim: approve (the person joins the provider's team) or reject, with a note."""
+
+    decision = forms.ChoiceField(
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("", "Not decided yet"),
+            ("approve", "Approve: they can manage this provider's listings"),
+            ("reject", "Reject"),
+        ],
+        help_text="Check the claim first, for example by calling the number on the listing.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        claim = self.instance
+        if claim.pk and claim.status != Claim.Status.PENDING:
+            self.fields["decision"].disabled = True
+            self.fields["decision"].help_text = f"Already decided: {claim.get_status_display()}."
+        elif claim.pk:
+            hint = (
+                "Their email address matches the one we hold for this provider. That is a good sign, "
+                "but not proof."
+                if claim.email_matches
+                else "Their email address does not match the one we hold for this provider."
+            )
+            self.fields["decision"].help_text = f"{hint} Check the claim before approving it."
+
+    def save(self, commit=True):
+        claim = super().save(commit=False)
+        decision = self.cleaned_data.get("decision")
+        if decision and claim.status == Claim.Status.PENDING:
+            decide = approve_claim if decision == "approve" else reject_claim
+            return decide(claim=claim, by=self.for_user, note=claim.decision_note)
+        if commit:
+            claim.save()
+        return claim
+
+
+class ClaimViewSet(SnippetViewSet):
+    """People asking to manage a seeded or imported listing, waiting ones first."""
+
+    model = Claim
+    icon = "key"
+    menu_label = "Listing claims"
+    menu_order = 292
+    add_to_admin_menu = True
+    list_display = ["listing", "user", "status", "created_at"]
+    list_filter = ["status"]
+    ordering = [Case(When(status=Claim.Status.PENDING, then=Value(0)), default=Value(1)), "-created_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("listing", read_only=True),
+            FieldPanel("user", read_only=True),
+            FieldPanel("message", read_only=True),
+            FieldPanel("phone", read_only=True),
+            FieldPanel("status", read_only=True),
+            FieldPanel("decision"),
+            FieldPanel("decision_note"),
+        ],
+        base_form_class=ClaimAdminForm,
+    )
+
+
+class ProblemReportViewSet(SnippetViewSet):
+    """Problems the public reported with listings, unresolved first."""
+
+    model = ProblemReport
+    icon = "warning"
+    menu_label = "Problem reports"
+    menu_order = 293
+    add_to_admin_menu = True
+    list_display = ["listing", "problem", "created_at", "resolved"]
+    list_filter = ["resolved", "problem"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("listing", read_only=True),
+            FieldPanel("problem", read_only=True),
+            FieldPanel("details", read_only=True),
+            FieldPanel("contact", read_only=True),
+            FieldPanel("resolved"),
+            FieldPanel("coordinator_note"),
+        ]
+    )
+
+
+register_snippet(CheckViewSet)
+register_snippet(ClaimViewSet)
+register_snippet(ProblemReportViewSet)

@@ -1,39 +1,25 @@
 """Reindex a listing after the transaction that changed it commits (never inside it)."""
 
-import threading
-
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
 from directory.models import Check, ListingPage, Provider
+from directory.signals import listing_updated_in_place
 
 from .tasks import index_listing_task
 
-_pending = threading.local()
-
 
 def _enqueue(listing_ids) -> None:
-    """Queue each listing once per transaction, however many of its parts changed."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        for listing_id in listing_ids:
+    """Reindex these listings once the current transaction commits (at once outside one)."""
+    ids = list(listing_ids)
+
+    def send():
+        for listing_id in ids:
             index_listing_task.enqueue(listing_id)
-        return
-    state = getattr(_pending, "state", None)
-    # A rolled-back transaction drops our callback; start a fresh batch then.
-    if state is None or not any(entry[1] is state["send"] for entry in connection.run_on_commit):
-        ids = set()
 
-        def send():
-            _pending.state = None
-            for listing_id in sorted(ids):
-                index_listing_task.enqueue(listing_id)
-
-        state = _pending.state = {"ids": ids, "send": send}
-        transaction.on_commit(send)
-    state["ids"].update(listing_ids)
+    transaction.on_commit(send)
 
 
 @receiver(page_published, sender=ListingPage)
@@ -41,6 +27,12 @@ def _enqueue(listing_ids) -> None:
 def listing_changed(sender, instance, **kwargs):
     """A listing went live, changed while live, or was taken down."""
     _enqueue([instance.pk])
+
+
+@receiver(listing_updated_in_place)
+def listing_updated(sender, listing, **kwargs):
+    """A live listing's facts changed without a publish (e.g. "taking new people")."""
+    _enqueue([listing.pk])
 
 
 @receiver(post_delete, sender=ListingPage)

@@ -1,0 +1,817 @@
+"""Forms for the providers' own area, in the GOV.UK Design System's style.
+
+Every form here uses `GovukFormMixin`, which gives widgets the design system's classes and
+links hints and errors to their fields (`aria-describedby`), so the shared template
+`directory/my/_field.html` can draw any field, and `_error_summary.html` can list the
+problems at the top with links to each field. Messages follow the design system's
+pattern: say what to do ("Enter the name of your service"), not what went wrong.
+"""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import evidence
+from .fields import DAYS, PARTS, AvailabilityFormField
+from .models import (
+    Audience,
+    Category,
+    Check,
+    Claim,
+    Language,
+    ListingPage,
+    ListingPrice,
+    Outcome,
+    PostcodeDistrict,
+    ProblemReport,
+    Provider,
+)
+from .provider_services import html_to_text
+
+# --- Design-system plumbing -------------------------------------------------------------
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """Day, month and year boxes (the design system's date input)."""
+
+    template_name = "directory/my/_date_widget.html"
+
+    def __init__(self, attrs=None):
+        def box(width):
+            return forms.TextInput(
+                attrs={
+                    "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
+                    "inputmode": "numeric",
+                }
+            )
+
+        super().__init__([box(2), box(2), box(4)], attrs)
+
+    def decompress(self, value):
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date typed as day, month and year, with the design system's error messages."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, *, what="the date", **kwargs):
+        self.what = what
+        kwargs.setdefault("error_messages", {"required": f"Enter {what}"})
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+        for part in self.fields:
+            part.required = False
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        day, month, year = ((part or "").strip() for part in data_list)
+        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+        if missing:
+            raise ValidationError(
+                f"{self.what[0].upper()}{self.what[1:]} must include a {' and '.join(missing)}"
+            )
+        try:
+            if len(year) != 4:
+                raise ValueError
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be a real date") from None
+
+
+class PoundsField(forms.Field):
+    """Money typed in pounds ("18", "18.50", "£18.50"), cleaned to whole pence."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, what="the price", **kwargs):
+        self.what = what
+        kwargs.setdefault("error_messages", {"required": f"Enter {what}"})
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "spellcheck": "false"}
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return f"{value / 100:.2f}"
+        return value
+
+    def to_python(self, value):
+        text = str(value or "").replace("£", "").replace(",", "").strip()
+        if not text:
+            return None
+        if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
+            raise ValidationError(f"Enter {self.what} in pounds and pence, like 18.50")
+        try:
+            pence = int(Decimal(text) * 100)
+        except InvalidOperation:
+            raise ValidationError(f"Enter {self.what} in pounds and pence, like 18.50") from None
+        if pence > 100_000_00:
+            raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be £100,000 or less")
+        return pence
+
+
+def _kind_of(widget) -> str:
+    if isinstance(widget, GovukDateWidget):
+        return "date"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.FileInput):
+        return "file"
+    return "input"
+
+
+WIDGET_CLASSES = {
+    "input": ("govuk-input", "govuk-input--error"),
+    "textarea": ("govuk-textarea", "govuk-textarea--error"),
+    "select": ("govuk-select", "govuk-select--error"),
+    "file": ("govuk-file-upload", "govuk-file-upload--error"),
+    "checkboxes": ("govuk-checkboxes__input", ""),
+    "checkbox": ("govuk-checkboxes__input", ""),
+    "radios": ("govuk-radios__input", ""),
+}
+# Kinds drawn as a <fieldset>: the hint and error belong to the fieldset, not each input.
+FIELDSET_KINDS = {"checkboxes", "radios", "date"}
+
+
+class GovukFormMixin:
+    """Design-system classes, hint/error links and an error summary for any Django form.
+
+    `widths` maps a field name to an input width class ("govuk-input--width-10").
+    """
+
+    widths: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+                # Model choice fields add a "---------" choice; as a radio button it is noise.
+                field.choices = [(value, label) for value, label in field.choices if value != ""]
+        self._decorate()
+
+    def full_clean(self):
+        super().full_clean()
+        self._decorate()
+
+    def _decorate(self):
+        """Set classes and aria-describedby from the current errors (called again after cleaning)."""
+        errors = self._errors or {}
+        for name, field in self.fields.items():
+            kind = _kind_of(field.widget)
+            field.govuk_kind = kind
+            bound_id = self[name].auto_id
+            has_error = name in errors
+            if kind == "date":
+                for box in field.widget.widgets:
+                    classes = [c for c in box.attrs["class"].split() if c != "govuk-input--error"]
+                    if has_error:
+                        classes.append("govuk-input--error")
+                    box.attrs["class"] = " ".join(classes)
+                continue
+            base, error_class = WIDGET_CLASSES[kind]
+            width = self.widths.get(name, "")
+            field.widget.attrs["class"] = " ".join(
+                c for c in (base, width, error_class if has_error else "") if c
+            )
+            if kind in FIELDSET_KINDS:
+                continue
+            described = []
+            if field.help_text:
+                described.append(f"{bound_id}-hint")
+            if has_error:
+                described.append(f"{bound_id}-error")
+            if described:
+                field.widget.attrs["aria-describedby"] = " ".join(described)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+
+    def anchor_for(self, name) -> str:
+        """The id the error summary links to for a field: its first input."""
+        if name not in self.fields:
+            name = next(iter(self.fields))
+        auto_id = self[name].auto_id
+        return f"{auto_id}_0" if self.fields[name].govuk_kind in FIELDSET_KINDS else auto_id
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(link target, message) for every problem, in the order the fields appear."""
+        items = [(self.anchor_for("__all__"), str(e)) for e in self.non_field_errors()]
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                items.append((self.anchor_for(name), message))
+        return items
+
+
+def error_summary(*forms_and_formsets) -> list[tuple[str, str]]:
+    """The error summary for a page with several forms or formsets."""
+    items = []
+    for thing in forms_and_formsets:
+        if thing is None:
+            continue
+        if isinstance(thing, forms.BaseFormSet):
+            first = thing.forms[0] if thing.forms else None
+            for message in thing.non_form_errors():
+                items.append((first.anchor_for("__all__") if first else "", str(message)))
+            for form in thing.forms:
+                items.extend(form.error_summary())
+        else:
+            items.extend(thing.error_summary())
+    return items
+
+
+def availability_grid(bound_field):
+    """The availability tick boxes grouped by day: [(day label, [(part label, widget)])]."""
+    widgets = list(bound_field)
+    parts = len(PARTS)
+    return [
+        (
+            day_label,
+            list(zip([label for _, label in PARTS], widgets[i * parts : (i + 1) * parts], strict=True)),
+        )
+        for i, (_, day_label) in enumerate(DAYS)
+    ]
+
+
+# --- Organisation -----------------------------------------------------------------------
+
+
+class OrganisationForm(GovukFormMixin, forms.ModelForm):
+    """Who the provider is. Contact details here are private (coordinators only)."""
+
+    widths = {
+        "team_size": "govuk-input--width-2",
+        "company_number": "govuk-input--width-10",
+        "phone": "govuk-input--width-20",
+    }
+
+    class Meta:
+        model = Provider
+        fields = ["name", "legal_name", "business_type", "company_number", "team_size", "email", "phone"]
+        labels = {
+            "name": "What is your organisation called?",
+            "legal_name": "Your name, or your company's name in law",
+            "business_type": "What kind of organisation is it?",
+            "company_number": "Company or charity number (if you have one)",
+            "team_size": "How many people work in it, including you?",
+            "email": "Email address for us to contact you",
+            "phone": "Phone number for us to contact you (optional)",
+        }
+        help_texts = {
+            "name": "The name people know you by. This is shown on your listings.",
+            "legal_name": "For a sole trader, this is your own name. We do not show it.",
+            "team_size": "This directory is for small organisations of 8 people or fewer.",
+            "email": "We do not show this. We use it for reminders and to check things with you.",
+            "phone": "We do not show this.",
+        }
+        widgets = {"business_type": forms.RadioSelect}
+        error_messages = {
+            "name": {"required": "Enter the name of your organisation"},
+            "legal_name": {"required": "Enter your name, or your company's name"},
+            "business_type": {"required": "Select what kind of organisation it is"},
+            "team_size": {
+                "required": "Enter how many people work in your organisation",
+                "invalid": "Enter the number of people as a whole number, like 3",
+                "max_value": "This directory is for organisations of 8 people or fewer",
+                "min_value": "Enter at least 1 (you)",
+            },
+            "email": {
+                "required": "Enter an email address",
+                "invalid": "Enter an email address like name@example.com",
+            },
+        }
+
+
+# --- The listing wizard -----------------------------------------------------------------
+
+
+class AboutForm(GovukFormMixin, forms.Form):
+    """Step 1: the name and what the service is."""
+
+    widths = {"title": "govuk-!-width-two-thirds"}
+
+    title = forms.CharField(
+        label="What is your service called?",
+        max_length=120,
+        help_text='For example "Swimming buddy" or "Sunday lunch club".',
+        error_messages={
+            "required": "Enter the name of your service",
+            "max_length": "The name must be 120 characters or fewer",
+        },
+    )
+    summary = forms.CharField(
+        label="Describe it in one or two sentences",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="This is shown in search results. Use plain words.",
+        error_messages={
+            "required": "Enter a short description",
+            "max_length": "The short description must be 300 characters or fewer",
+        },
+    )
+    description = forms.CharField(
+        label="Tell people more about it",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="What you do, what a visit or session is like, and anything people should know. "
+        "Leave an empty line between paragraphs.",
+        error_messages={
+            "required": "Tell people more about your service",
+            "max_length": "This must be 5,000 characters or fewer",
+        },
+    )
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not re.search(r"\w", title):
+            raise ValidationError("Enter a name with letters or numbers in it")
+        return title
+
+    @classmethod
+    def initial_from(cls, draft: ListingPage) -> dict:
+        """The form's starting values from a listing draft."""
+        return {
+            "title": draft.title,
+            "summary": draft.summary,
+            "description": html_to_text(draft.description),
+        }
+
+
+class ListingStepForm(GovukFormMixin, forms.ModelForm):
+    """A wizard step that edits some of a listing draft's own fields.
+
+    `instance` is the draft (the latest revision as a page object), never the live row:
+    `save(commit=False)` only changes it in memory, and the caller saves a revision.
+    """
+
+    def apply(self) -> ListingPage:
+        """Copy the answers onto the draft (in memory, including many-to-many choices)."""
+        draft = self.save(commit=False)
+        for name in self._meta.fields:
+            model_field = ListingPage._meta.get_field(name)
+            if model_field.many_to_many:
+                # A ParentalManyToManyField holds the choice in memory until publish.
+                setattr(draft, name, list(self.cleaned_data[name]))
+        return draft
+
+
+class HelpForm(ListingStepForm):
+    """Step 2: what it helps with and who it is for."""
+
+    widths = {"min_age": "govuk-input--width-3", "max_age": "govuk-input--width-3"}
+
+    outcomes = forms.ModelMultipleChoiceField(
+        queryset=Outcome.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="What does your service help people to do?",
+        help_text="Choose all that apply. People search by these.",
+        error_messages={"required": "Select at least one thing your service helps with"},
+    )
+    categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="What kind of support is it? (optional)",
+    )
+    audiences = forms.ModelMultipleChoiceField(
+        queryset=Audience.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Is it especially for any of these people? (optional)",
+    )
+    languages = forms.ModelMultipleChoiceField(
+        queryset=Language.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Which languages can you help people in, other than English? (optional)",
+    )
+
+    class Meta:
+        model = ListingPage
+        fields = ["outcomes", "categories", "audiences", "min_age", "max_age", "languages"]
+        labels = {"min_age": "Youngest age (optional)", "max_age": "Oldest age (optional)"}
+        error_messages = {
+            "min_age": {"invalid": "Enter the youngest age as a number, like 18"},
+            "max_age": {"invalid": "Enter the oldest age as a number, like 65"},
+        }
+
+
+class WhereForm(ListingStepForm):
+    """Step 3: where the service is based and how far it reaches."""
+
+    widths = {
+        "base_postcode": "govuk-input--width-10",
+        "service_radius_miles": "govuk-input--width-3",
+        "other_districts": "govuk-input--width-20",
+    }
+
+    other_districts = forms.CharField(
+        label="Other postcode areas you cover in full (optional)",
+        required=False,
+        max_length=300,
+        help_text="The first half of the postcode, like BL4 or M26. Separate them with commas.",
+    )
+
+    class Meta:
+        model = ListingPage
+        fields = ["base_postcode", "service_radius_miles"]
+        labels = {
+            "base_postcode": "Where are you based?",
+            "service_radius_miles": "How many miles will you travel to people?",
+        }
+        help_texts = {
+            "base_postcode": "A full postcode, or just the first half, like BL3. "
+            "We only show the first half.",
+            "service_radius_miles": "Enter 0 if people come to you.",
+        }
+        error_messages = {
+            "base_postcode": {"required": "Enter the postcode where you are based"},
+            "service_radius_miles": {
+                "required": "Enter how many miles you will travel, or 0",
+                "invalid": "Enter the miles as a whole number, like 5",
+                "max_value": "Enter 100 miles or fewer",
+            },
+        }
+
+    def __init__(self, *args, instance=None, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        if instance is not None and not self.is_bound:
+            self.initial["other_districts"] = ", ".join(d.code for d in instance.served_districts.all())
+
+    def clean_other_districts(self):
+        codes = [
+            c.strip().upper() for c in re.split(r"[,\s]+", self.cleaned_data["other_districts"]) if c.strip()
+        ]
+        found = {d.code: d for d in PostcodeDistrict.objects.filter(code__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise ValidationError(
+                f"We do not know the postcode area {', '.join(unknown)}. "
+                "Check it is the first half of a postcode, like BL4, or leave it out."
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
+    def apply(self) -> ListingPage:
+        draft = super().apply()
+        draft.served_districts = self.cleaned_data["other_districts"]
+        return draft
+
+
+class PriceForm(GovukFormMixin, forms.Form):
+    """One price on a listing."""
+
+    widths = {
+        "description": "govuk-!-width-two-thirds",
+        "unit_minutes": "govuk-input--width-4",
+        "weekday": "govuk-input--width-5",
+        "evening_weekend": "govuk-input--width-5",
+    }
+
+    description = forms.CharField(
+        label="What is it for?",
+        max_length=120,
+        help_text='For example "Swimming trip" or "An hour of help".',
+        error_messages={"required": "Enter what the price is for"},
+    )
+    unit = forms.ChoiceField(
+        label="How do you charge for it?",
+        choices=ListingPrice.Unit.choices,
+        initial=ListingPrice.Unit.HOUR,
+        error_messages={"required": "Select how you charge", "invalid_choice": "Select how you charge"},
+    )
+    unit_minutes = forms.IntegerField(
+        label="How many minutes does a session, visit or day last? (optional)",
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        help_text="This lets people compare your price with hourly ones.",
+        error_messages={
+            "invalid": "Enter the minutes as a whole number, like 90",
+            "min_value": "Enter at least 1 minute",
+            "max_value": "Enter 1,440 minutes (a day) or fewer",
+        },
+    )
+    weekday = PoundsField(label="Weekday price, in pounds", what="the weekday price")
+    evening_weekend = PoundsField(
+        label="Evening and weekend price, in pounds (optional)",
+        what="the evening and weekend price",
+        required=False,
+        help_text="Leave this empty if it is the same.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("unit") == ListingPrice.Unit.HOUR and cleaned.get("unit_minutes"):
+            cleaned["unit_minutes"] = None
+        return cleaned
+
+    def to_price(self) -> ListingPrice:
+        """A price row for the draft (saved when the listing is published)."""
+        data = self.cleaned_data
+        return ListingPrice(
+            description=data["description"],
+            unit=data["unit"],
+            unit_minutes=data.get("unit_minutes"),
+            weekday_pence=data["weekday"],
+            evening_weekend_pence=data.get("evening_weekend"),
+        )
+
+    @staticmethod
+    def initial_from(price: ListingPrice) -> dict:
+        return {
+            "description": price.description,
+            "unit": price.unit,
+            "unit_minutes": price.unit_minutes,
+            "weekday": price.weekday_pence,
+            "evening_weekend": price.evening_weekend_pence,
+        }
+
+
+class BasePriceFormSet(forms.BaseFormSet):
+    """The listing's prices: at least one, blank extra rows ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for form in self.forms:
+            if "DELETE" in form.fields:
+                form.fields["DELETE"].label = "Remove this price"
+                form._decorate()
+
+    def clean(self):
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError("Add at least one price")
+
+    def prices(self) -> list[ListingPrice]:
+        return [f.to_price() for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+PriceFormSet = forms.formset_factory(
+    PriceForm, formset=BasePriceFormSet, extra=1, can_delete=True, max_num=10, validate_max=True
+)
+
+
+class WhenContactForm(ListingStepForm):
+    """Step 5: when people can have support, and how to get in touch."""
+
+    widths = {
+        "contact_name": "govuk-input--width-20",
+        "contact_phone": "govuk-input--width-20",
+        "contact_email": "govuk-!-width-two-thirds",
+        "website": "govuk-!-width-two-thirds",
+    }
+
+    # Declared here because AvailabilityField.formfield() ignores the Meta labels.
+    availability = AvailabilityFormField(
+        required=False,
+        label="When can you usually help?",
+        help_text="Tick the times you can usually offer support. You can change this at any time.",
+    )
+    website = forms.URLField(
+        label="Website",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text="For example https://www.example.com",
+        error_messages={"invalid": "Enter a website address like https://www.example.com"},
+    )
+
+    class Meta:
+        model = ListingPage
+        fields = [
+            "availability",
+            "intake",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "website",
+            "contact_notes",
+            "accessibility",
+            "easy_read",
+        ]
+        labels = {
+            "intake": "Are you taking new people?",
+            "contact_name": "Name for people to ask for (optional)",
+            "contact_phone": "Phone number",
+            "contact_email": "Email address",
+            "website": "Website",
+            "contact_notes": "Anything people should know about getting in touch? (optional)",
+            "accessibility": "Accessibility (optional)",
+            "easy_read": "Easy Read description (optional)",
+        }
+        help_texts = {
+            "contact_phone": "People see this. Give at least one way to get in touch: "
+            "phone, email or website.",
+        }
+        widgets = {
+            "intake": forms.RadioSelect,
+            "accessibility": forms.Textarea(attrs={"rows": 3}),
+            "easy_read": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "contact_email": {"invalid": "Enter an email address like name@example.com"},
+            "intake": {"required": "Select whether you are taking new people"},
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        no_contact = not (
+            cleaned.get("contact_phone") or cleaned.get("contact_email") or cleaned.get("website")
+        )
+        # A mistyped email or website already has its own message; do not pile another on.
+        if no_contact and not self.has_error("contact_email") and not self.has_error("website"):
+            self.add_error(
+                "contact_phone", "Give at least one way to get in touch: a phone number, email or website"
+            )
+        return cleaned
+
+    def availability_grid(self):
+        return availability_grid(self["availability"])
+
+
+class AvailabilityForm(GovukFormMixin, forms.Form):
+    """The one-step update from the dashboard: taking new people, and usual availability."""
+
+    intake = forms.ChoiceField(
+        label="Are you taking new people?",
+        choices=ListingPage.Intake.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you are taking new people"},
+    )
+    availability = AvailabilityFormField(required=False, label="When can you usually help?")
+
+    def availability_grid(self):
+        return availability_grid(self["availability"])
+
+
+# --- Evidence of checks -----------------------------------------------------------------
+
+
+class CheckForm(GovukFormMixin, forms.Form):
+    """Evidence of one check, with the document (a PDF, JPG or PNG up to 5MB)."""
+
+    widths = {"reference": "govuk-input--width-20"}
+
+    kind = forms.ChoiceField(
+        label="What is it?",
+        choices=Check.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the evidence is for"},
+    )
+    reference = forms.CharField(
+        label="Policy, certificate or registration number",
+        max_length=100,
+        required=False,
+        help_text="For CQC registration, this is your provider ID, like 1-123456789. It is needed.",
+    )
+    issued_on = GovukDateField(
+        what="the date it was issued", label="When was it issued?", help_text="For example, 27 3 2025"
+    )
+    expires_on = GovukDateField(
+        what="the expiry date",
+        label="When does it expire? (optional)",
+        required=False,
+        help_text="Leave this empty if it does not expire.",
+    )
+    document = forms.FileField(
+        label="Upload the document",
+        required=False,
+        help_text="A PDF, JPG or PNG, smaller than 5MB. A photo of a certificate is fine.",
+        widget=forms.FileInput(attrs={"accept": evidence.ACCEPT_ATTRIBUTE}),
+        error_messages={
+            "invalid": "The selected file could not be read. Choose it again",
+            "empty": "The selected file is empty. Choose a different file",
+            "missing": "Select a file to upload",
+        },
+    )
+
+    def clean_document(self):
+        upload = self.cleaned_data.get("document")
+        if upload:
+            evidence.validate_upload(upload)
+        return upload
+
+    def clean_issued_on(self):
+        issued = self.cleaned_data.get("issued_on")
+        if issued and issued > timezone.localdate():
+            raise ValidationError("The date it was issued must be today or in the past")
+        return issued
+
+    def clean(self):
+        cleaned = super().clean()
+        issued, expires = cleaned.get("issued_on"), cleaned.get("expires_on")
+        if issued and expires and expires <= issued:
+            self.add_error("expires_on", "The expiry date must be after the date it was issued")
+        kind = cleaned.get("kind")
+        if kind == Check.Kind.CQC:
+            if not cleaned.get("reference"):
+                self.add_error("reference", "Enter your CQC provider ID")
+        elif kind and not cleaned.get("document") and not self.has_error("document"):
+            self.add_error("document", "Select a file to upload")
+        return cleaned
+
+
+class CqcSelfCheckForm(GovukFormMixin, forms.Form):
+    """Four yes/no questions that say whether a service looks like it needs CQC registration."""
+
+    YES_NO = [("yes", "Yes"), ("no", "No")]
+
+    personal_care = forms.ChoiceField(
+        label="Do you help people with personal care?",
+        help_text="Personal care means physical help, or prompting and supervising, with washing, bathing, "
+        "dressing, going to the toilet, eating and drinking, or taking medicines.",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if you help people with personal care"},
+    )
+    where_they_live = forms.ChoiceField(
+        label="Do you give this help in the place where the person lives?",
+        help_text="Their own home, or supported living where they have their own tenancy.",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if you help people where they live"},
+    )
+    works_alone = forms.ChoiceField(
+        label="Do you work on your own, with nobody working with you or for you?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if you work on your own"},
+    )
+    arranged_directly = forms.ChoiceField(
+        label="Does the person (or their family) arrange the care with you directly?",
+        help_text="For example, they employ you as a personal assistant and pay you from their "
+        "direct payment, with no agency in between.",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if the person arranges the care with you directly"},
+    )
+
+    def answers(self) -> dict[str, bool]:
+        """The answers as booleans, for `provider_services.cqc_advice`."""
+        return {name: self.cleaned_data[name] == "yes" for name in self.fields}
+
+
+# --- Claims and problem reports ---------------------------------------------------------
+
+
+class ClaimForm(GovukFormMixin, forms.ModelForm):
+    """Ask to manage an existing listing."""
+
+    widths = {"phone": "govuk-input--width-20"}
+
+    class Meta:
+        model = Claim
+        fields = ["message", "phone"]
+        labels = {
+            "message": "How can we tell this listing is yours?",
+            "phone": "A phone number we can call you on (optional)",
+        }
+        help_texts = {
+            "message": "For example: the phone number or email address on the listing is yours, or your "
+            "business name and where you are based. A coordinator will check before you can edit it.",
+        }
+        widgets = {"message": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"message": {"required": "Tell us how we can tell the listing is yours"}}
+
+
+class ProblemReportForm(GovukFormMixin, forms.ModelForm):
+    """The public tells us something on a listing is wrong."""
+
+    widths = {"contact": "govuk-!-width-two-thirds"}
+
+    class Meta:
+        model = ProblemReport
+        fields = ["problem", "details", "contact"]
+        labels = {
+            "problem": "What is wrong?",
+            "details": "Tell us more",
+            "contact": "Your email address or phone number (optional)",
+        }
+        help_texts = {
+            "details": "Do not include private details about anyone's health or care.",
+            "contact": "Only if you would like us to reply. We will not share it.",
+        }
+        widgets = {"problem": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {
+            "problem": {"required": "Select what is wrong"},
+            "details": {"required": "Tell us what is wrong"},
+        }
