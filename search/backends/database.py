@@ -13,6 +13,7 @@ The plan follows how people search here — nearly always near a place:
 """
 
 import math
+import uuid
 from collections import Counter
 
 from django.db import connection, transaction
@@ -40,6 +41,8 @@ from .base import (
 
 # A word in the listing's own title counts most, then its own description, then the words of
 # the vocabulary terms it is tagged with (so tagging alone never outranks saying it).
+DAY_MASKS = [(day, day_mask(day)) for day, _ in DAYS]
+PART_MASKS = [(part, part_mask(part)) for part, _ in PARTS]
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 2.0
 VOCABULARY_WEIGHT = 1.0
@@ -77,6 +80,11 @@ COLUMNS = (
 def marker(index: int) -> str:
     """The token standing for synonym group `index` (alphanumeric so full-text indexes keep it)."""
     return f"qqsyn{index}"
+
+
+def place_tokens(cells, districts) -> list[str]:
+    """Full-text tokens for grid cells ("c534987") and served postcode districts ("dbl3")."""
+    return [f"c{cell}" for cell in cells] + [f"d{code.lower()}" for code in districts]
 
 
 def padded(values) -> str:
@@ -126,7 +134,13 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _fts_text(fields) -> str:
-        return f"{fields['title_terms']} {fields['vocabulary_terms']} {fields['body_terms']}"
+        # Place tokens (grid cell, districts served) let a text-and-place search ask the
+        # full-text index for "these words near here", so it never reads national matches.
+        places = place_tokens(
+            [fields["cell"]] if fields["cell"] is not None else [], fields["districts"].split()
+        )
+        terms = f"{fields['title_terms']} {fields['vocabulary_terms']} {fields['body_terms']}"
+        return f"{terms} {' '.join(places)}"
 
     def _remember_words(self, docs: list[dict]) -> None:
         words = {}
@@ -242,9 +256,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     # --- candidates ----------------------------------------------------------------------
 
-    def _text_filter(self, variants: set[str]):
+    def _text_filter(self, variants: set[str], *, places=()):
         if connection.vendor == "sqlite":
             expression = " OR ".join(f'"{v}"' for v in sorted(variants))
+            if places:
+                expression = f"({expression}) AND ({' OR '.join(places)})"
             # The expression is a parameter; only our own constant table name is interpolated.
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
             return Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611
@@ -276,8 +292,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             documents = documents.filter(price_per_hour_pence__lte=query.max_price_pence)
         location = query.location
         if location is not None:
-            box = geo.bounding_box(location.latitude, location.longitude, query.radius_miles)
-            near = Q(cell__in=cells_covering(*box))
+            min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
+                location.latitude, location.longitude, query.radius_miles
+            )
+            cells = cells_covering(min_lat, max_lat, min_lon, max_lon)
+            # The cell narrows by index; the exact box trims the cells' corners.
+            near = Q(cell__in=cells, latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
             if location.district_code:
                 near |= Q(
                     listing_id__in=SearchServedDistrict.objects.filter(code=location.district_code).values(
@@ -285,6 +305,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     )
                 )
             documents = documents.filter(near)
+            if groups and connection.vendor == "sqlite":
+                # Only rows with one of the words *and* near here: cost follows nearby matches.
+                districts = [location.district_code] if location.district_code else []
+                documents = documents.filter(
+                    self._text_filter(set().union(*groups), places=place_tokens(cells, districts))
+                )
         elif groups:
             documents = documents.filter(self._text_filter(set().union(*groups)))
         else:
@@ -294,7 +320,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     for value in values:
                         any_of |= Q(**{f"{name}__contains": f" {value} "})
                     documents = documents.filter(any_of)
-        return documents.values_list(*COLUMNS)
+        # A plain cursor: the ORM's per-value converters cost more than the search itself here.
+        sql, params = documents.values_list(*COLUMNS).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     # --- search --------------------------------------------------------------------------
 
@@ -421,8 +451,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
             counts["for"].update(row[AUDIENCES].split())
             counts["language"].update(row[LANGUAGES].split())
             mask = row[AVAILABILITY]
-            counts["day"].update(day for day, _ in DAYS if mask & day_mask(day))
-            counts["time"].update(part for part, _ in PARTS if mask & part_mask(part))
+            counts["day"].update(day for day, bits in DAY_MASKS if mask & bits)
+            counts["time"].update(part for part, bits in PART_MASKS if mask & bits)
             if row[INTAKE] == "taking":
                 counts["taking_new"]["true"] += 1
             if row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= query.today:
@@ -434,7 +464,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         outcome_slugs = row[OUTCOMES].split()
         return SearchHit(
             listing_id=row[ID],
-            public_id=str(row[PUBLIC_ID]),
+            public_id=str(uuid.UUID(str(row[PUBLIC_ID]))),
             title=row[TITLE],
             url=row[URL],
             summary=row[SUMMARY],

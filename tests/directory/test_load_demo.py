@@ -40,7 +40,10 @@ def _snapshot():
         "checks": Check.objects.count(),
         "prices": ListingPrice.objects.count(),
         # Nothing changed, so nothing is republished: no new revisions in the page history.
-        "revisions": Revision.objects.count(),
+        # Per page, so a failure names the page that was republished.
+        "revisions": sorted(
+            Revision.objects.values("object_id").annotate(n=Count("id")).values_list("object_id", "n")
+        ),
         "listing titles": sorted(ListingPage.objects.values_list("title", flat=True)),
         "listing urls": sorted(p.url_path for p in ListingPage.objects.all()),
         "provider names": sorted(Provider.objects.values_list("name", flat=True)),
