@@ -6,7 +6,9 @@ Safe to run again: it updates what is there instead of adding duplicates.
 import logging
 import time
 from contextlib import contextmanager
+from io import StringIO
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from directory.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
@@ -38,6 +40,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         with _quiet(CHATTY_LOGGERS if options["verbosity"] < 2 else ()):
             counts = load_demo()
+            # A fresh search index, whatever state an older database's index was in (the demo
+            # is small: this takes about a second).
+            call_command("rebuild_search_index", stdout=StringIO())
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo loaded in {seconds:.1f} s."))
         for name, count in counts.items():
