@@ -418,7 +418,7 @@ def database_worker(size: int, seed: int, count: int, warmup: int, fresh: bool) 
     candidates, nearby, national = [], [], []
     for bq in bench_queries[warmup:]:
         groups = backend.term_groups(bq.query.text)
-        candidates.append(backend._candidates(bq.query, groups).count())
+        candidates.append(len(backend._candidates(bq.query, groups)))
         nearby.append(nearby_listings(bq.query))
         national.append(national_matches(groups))
     by_filters: dict[str, list[float]] = {}

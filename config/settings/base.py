@@ -192,6 +192,13 @@ ORUK_CACHE_SECONDS = int(env("ORUK_CACHE_SECONDS", "60"))
 ORUK_PROFILE_URL = env("ORUK_PROFILE_URL", "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md")
 ORUK_OPENAPI_URL = env("ORUK_OPENAPI_URL", "https://docs.openreferraluk.org/en/latest/openapi30.json")
 
+# Signposting: email domains whose holders are verified as professionals at once (others ask a
+# coordinator), enquiries a client may send per hour, and how many enquiries a listing needs
+# before its response rate is shown.
+PROFESSIONAL_EMAIL_DOMAINS = env_list("PROFESSIONAL_EMAIL_DOMAINS", "nhs.net")
+ENQUIRY_RATE_LIMIT_PER_HOUR = int(env("ENQUIRY_RATE_LIMIT_PER_HOUR", "10"))
+ENQUIRY_STATS_MIN_ENQUIRIES = int(env("ENQUIRY_STATS_MIN_ENQUIRIES", "5"))
+
 # Payments: Stripe Connect. The API base is overridable so tests reach local servers.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", "")
