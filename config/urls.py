@@ -16,6 +16,7 @@ urlpatterns = [
     path("openreferral/", include("directory.oruk.urls")),
     path("", include("search.urls")),
     path("", include("search.signposting_urls")),
+    path("", include("marketplace.urls")),
 ]
 
 if settings.DEBUG:

@@ -14,7 +14,7 @@ from directory.models import Check, ListingPage, ListingPrice
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
 
-GOVUK_CSS = "/static/vendor/govuk-frontend/govuk-frontend.min.css"
+GOVUK_CSS = "/static/cms/build/govuk.css"
 
 
 @dataclass

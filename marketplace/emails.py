@@ -1,0 +1,158 @@
+"""The emails the marketplace sends at each step, and the receipt attached when an order is paid.
+
+Emails say what happened and link to the page; they carry no more personal data than the
+person receiving them already sees on the site. A failed send is logged, never raised into
+the step that caused it (the step has already happened).
+"""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import SupportRequest
+
+logger = logging.getLogger(__name__)
+
+
+def site_url(path: str) -> str:
+    """An absolute address on this site, for links in emails."""
+    base = getattr(settings, "SITE_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL
+    return base.rstrip("/") + path
+
+
+def _holder_emails(support_request) -> list[str]:
+    budget = support_request.budget
+    emails = [budget.holder.email]
+    if support_request.requested_by_id != budget.holder_id:
+        emails.append(support_request.requested_by.email)
+    return emails
+
+
+def _provider_emails(support_request) -> list[str]:
+    provider = support_request.provider
+    emails = [provider.email, *provider.members.values_list("email", flat=True)]
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def send_notification(what: str, request_pk: int) -> int:
+    """Send the emails for one step (`what`) of a support request; returns how many were sent."""
+    support_request = (
+        SupportRequest.objects.select_related("budget__holder", "provider", "requested_by")
+        .filter(pk=request_pk)
+        .first()
+    )
+    if support_request is None:
+        return 0
+    request_link = site_url(reverse("marketplace:request_detail", args=[support_request.public_id]))
+    order = getattr(support_request, "order", None)
+    messages = []
+    if what == "request_received":
+        messages.append(
+            (
+                _provider_emails(support_request),
+                "New request for support",
+                f"{support_request.provider.name} has a new request for "
+                f"{support_request.service_description}.\n\n"
+                f"See it and answer: {request_link}\n",
+                None,
+            )
+        )
+    elif what == "request_agreed":
+        messages.append(
+            (
+                _holder_emails(support_request),
+                "Your support is agreed",
+                f"{support_request.provider.name} and you have agreed on "
+                f"{support_request.service_description}.\n\n"
+                f"Pay for it here: {request_link}\n",
+                None,
+            )
+        )
+    elif what == "change_proposed":
+        messages.append(
+            (
+                _holder_emails(support_request),
+                "The provider suggested a change",
+                f"{support_request.provider.name} suggested a change to your request.\n\n"
+                f"See the change and accept it or not: {request_link}\n",
+                None,
+            )
+        )
+    elif what == "request_closed":
+        if support_request.status == SupportRequest.Status.DECLINED:
+            messages.append(
+                (
+                    _holder_emails(support_request),
+                    "Your request was declined",
+                    f"{support_request.provider.name} cannot take on this request.\n\n{request_link}\n",
+                    None,
+                )
+            )
+        else:
+            messages.append(
+                (
+                    _provider_emails(support_request),
+                    "A request was withdrawn",
+                    f"A request for {support_request.service_description} was withdrawn.\n\n{request_link}\n",
+                    None,
+                )
+            )
+    elif what == "paid" and order is not None:
+        receipt = render_receipt_html(order)
+        messages.append(
+            (
+                _holder_emails(support_request),
+                f"Your receipt: order {order.reference}",
+                render_to_string("marketplace/emails/receipt.txt", receipt_context(order)),
+                receipt,
+            )
+        )
+        messages.append(
+            (
+                _provider_emails(support_request),
+                f"Payment received: order {order.reference}",
+                f"{support_request.service_description} has been paid for. Stripe will pay the money "
+                f"into your bank account.\n\n{request_link}\n",
+                None,
+            )
+        )
+    elif what == "cancelled" and order is not None:
+        text = f"Order {order.reference} ({order.service_description}) was cancelled.\n\n{request_link}\n"
+        messages.append((_holder_emails(support_request), f"Order {order.reference} cancelled", text, None))
+        messages.append((_provider_emails(support_request), f"Order {order.reference} cancelled", text, None))
+    sent = 0
+    for recipients, subject, body, attachment in messages:
+        email = EmailMultiAlternatives(subject, body, None, recipients)
+        if attachment:
+            email.attach(f"receipt-{order.reference}.html", attachment, "text/html")
+        try:
+            sent += email.send()
+        except (smtplib.SMTPException, OSError):
+            logger.exception("Could not send the %r email for request %s", what, support_request.public_id)
+    return sent
+
+
+def receipt_context(order) -> dict:
+    """Everything a receipt shows: provider and trading details, the support, the money."""
+    payment = order.payment
+    refunds = list(payment.refunds.order_by("created_at")) if payment else []
+    refunded = sum(r.amount_pence for r in refunds)
+    return {
+        "order": order,
+        "provider": order.provider,
+        "payment": payment,
+        "refunds": refunds,
+        "refunded_pence": refunded,
+        "net_pence": (payment.amount_pence if payment else 0) - refunded,
+        "holder": order.budget.holder,
+        "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "Local Support Marketplace"),
+    }
+
+
+def render_receipt_html(order) -> str:
+    """The receipt as a standalone HTML document (emailed, and offered as a download)."""
+    return render_to_string("marketplace/receipt_document.html", receipt_context(order))

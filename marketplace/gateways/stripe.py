@@ -1,0 +1,339 @@
+"""Stripe Connect through the official `stripe` SDK (a `StripeClient`, never the global state).
+
+- Providers get Express-style connected accounts (Stripe hosts the dashboard and collects
+  the requirements; the platform carries fees and losses), onboarded through account links.
+- Holders pay through Stripe Checkout as a *destination charge*: the charge is on the
+  platform, and the whole amount is transferred to the provider's account at once, so the
+  platform never holds direct-payment money. Refunds reverse that transfer.
+- The API version is pinned (`STRIPE_API_VERSION`), so Stripe's object shapes cannot
+  change under us when the account's default version moves on.
+- Money-moving calls carry idempotency keys derived from the order; the SDK retries
+  network failures with the same key, so a retry can never charge or refund twice.
+"""
+
+import time
+from datetime import UTC, datetime
+
+import stripe
+from django.conf import settings
+
+from .base import (
+    AccountStatus,
+    CheckoutSession,
+    GatewayRejected,
+    GatewayUnavailable,
+    PaymentGateway,
+    RefundResult,
+    WebhookVerificationError,
+)
+
+# The version stripe==16.1.0's types were generated from; bump the two together.
+STRIPE_API_VERSION = "2026-10-28.endive"
+DEFAULT_TIMEOUT_SECONDS = 20
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_WEBHOOK_TOLERANCE = 300
+CURRENCY = "gbp"
+
+# Stripe's business types for ours: sole traders are individuals; charities are non-profits.
+BUSINESS_TYPES = {
+    "sole_trader": "individual",
+    "partnership": "company",
+    "limited_company": "company",
+    "cic": "company",
+    "charity": "non_profit",
+}
+
+
+def checkout_idempotency_key(order) -> str:
+    """One Checkout Session per order and attempt: a double click gets the same session."""
+    return f"order-{order.public_id}-checkout-{order.checkout_attempt}"
+
+
+def expire_idempotency_key(order) -> str:
+    """Expiring the current attempt's session."""
+    return f"order-{order.public_id}-expire-{order.checkout_attempt}"
+
+
+def refund_idempotency_key(order, payment) -> str:
+    """The n-th refund of an order's payment: a retry of the same refund reuses its key."""
+    return f"order-{order.public_id}-refund-{payment.refunds.count() + 1}"
+
+
+def account_idempotency_key(provider) -> str:
+    """One connected account per provider, however often onboarding is started."""
+    return f"provider-{provider.public_id}-account-v1"
+
+
+class StripeGateway(PaymentGateway):
+    """The payment gateway backed by Stripe Connect."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_base: str = "",
+        webhook_secrets: dict[str, str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        webhook_tolerance: int = DEFAULT_WEBHOOK_TOLERANCE,
+    ):
+        self.api_key = api_key
+        self.webhook_secrets = webhook_secrets or {}
+        self.webhook_tolerance = webhook_tolerance
+        base = api_base.rstrip("/") if api_base else stripe.DEFAULT_API_BASE
+        self.client = stripe.StripeClient(
+            # The SDK refuses an empty key before any request; an unconfigured site should
+            # fail when someone tries to pay (as "unavailable"), not when a page is built.
+            api_key or "sk_unconfigured",
+            stripe_version=STRIPE_API_VERSION,
+            base_addresses={"api": base, "connect": base},
+            max_network_retries=max_retries,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+
+    @classmethod
+    def settings_key(cls) -> tuple:
+        return tuple(_settings_values().items())
+
+    @classmethod
+    def from_settings(cls) -> "StripeGateway":
+        values = _settings_values()
+        return cls(
+            api_key=values["api_key"],
+            api_base=values["api_base"],
+            webhook_secrets={"platform": values["platform_secret"], "connect": values["connect_secret"]},
+            timeout=values["timeout"],
+            max_retries=values["max_retries"],
+            webhook_tolerance=values["tolerance"],
+        )
+
+    # --- Connect ---------------------------------------------------------------------
+
+    def create_account(self, *, provider) -> AccountStatus:
+        """Create the provider's connected account (idempotent per provider)."""
+        params = {
+            "country": "GB",
+            "email": provider.email,
+            "business_type": BUSINESS_TYPES.get(provider.business_type, "individual"),
+            "business_profile": {"name": provider.name},
+            # Express-style: Stripe's Express dashboard, Stripe collects the requirements,
+            # the platform pays Stripe's fees and carries losses on its destination charges.
+            "controller": {
+                "stripe_dashboard": {"type": "express"},
+                "fees": {"payer": "application"},
+                "losses": {"payments": "application"},
+                "requirement_collection": "stripe",
+            },
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+            "metadata": {"provider_id": str(provider.public_id)},
+        }
+        account = self._call(
+            self.client.v1.accounts.create, params, {"idempotency_key": account_idempotency_key(provider)}
+        )
+        return _account_status(account)
+
+    def retrieve_account(self, *, account_id: str) -> AccountStatus:
+        """Fetch a connected account's current state: can it be paid, and what is missing."""
+        return _account_status(self._call(self.client.v1.accounts.retrieve, account_id))
+
+    def onboarding_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """A short-lived address of Stripe's hosted onboarding for this account."""
+        params = {
+            "account": account_id,
+            "type": "account_onboarding",
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+            "collection_options": {"fields": "currently_due"},
+        }
+        # No idempotency key: each link is single-use and expires within minutes, so a
+        # replayed (expired) link would be useless.
+        return self._call(self.client.v1.account_links.create, params).to_dict()["url"]
+
+    # --- Checkout --------------------------------------------------------------------
+
+    def checkout_params(self, *, order, destination: str, success_url: str, cancel_url: str) -> dict:
+        """The Checkout Session parameters for an order (public so tests can validate them)."""
+        order_id = str(order.public_id)
+        return {
+            "mode": "payment",
+            "client_reference_id": order_id,
+            # Cards only: direct payments are spent with a prepaid card (this API version's name).
+            "allowed_payment_method_types": ["card"],
+            "locale": "en-GB",
+            "submit_type": "pay",
+            "line_items": [
+                {
+                    "quantity": order.quantity,
+                    "price_data": {
+                        "currency": CURRENCY,
+                        "unit_amount": order.unit_price_pence,
+                        "product_data": {
+                            "name": f"{order.service_description} ({order.unit_label})"[:250],
+                            "description": f"From {order.provider.name}, "
+                            f"{order.starts_on:%d %B %Y} to {order.ends_on:%d %B %Y}"[:500],
+                        },
+                    },
+                }
+            ],
+            # A destination charge: the whole amount goes to the provider's account.
+            "payment_intent_data": {
+                "transfer_data": {"destination": destination},
+                "description": f"Order {order.reference}"[:1000],
+                "metadata": {"order_id": order_id},
+            },
+            "metadata": {"order_id": order_id},
+            "success_url": f"{success_url}?session_id={{CHECKOUT_SESSION_ID}}",
+            "cancel_url": cancel_url,
+        }
+
+    def create_checkout(
+        self, *, order, destination: str, success_url: str, cancel_url: str
+    ) -> CheckoutSession:
+        """Start hosted checkout for an order as a destination charge to `destination`."""
+        params = self.checkout_params(
+            order=order, destination=destination, success_url=success_url, cancel_url=cancel_url
+        )
+        session = self._call(
+            self.client.v1.checkout.sessions.create,
+            params,
+            {"idempotency_key": checkout_idempotency_key(order)},
+        )
+        if _replayed(session):
+            # Stripe replays the first answer for a reused key, which says "open" even if the
+            # session has since expired or been paid: ask for its state now.
+            session = self._call(self.client.v1.checkout.sessions.retrieve, session.id)
+        return _checkout_session(session)
+
+    def expire_checkout(self, *, order, session_id: str) -> CheckoutSession:
+        """Close an open checkout so it can no longer be paid; returns its final state."""
+        try:
+            session = self._call(
+                self.client.v1.checkout.sessions.expire,
+                session_id,
+                None,
+                {"idempotency_key": expire_idempotency_key(order)},
+            )
+        except GatewayRejected:
+            # Stripe refuses to expire a session that is already complete or expired: say
+            # which, so the caller knows whether money moved.
+            session = self._call(self.client.v1.checkout.sessions.retrieve, session_id)
+        return _checkout_session(session)
+
+    # --- Refunds ---------------------------------------------------------------------
+
+    def refund(self, *, order, payment, amount_pence: int) -> RefundResult:
+        """Refund (part of) a payment and reverse the transfer to the provider."""
+        params = {
+            "payment_intent": payment.payment_intent_id,
+            "amount": amount_pence,
+            "metadata": {"order_id": str(order.public_id)},
+        }
+        if payment.destination_account:
+            # Take the money back from the provider's account too; without this the platform
+            # would refund the holder out of its own balance.
+            params["reverse_transfer"] = True
+        refund = self._call(
+            self.client.v1.refunds.create, params, {"idempotency_key": refund_idempotency_key(order, payment)}
+        )
+        data = refund.to_dict()
+        return RefundResult(
+            refund_id=data["id"], amount_pence=int(data["amount"]), status=data.get("status") or ""
+        )
+
+    # --- Webhooks --------------------------------------------------------------------
+
+    def verify_webhook(self, *, payload: bytes, signature: str, endpoint: str) -> dict:
+        """Check a webhook's signature and age; return the event as plain data."""
+        secret = self.webhook_secrets.get(endpoint) or self.webhook_secrets.get("platform")
+        if not secret:
+            raise WebhookVerificationError("No webhook signing secret is configured.")
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature, secret, tolerance=self.webhook_tolerance, api_key=self.api_key
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise WebhookVerificationError(str(exc.user_message or exc)) from exc
+        except ValueError as exc:  # the body is not JSON
+            raise WebhookVerificationError("The body is not a JSON event.") from exc
+        # The SDK only rejects old timestamps; one from the future is as suspect.
+        timestamp = _signature_timestamp(signature)
+        if timestamp is not None and timestamp > time.time() + self.webhook_tolerance:
+            raise WebhookVerificationError("The signature's timestamp is in the future.")
+        data = event.to_dict(for_json=True)
+        if not data.get("id") or not data.get("type"):
+            raise WebhookVerificationError("The body is not an event.")
+        return data
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def _call(self, method, *args):
+        """Call the SDK, turning its errors into the gateway's two kinds."""
+        try:
+            return method(*args)
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise GatewayUnavailable(str(exc.user_message or exc)) from exc
+        except stripe.APIError as exc:
+            # 5xx from Stripe (or a proxy in front of it): their problem, try again later.
+            raise GatewayUnavailable(str(exc.user_message or exc)) from exc
+        except stripe.AuthenticationError as exc:
+            # A wrong or missing key is a misconfiguration the person paying cannot fix.
+            raise GatewayUnavailable("The payment service is not set up correctly.") from exc
+        except stripe.StripeError as exc:
+            raise GatewayRejected(str(exc.user_message or exc)) from exc
+
+
+def _settings_values() -> dict:
+    platform_secret = getattr(settings, "STRIPE_WEBHOOK_SECRET", "")
+    return {
+        "api_key": getattr(settings, "STRIPE_SECRET_KEY", ""),
+        "api_base": getattr(settings, "STRIPE_API_BASE", ""),
+        "platform_secret": platform_secret,
+        # Connect events come to their own endpoint, which Stripe signs with its own secret.
+        "connect_secret": getattr(settings, "STRIPE_CONNECT_WEBHOOK_SECRET", "") or platform_secret,
+        "timeout": float(getattr(settings, "STRIPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS)),
+        "max_retries": int(getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", DEFAULT_MAX_RETRIES)),
+        "tolerance": int(getattr(settings, "STRIPE_WEBHOOK_TOLERANCE", DEFAULT_WEBHOOK_TOLERANCE)),
+    }
+
+
+def _replayed(stripe_object) -> bool:
+    response = stripe_object.last_response
+    headers = {k.lower(): v for k, v in (response.headers if response else {}).items()}
+    return headers.get("idempotent-replayed") == "true"
+
+
+def _signature_timestamp(header: str) -> int | None:
+    for part in (header or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isdigit():
+            return int(value)
+    return None
+
+
+def _account_status(account) -> AccountStatus:
+    account = account.to_dict()
+    requirements = account.get("requirements") or {}
+    return AccountStatus(
+        account_id=account["id"],
+        charges_enabled=bool(account.get("charges_enabled")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
+        details_submitted=bool(account.get("details_submitted")),
+        requirements_due=list(requirements.get("currently_due") or []),
+        disabled_reason=requirements.get("disabled_reason") or "",
+    )
+
+
+def _checkout_session(session) -> CheckoutSession:
+    session = session.to_dict()
+    expires_at = session.get("expires_at")
+    payment_intent = session.get("payment_intent") or ""
+    if not isinstance(payment_intent, str):  # expanded
+        payment_intent = payment_intent.get("id", "")
+    return CheckoutSession(
+        session_id=session["id"],
+        url=session.get("url") or "",
+        status=session.get("status") or "",
+        payment_status=session.get("payment_status") or "",
+        payment_intent_id=payment_intent,
+        expires_at=datetime.fromtimestamp(int(expires_at), tz=UTC) if expires_at else None,
+    )

@@ -1,0 +1,597 @@
+"""The marketplace: budgets and their periods, support plans, requests for support, orders,
+payments, refunds, providers' payment accounts, received webhooks and the budget ledger.
+
+Money is whole pence in integer fields. Nothing here moves money or changes an order's
+state: that is `marketplace.services`, the only code that writes orders, payments and
+ledger entries. The ledger is append-only (see `LedgerEntry`); every balance is a sum over it.
+"""
+
+import calendar
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from directory.evidence import private_storage
+from directory.models import ListingPage, ListingPrice, Outcome, Provider
+
+# How people say a number of units: "3 hours", "1 session".
+UNIT_WORDS = {
+    "hour": ("hour", "hours"),
+    "session": ("session", "sessions"),
+    "day": ("day", "days"),
+    "visit": ("visit", "visits"),
+    "meal": ("meal", "meals"),
+    "night": ("night", "nights"),
+}
+
+
+def quantity_words(quantity: int, unit: str) -> str:
+    """3, "hour" -> "3 hours"; 1, "session" -> "1 session"."""
+    singular, plural = UNIT_WORDS.get(unit, ("unit", "units"))
+    return f"{quantity} {singular if quantity == 1 else plural}"
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved on by whole calendar months, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- Budgets -----------------------------------------------------------------------------
+
+
+class Budget(models.Model):
+    """A person's direct payment: what the council pays each period, their own contribution,
+    and the council's contingency (how many weeks of budget they may keep unspent).
+    """
+
+    class Period(models.TextChoices):
+        WEEK = "week", "Every week"
+        FOUR_WEEKS = "four_weeks", "Every 4 weeks"
+        MONTH = "month", "Every month"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    holder = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="budget")
+    amount_pence = models.PositiveIntegerField(help_text="What the council pays in each period, in pence.")
+    period = models.CharField(max_length=12, choices=Period.choices, default=Period.FOUR_WEEKS)
+    first_period_starts_on = models.DateField()
+    client_contribution_pence = models.PositiveIntegerField(
+        default=0, help_text="What the person pays in themselves each period, in pence."
+    )
+    contingency_weeks = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(52)],
+        help_text="Weeks of budget the council lets the person keep unspent.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(contingency_weeks__lte=52), name="budget_contingency_at_most_52"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Budget of {self.holder}"
+
+    def period_containing(self, day: date) -> tuple[date, date]:
+        """(first day, last day) of the period that `day` falls in (or the first period)."""
+        start = self.first_period_starts_on
+        if self.period == self.Period.MONTH:
+            # Count whole months from the first start (not from a clamped later one), so a
+            # budget paid on the 31st keeps its day after a short month.
+            months = 0
+            if day > start:
+                months = (day.year - start.year) * 12 + day.month - start.month
+                while months > 0 and add_months(start, months) > day:
+                    months -= 1
+            return add_months(start, months), add_months(start, months + 1) - timedelta(days=1)
+        length = 7 if self.period == self.Period.WEEK else 28
+        if day > start:
+            start += timedelta(days=((day - start).days // length) * length)
+        return start, start + timedelta(days=length - 1)
+
+    @property
+    def per_period_pence(self) -> int:
+        """Money in each period: the council's payment plus the person's contribution."""
+        return self.amount_pence + self.client_contribution_pence
+
+    @property
+    def contingency_pence(self) -> int:
+        """How much unspent money the council lets the person keep: the contingency weeks
+        at the weekly rate of the council's payment (integer arithmetic, rounded down)."""
+        if self.period == self.Period.WEEK:
+            return self.amount_pence * self.contingency_weeks
+        if self.period == self.Period.FOUR_WEEKS:
+            return self.amount_pence * self.contingency_weeks // 4
+        # A month is 52/12 weeks.
+        return self.amount_pence * 12 * self.contingency_weeks // 52
+
+
+class BudgetPeriod(models.Model):
+    """One period of a budget, with the amounts that applied to it (later edits do not change it)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="periods")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    amount_pence = models.PositiveIntegerField()
+    client_contribution_pence = models.PositiveIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["budget", "starts_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "starts_on"], name="one_period_per_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="period_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_on:%d %b %Y} to {self.ends_on:%d %b %Y}"
+
+
+class Delegate(models.Model):
+    """Someone acting for a budget holder with their consent (a family carer, broker or advocate).
+
+    Minimal for now: the sharing issue adds invitations and finer permissions.
+    """
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="delegates")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
+    can_buy = models.BooleanField(default=True, help_text="May request, agree and pay for support.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["budget", "user"], name="one_delegation_per_person")]
+
+    def __str__(self):
+        return f"{self.user} for {self.budget.holder}"
+
+
+class SupportPlan(models.Model):
+    """The person's care and support plan: what matters to them, in their own words."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.OneToOneField(Budget, on_delete=models.CASCADE, related_name="plan")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Support plan of {self.budget.holder}"
+
+
+class PlanOutcome(models.Model):
+    """One outcome in a support plan: the person's words, mapped to a broad outcome."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="outcomes")
+    own_words = models.CharField(max_length=300)
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="plan_outcomes")
+    # Outcomes that purchases were recorded against are archived, never deleted, so the
+    # ledger and old receipts keep saying what each penny was for.
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.own_words
+
+
+# --- Providers' payment accounts ---------------------------------------------------------
+
+
+class ProviderPaymentAccount(models.Model):
+    """A provider's connected account at the payment service (Stripe Connect).
+
+    Mirrors what the payment service last told us; `last_event_created` lets an older
+    `account.updated` event that arrives late be ignored.
+    """
+
+    provider = models.OneToOneField(Provider, on_delete=models.PROTECT, related_name="payment_account")
+    account_id = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    requirements_due = models.JSONField(default=list, blank=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    last_event_created = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.provider}: {self.account_id}"
+
+    @property
+    def can_accept_paid_work(self) -> bool:
+        """True once the provider can be paid: charges and payouts both enabled."""
+        return self.charges_enabled and self.payouts_enabled
+
+
+# --- Requests and orders -----------------------------------------------------------------
+
+
+class SupportRequest(models.Model):
+    """A holder's request for support from a listing, and the provider's answer.
+
+    Once agreed (the provider accepts, or the holder accepts the provider's change) an
+    `Order` holds the agreed terms and the money.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting for the provider"
+        CHANGE_PROPOSED = "change_proposed", "The provider suggested a change"
+        ACCEPTED = "accepted", "Agreed"
+        DECLINED = "declined", "Declined by the provider"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN = (Status.REQUESTED, Status.CHANGE_PROPOSED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_requests"
+    )
+    listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="support_requests")
+    # Copied from the listing so the inbox and permission checks do not depend on the page.
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="support_requests")
+    service_description = models.CharField(max_length=120)
+    unit = models.CharField(max_length=10, choices=ListingPrice.Unit.choices)
+    unit_price_pence = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="requests")
+    message = models.TextField(blank=True)
+
+    proposed_quantity = models.PositiveIntegerField(null=True, blank=True)
+    proposed_unit_price_pence = models.PositiveIntegerField(null=True, blank=True)
+    proposed_starts_on = models.DateField(null=True, blank=True)
+    proposed_ends_on = models.DateField(null=True, blank=True)
+    provider_note = models.TextField(blank=True)
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="request_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="request_dates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service_description} x{self.quantity} from {self.provider}"
+
+    @property
+    def total_pence(self) -> int:
+        """What the request costs as asked: units x price per unit."""
+        return self.quantity * self.unit_price_pence
+
+    @property
+    def proposed_quantity_words(self) -> str:
+        """The provider's suggested quantity with its unit ("4 hours"), or ""."""
+        return quantity_words(self.proposed_quantity, self.unit) if self.proposed_quantity else ""
+
+    @property
+    def proposed_total_pence(self) -> int | None:
+        """What the provider's suggested change would cost, or None without one."""
+        if self.proposed_quantity is None or self.proposed_unit_price_pence is None:
+            return None
+        return self.proposed_quantity * self.proposed_unit_price_pence
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as the listing says it: "per hour", "per session"…"""
+        return ListingPrice.Unit(self.unit).label
+
+    @property
+    def quantity_words(self) -> str:
+        """The quantity with its unit: "3 hours", "1 session"…"""
+        return quantity_words(self.quantity, self.unit)
+
+
+class Order(models.Model):
+    """Agreed support: the terms both sides accepted, and where the money is.
+
+    An order waiting for payment is *committed*: it counts against the budget until it is
+    paid (then the ledger holds it) or cancelled.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Agreed: waiting for payment"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Cancelled and refunded"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.OneToOneField(SupportRequest, on_delete=models.PROTECT, related_name="order")
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="orders")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="orders")
+    listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="orders")
+    plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="orders")
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="orders")
+    service_description = models.CharField(max_length=120)
+    unit = models.CharField(max_length=10, choices=ListingPrice.Unit.choices)
+    quantity = models.PositiveIntegerField()
+    unit_price_pence = models.PositiveIntegerField()
+    total_pence = models.PositiveIntegerField()
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    # Checkout: a new attempt (and so a new idempotency key) only after a session expires.
+    checkout_attempt = models.PositiveSmallIntegerField(default=1)
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    destination_account = models.CharField(max_length=255, blank=True)
+    last_payment_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_pence=models.F("quantity") * models.F("unit_price_pence")),
+                name="order_total_is_units_times_price",
+            ),
+        ]
+        indexes = [models.Index(fields=["budget", "status"])]
+
+    def __str__(self):
+        return f"{self.service_description} x{self.quantity} from {self.provider}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as the listing says it: "per hour", "per session"…"""
+        return ListingPrice.Unit(self.unit).label
+
+    @property
+    def quantity_words(self) -> str:
+        """The quantity with its unit: "3 hours", "1 session"…"""
+        return quantity_words(self.quantity, self.unit)
+
+    @property
+    def reference(self) -> str:
+        """A short reference people can read out on the phone."""
+        return str(self.public_id).split("-")[0].upper()
+
+    @property
+    def payment(self):
+        """The payment for this order, if any."""
+        return self.payments.order_by("created_at").first()
+
+
+class RequestEvent(models.Model):
+    """One step in a request's life (asked, accepted, changed, paid, refunded…), for both sides to see."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Request sent"
+        ACCEPTED = "accepted", "Accepted by the provider"
+        DECLINED = "declined", "Declined by the provider"
+        CHANGE_PROPOSED = "change_proposed", "Change suggested by the provider"
+        CHANGE_ACCEPTED = "change_accepted", "Change accepted"
+        WITHDRAWN = "withdrawn", "Request withdrawn"
+        PAYMENT_STARTED = "payment_started", "Payment started"
+        PAID = "paid", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment did not go through"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Payment disputed with the card issuer"
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+# --- Money -------------------------------------------------------------------------------
+
+
+class Payment(models.Model):
+    """Money taken from the holder for an order: a destination charge to the provider's account."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Paid"
+        DISPUTED = "disputed", "Disputed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    # The payment service's reference; unique, so a repeated webhook cannot record it twice.
+    payment_intent_id = models.CharField(max_length=255, unique=True)
+    checkout_session_id = models.CharField(max_length=255, blank=True)
+    amount_pence = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="gbp")
+    destination_account = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUCCEEDED)
+    dispute_reason = models.CharField(max_length=100, blank=True)
+    paid_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.payment_intent_id
+
+
+class Refund(models.Model):
+    """Money returned to the holder for a payment (the transfer to the provider is reversed)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    # Null only for refunds we learnt of as a total on a charge, without the refund's id.
+    refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    amount_pence = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, default="succeeded")
+    reason = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.refund_id or f"refund {self.public_id}"
+
+
+def spending_receipt_upload_to(instance, filename: str) -> str:
+    """Store under the budget's id with a random name: the uploaded name is not trusted."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"spending-receipts/{instance.budget.public_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class LedgerQuerySet(models.QuerySet):
+    """Ledger rows can be added, never changed or removed in bulk either."""
+
+    def update(self, **kwargs):
+        raise TypeError("The ledger is append-only: add a correcting entry instead of updating.")
+
+    def delete(self):
+        raise TypeError("The ledger is append-only: add a correcting entry instead of deleting.")
+
+
+class LedgerEntry(models.Model):
+    """One movement of money in or out of a budget. Append-only: balances are sums of these.
+
+    Money in is positive (the council's payment, the person's contribution, refunds);
+    money out is negative (payments to providers, spending outside the site).
+    """
+
+    class Kind(models.TextChoices):
+        ALLOCATION = "allocation", "Council payment"
+        CONTRIBUTION = "contribution", "Your contribution"
+        PAYMENT = "payment", "Payment to a provider"
+        REFUND = "refund", "Refund"
+        OUTSIDE = "outside", "Spending outside this site"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    MONEY_IN = (Kind.ALLOCATION, Kind.CONTRIBUTION, Kind.REFUND)
+    MONEY_OUT = (Kind.PAYMENT, Kind.OUTSIDE)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
+    period = models.ForeignKey(BudgetPeriod, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount_pence = models.BigIntegerField(help_text="Positive for money in, negative for money out.")
+    occurred_on = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    description = models.CharField(max_length=200)
+    payee = models.CharField(max_length=200, blank=True)
+    plan_outcome = models.ForeignKey(
+        PlanOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # The broad outcome at the time, kept even if the plan is reworded later.
+    outcome = models.ForeignKey(Outcome, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
+    )
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger")
+    receipt = models.FileField(
+        upload_to=spending_receipt_upload_to, storage=private_storage, blank=True, max_length=300
+    )
+    receipt_name = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["occurred_on", "recorded_at", "pk"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["budget", "period"]), models.Index(fields=["budget", "kind"])]
+        constraints = [
+            # One entry per payment, per refund and per period's allocation: a repeated webhook
+            # or a retried request cannot write the same money twice.
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(kind="payment"), name="one_ledger_entry_per_payment"
+            ),
+            models.UniqueConstraint(
+                fields=["refund"], condition=Q(kind="refund"), name="one_ledger_entry_per_refund"
+            ),
+            models.UniqueConstraint(
+                fields=["period", "kind"],
+                condition=Q(kind__in=["allocation", "contribution"]),
+                name="one_allocation_per_period",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=["allocation", "contribution", "refund"], amount_pence__gte=0)
+                    | Q(kind__in=["payment", "outside"], amount_pence__lt=0)
+                    | Q(kind="adjustment")
+                ),
+                name="ledger_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.amount_pence}p on {self.occurred_on}"
+
+    def save(self, *args, **kwargs):
+        # Append-only: a saved entry is never rewritten (a mistake is put right by a new one).
+        if not self._state.adding:
+            raise TypeError("The ledger is append-only: ledger entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The ledger is append-only: ledger entries cannot be deleted.")
+
+
+# --- Webhooks ----------------------------------------------------------------------------
+
+
+class WebhookEvent(models.Model):
+    """An event the payment service sent us, stored by its id so a repeat delivery does nothing.
+
+    An event that arrives before what it refers to (a refund before the payment) is kept as
+    `deferred` and handled when the payment is recorded.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        DEFERRED = "deferred", "Waiting for an earlier event"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    endpoint = models.CharField(max_length=20, default="platform")
+    created = models.BigIntegerField(help_text="When the payment service created the event (Unix time).")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    related_object = models.CharField(max_length=255, blank=True, db_index=True)
+    payload = models.JSONField()
+    deliveries = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,698 @@
+"""The marketplace's pages: the holder's budget, plan and spending; requests and orders for
+both sides; paying, receipts and cancelling; providers' payment set-up; Stripe's webhooks.
+
+Every page that shows a budget, request or order finds it through a queryset limited to
+what the person may see (`services.budgets_for`, `requests_visible_to`, `orders_visible_to`),
+so somebody else's id answers 404, exactly like one that does not exist. A person who can
+see something but may not do an action to it (a provider withdrawing the holder's request)
+gets 403. Addresses use public UUIDs only. Each view makes one domain call and renders.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from directory.evidence import content_type_for
+from directory.models import ListingPage, Provider
+from directory.provider_forms import error_summary
+
+from . import services
+from .emails import receipt_context, render_receipt_html
+from .forms import (
+    BudgetForm,
+    NoteForm,
+    OutsideSpendingForm,
+    PlanOutcomeForm,
+    ProposeChangeForm,
+    RequestForm,
+)
+from .models import (
+    Budget,
+    LedgerEntry,
+    Order,
+    PlanOutcome,
+    ProviderPaymentAccount,
+    SupportRequest,
+    quantity_words,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _bound(request):
+    """(data, files) for a form: bound on every POST, even an empty one (all-optional forms)."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
+def _absolute(request, name, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _get_request(user, public_id) -> SupportRequest:
+    return get_object_or_404(
+        services.requests_visible_to(user).select_related(
+            "budget__holder", "provider", "listing", "plan_outcome"
+        ),
+        public_id=public_id,
+    )
+
+
+def _get_order(user, public_id) -> Order:
+    return get_object_or_404(
+        services.orders_visible_to(user).select_related(
+            "budget__holder", "provider", "plan_outcome", "outcome"
+        ),
+        public_id=public_id,
+    )
+
+
+# --- The holder's budget -----------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    """The budget for this period: in, spent, committed, left, by outcome, and every order."""
+    budget = services.acting_budget(request.user)
+    if budget is None:
+        is_provider = Provider.objects.filter(members=request.user).exists()
+        return render(request, "marketplace/no_budget.html", {"is_provider": is_provider})
+    summary = services.budget_summary(budget=budget)
+    orders = budget.orders.select_related("provider", "plan_outcome").order_by("-created_at")
+    open_requests = budget.requests.filter(status__in=SupportRequest.OPEN).select_related("provider")
+    return render(
+        request,
+        "marketplace/dashboard.html",
+        {
+            "budget": budget,
+            "summary": summary,
+            "orders": orders,
+            "open_requests": open_requests,
+            "is_holder": budget.holder_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def budget_setup(request):
+    """Set up or change the holder's own budget."""
+    budget = Budget.objects.filter(holder=request.user).first()
+    locked = bool(budget and budget.periods.exists())
+    initial = {}
+    if budget:
+        initial = {
+            "amount": budget.amount_pence,
+            "period": budget.period,
+            "first_period_starts_on": budget.first_period_starts_on,
+            "client_contribution": budget.client_contribution_pence or None,
+            "contingency_weeks": budget.contingency_weeks,
+        }
+    form = BudgetForm(_bound(request)[0], initial=initial, locked=locked)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            budget = services.set_up_budget(
+                holder=request.user,
+                amount_pence=data["amount"],
+                period=data["period"] or budget.period,
+                first_period_starts_on=data["first_period_starts_on"] or budget.first_period_starts_on,
+                client_contribution_pence=data["client_contribution"] or 0,
+                contingency_weeks=data["contingency_weeks"] or 0,
+            )
+        except services.MarketplaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your budget is saved.")
+            if not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
+                return redirect("marketplace:plan")
+            return redirect("marketplace:dashboard")
+    return render(
+        request,
+        "marketplace/budget_form.html",
+        {"form": form, "errors": error_summary(form), "budget": budget},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan(request):
+    """The support plan's outcomes: add one, see them all, take one off."""
+    budget = services.acting_budget(request.user)
+    if budget is None:
+        return redirect("marketplace:budget_setup")
+    form = PlanOutcomeForm(_bound(request)[0])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_plan_outcome(
+                budget=budget,
+                by=request.user,
+                own_words=form.cleaned_data["own_words"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except services.NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from exc
+        messages.success(request, "Outcome added to your plan.")
+        return redirect("marketplace:plan")
+    outcomes = PlanOutcome.objects.filter(plan__budget=budget, archived=False).select_related("outcome")
+    return render(
+        request,
+        "marketplace/plan.html",
+        {"form": form, "errors": error_summary(form), "outcomes": outcomes, "budget": budget},
+    )
+
+
+@login_required
+@require_POST
+def plan_outcome_remove(request, outcome_id):
+    """Take an outcome off the plan (kept on record if money was spent on it)."""
+    plan_outcome = get_object_or_404(
+        PlanOutcome, public_id=outcome_id, plan__budget__in=services.budgets_for(request.user)
+    )
+    try:
+        services.remove_plan_outcome(plan_outcome=plan_outcome, by=request.user)
+    except services.NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, "Outcome taken off your plan.")
+    return redirect("marketplace:plan")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def spending_new(request):
+    """Record money spent outside the site, with an optional receipt."""
+    budget = services.acting_budget(request.user)
+    if budget is None:
+        return redirect("marketplace:budget_setup")
+    form = OutsideSpendingForm(*_bound(request), budget=budget)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_outside_spending(
+                budget=budget,
+                by=request.user,
+                amount_pence=data["amount"],
+                spent_on=data["spent_on"],
+                description=data["description"],
+                payee=data["payee"],
+                plan_outcome=data["plan_outcome"],
+                receipt=data["receipt"] or None,
+            )
+        except services.NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.MarketplaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            left = services.left_pence(budget=budget)
+            if left < 0:
+                messages.warning(
+                    request, "Spending saved. You have now spent more than your budget: talk to your council."
+                )
+            else:
+                messages.success(request, "Spending saved.")
+            return redirect("marketplace:dashboard")
+    return render(
+        request,
+        "marketplace/spending_form.html",
+        {
+            "form": form,
+            "errors": error_summary(form),
+            "has_outcomes": bool(form.fields["plan_outcome"].choices),
+        },
+    )
+
+
+@login_required
+def ledger(request):
+    """Every movement of money in and out of the budget, newest first."""
+    budget = services.acting_budget(request.user)
+    if budget is None:
+        return redirect("marketplace:budget_setup")
+    services.open_periods(budget=budget)
+    entries = (
+        LedgerEntry.objects.filter(budget=budget)
+        .select_related("plan_outcome", "outcome", "period")
+        .order_by("-occurred_on", "-recorded_at")
+    )
+    return render(
+        request,
+        "marketplace/ledger.html",
+        {"entries": entries, "balance": services.balance_pence(budget=budget), "budget": budget},
+    )
+
+
+@login_required
+def spending_receipt(request, entry_id):
+    """Download a receipt uploaded with spending outside the site (holder and delegates only)."""
+    entry = get_object_or_404(
+        LedgerEntry,
+        public_id=entry_id,
+        budget__in=services.budgets_for(request.user),
+        kind=LedgerEntry.Kind.OUTSIDE,
+    )
+    if not entry.receipt:
+        raise Http404("No receipt")
+    response = FileResponse(
+        entry.receipt.open("rb"),
+        as_attachment=True,
+        filename=entry.receipt_name or "receipt",
+        content_type=content_type_for(entry.receipt.name),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Requests ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request, listing_id):
+    """Ask a provider for support from their listing; check the cost before sending."""
+    listing = get_object_or_404(ListingPage.objects.live().select_related("provider"), public_id=listing_id)
+    budget = services.acting_budget(request.user)
+    if budget is None or not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
+        return render(request, "marketplace/request_needs_setup.html", {"listing": listing, "budget": budget})
+    form = RequestForm(_bound(request)[0], listing=listing, budget=budget)
+    context = {"listing": listing, "form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        price, rate = form.price_and_rate
+        unit_price = services.unit_price_for(price, rate)
+        preview = services.preview_cost(budget=budget, unit_price_pence=unit_price, quantity=data["quantity"])
+        if "confirm" in request.POST:
+            try:
+                support_request = services.request_support(
+                    budget=budget,
+                    by=request.user,
+                    listing=listing,
+                    price=price,
+                    rate=rate,
+                    quantity=data["quantity"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    plan_outcome=data["plan_outcome"],
+                    message=data["message"],
+                )
+            except services.NotPermitted as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except services.MarketplaceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Request sent to {listing.provider.name}. We will email you their answer."
+                )
+                return redirect("marketplace:request_detail", support_request.public_id)
+        elif "change" not in request.POST:
+            return render(
+                request,
+                "marketplace/request_check.html",
+                {
+                    **context,
+                    "preview": preview,
+                    "price": price,
+                    "unit_price": unit_price,
+                    "quantity_words": quantity_words(data["quantity"], price.unit),
+                    # What was typed goes round again in hidden fields, so "Send" and
+                    # "Change your answers" both work without JavaScript or a session.
+                    "carried": [
+                        (name, value) for name in form.fields_posted() for value in request.POST.getlist(name)
+                    ],
+                },
+            )
+    context["errors"] = error_summary(form)
+    return render(request, "marketplace/request_form.html", context)
+
+
+def _request_context(request, support_request, **extra):
+    user = request.user
+    as_holder = services.can_act_for(user, support_request.budget)
+    as_provider = services.is_provider_member(user, support_request.provider)
+    order = Order.objects.filter(request=support_request).first()
+    account = ProviderPaymentAccount.objects.filter(provider=support_request.provider).first()
+    return {
+        "support_request": support_request,
+        "order": order,
+        "as_holder": as_holder,
+        "as_provider": as_provider,
+        "events": support_request.events.select_related("actor"),
+        "payment_reasons": services.payment_readiness(account) if as_provider else [],
+        **extra,
+    }
+
+
+@login_required
+def request_detail(request, request_id):
+    """A request, each step so far, and what the person can do next."""
+    support_request = _get_request(request.user, request_id)
+    return render(request, "marketplace/request_detail.html", _request_context(request, support_request))
+
+
+def _run(request, action, support_request, success_message, **kwargs):
+    """Call a service for a request; turn its refusals into messages (or 403)."""
+    try:
+        result = action(support_request=support_request, by=request.user, **kwargs)
+    except services.NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ProviderNotReadyForPayments as exc:
+        messages.error(request, " ".join([str(exc), *exc.reasons]))
+        return None
+    except services.MarketplaceError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, success_message)
+    return result
+
+
+@login_required
+@require_POST
+def request_accept(request, request_id):
+    """The provider accepts a request as asked."""
+    support_request = _get_request(request.user, request_id)
+    order = _run(
+        request,
+        services.accept_request,
+        support_request,
+        "You accepted the request. We have told the person.",
+    )
+    if order:
+        return redirect("marketplace:order_detail", order.public_id)
+    return redirect("marketplace:request_detail", support_request.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_decline(request, request_id):
+    """The provider declines a request, with an optional note."""
+    support_request = _get_request(request.user, request_id)
+    if not services.is_provider_member(request.user, support_request.provider):
+        raise PermissionDenied("Only the provider can decline this request.")
+    form = NoteForm(_bound(request)[0])
+    if request.method == "POST" and form.is_valid():
+        _run(
+            request,
+            services.decline_request,
+            support_request,
+            "You declined the request.",
+            note=form.cleaned_data["note"],
+        )
+        return redirect("marketplace:request_detail", support_request.public_id)
+    return render(
+        request,
+        "marketplace/request_decline.html",
+        {"support_request": support_request, "form": form, "errors": error_summary(form)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_change(request, request_id):
+    """The provider suggests different quantity, dates or price."""
+    support_request = _get_request(request.user, request_id)
+    if not services.is_provider_member(request.user, support_request.provider):
+        raise PermissionDenied("Only the provider can suggest a change.")
+    initial = {
+        "quantity": support_request.quantity,
+        "unit_price": support_request.unit_price_pence,
+        "starts_on": support_request.starts_on,
+        "ends_on": support_request.ends_on,
+    }
+    form = ProposeChangeForm(_bound(request)[0], initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.propose_change(
+                support_request=support_request,
+                by=request.user,
+                quantity=data["quantity"],
+                unit_price_pence=data["unit_price"],
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                note=data["note"],
+            )
+        except services.NotPermitted as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.MarketplaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "You suggested a change. We have told the person.")
+            return redirect("marketplace:request_detail", support_request.public_id)
+    return render(
+        request,
+        "marketplace/request_change.html",
+        {"support_request": support_request, "form": form, "errors": error_summary(form)},
+    )
+
+
+@login_required
+@require_POST
+def request_accept_change(request, request_id):
+    """The holder accepts the provider's suggested change."""
+    support_request = _get_request(request.user, request_id)
+    order = _run(
+        request, services.accept_change, support_request, "You accepted the change. You can now pay."
+    )
+    if order:
+        return redirect("marketplace:order_detail", order.public_id)
+    return redirect("marketplace:request_detail", support_request.public_id)
+
+
+@login_required
+@require_POST
+def request_withdraw(request, request_id):
+    """The holder withdraws a request (or turns down a suggested change)."""
+    support_request = _get_request(request.user, request_id)
+    _run(request, services.withdraw_request, support_request, "You withdrew the request.")
+    return redirect("marketplace:request_detail", support_request.public_id)
+
+
+@login_required
+def provider_inbox(request):
+    """Requests and orders for every provider the person works for."""
+    providers = list(Provider.objects.filter(members=request.user))
+    requests = (
+        SupportRequest.objects.filter(provider__in=providers)
+        .select_related("provider", "plan_outcome__outcome")
+        .order_by("-created_at")
+    )
+    accounts = {a.provider_id: a for a in ProviderPaymentAccount.objects.filter(provider__in=providers)}
+    not_ready = [p for p in providers if services.payment_readiness(accounts.get(p.pk))]
+    return render(
+        request,
+        "marketplace/provider_inbox.html",
+        {
+            "providers": providers,
+            "open_requests": [r for r in requests if r.status in SupportRequest.OPEN],
+            "other_requests": [r for r in requests if r.status not in SupportRequest.OPEN],
+            "not_ready": not_ready,
+        },
+    )
+
+
+# --- Orders, paying and receipts ---------------------------------------------------------
+
+
+@login_required
+def order_detail(request, order_id):
+    """An order: what was agreed, its status, and paying, receipts or cancelling."""
+    order = _get_order(request.user, order_id)
+    as_holder = services.can_act_for(request.user, order.budget)
+    terms = services.cancellation_terms(order=order, user=request.user)
+    return render(
+        request,
+        "marketplace/order_detail.html",
+        {
+            "order": order,
+            "payment": order.payment,
+            "as_holder": as_holder,
+            "terms": terms,
+            "events": order.request.events.select_related("actor"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_pay(request, order_id):
+    """Send the holder to hosted checkout (a clear message if it cannot start)."""
+    order = _get_order(request.user, order_id)
+    try:
+        url = services.start_checkout(
+            order=order,
+            by=request.user,
+            success_url=_absolute(request, "marketplace:order_return", order.public_id),
+            cancel_url=_absolute(request, "marketplace:order_payment_cancelled", order.public_id),
+        )
+    except services.NotPermitted as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.MarketplaceError as exc:
+        messages.error(request, str(exc))
+        return redirect("marketplace:order_detail", order.public_id)
+    return redirect(url)
+
+
+@login_required
+def order_return(request, order_id):
+    """Where checkout sends the holder back: paid, or "we'll confirm when it goes through"."""
+    order = _get_order(request.user, order_id)
+    return render(request, "marketplace/order_return.html", {"order": order, "payment": order.payment})
+
+
+@login_required
+def order_payment_cancelled(request, order_id):
+    """Where checkout sends the holder if they go back without paying."""
+    order = _get_order(request.user, order_id)
+    return render(request, "marketplace/order_payment_cancelled.html", {"order": order})
+
+
+def _get_paid_order(user, order_id) -> Order:
+    order = _get_order(user, order_id)
+    if order.payment is None:
+        raise Http404("No receipt yet")
+    return order
+
+
+@login_required
+def order_receipt(request, order_id):
+    """The receipt for a paid order (with any refunds), on the site."""
+    order = _get_paid_order(request.user, order_id)
+    return render(request, "marketplace/receipt.html", receipt_context(order))
+
+
+@login_required
+def order_receipt_download(request, order_id):
+    """The receipt as a file to keep (a standalone HTML document)."""
+    order = _get_paid_order(request.user, order_id)
+    response = HttpResponse(render_receipt_html(order), content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="receipt-{order.reference}.html"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_cancel(request, order_id):
+    """Cancel an order under the rules, with a refund when it was paid."""
+    order = _get_order(request.user, order_id)
+    terms = services.cancellation_terms(order=order, user=request.user)
+    form = NoteForm(_bound(request)[0])
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.cancel_order(order=order, by=request.user, reason=form.cleaned_data["note"])
+        except services.MarketplaceError as exc:
+            messages.error(request, str(exc))
+        else:
+            if order.status == Order.Status.REFUNDED:
+                messages.success(request, "The order is cancelled and the money is on its way back.")
+            else:
+                messages.success(request, "The order is cancelled. Nothing was charged.")
+            return redirect("marketplace:order_detail", order.public_id)
+    return render(
+        request,
+        "marketplace/order_cancel.html",
+        {"order": order, "terms": terms, "form": form, "errors": error_summary(form)},
+    )
+
+
+# --- Providers' payments -----------------------------------------------------------------
+
+
+def _member_provider(user, provider_id) -> Provider:
+    return get_object_or_404(Provider, public_id=provider_id, members=user)
+
+
+@login_required
+def provider_payments(request):
+    """Payment set-up for each provider the person works for, and why paid work is blocked."""
+    providers = []
+    for provider in Provider.objects.filter(members=request.user):
+        account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+        providers.append(
+            {"provider": provider, "account": account, "reasons": services.payment_readiness(account)}
+        )
+    return render(request, "marketplace/provider_payments.html", {"providers": providers})
+
+
+def _send_to_onboarding(request, provider_id):
+    provider = _member_provider(request.user, provider_id)
+    try:
+        url = services.start_onboarding(
+            provider=provider,
+            by=request.user,
+            refresh_url=_absolute(request, "marketplace:provider_onboarding_refresh", provider.public_id),
+            return_url=_absolute(request, "marketplace:provider_onboarding_return", provider.public_id),
+        )
+    except services.MarketplaceError as exc:
+        messages.error(request, str(exc))
+        return redirect("marketplace:provider_payments")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def provider_connect(request, provider_id):
+    """Start (or continue) Stripe's hosted onboarding."""
+    return _send_to_onboarding(request, provider_id)
+
+
+@login_required
+def provider_onboarding_refresh(request, provider_id):
+    """Stripe sends people here (a GET) when an onboarding link has expired: make a fresh one."""
+    return _send_to_onboarding(request, provider_id)
+
+
+@login_required
+def provider_onboarding_return(request, provider_id):
+    """Back from Stripe: check the account now and say whether paid work can be accepted."""
+    provider = _member_provider(request.user, provider_id)
+    try:
+        account = services.refresh_payment_account(provider=provider, by=request.user)
+    except services.PaymentServiceUnavailable as exc:
+        messages.error(request, str(exc))
+        account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+    return render(
+        request,
+        "marketplace/provider_payments.html",
+        {
+            "providers": [
+                {"provider": provider, "account": account, "reasons": services.payment_readiness(account)}
+            ],
+            "returned": True,
+        },
+    )
+
+
+# --- Webhooks ----------------------------------------------------------------------------
+
+
+def _webhook(request, endpoint):
+    try:
+        status = services.handle_webhook(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", ""), endpoint=endpoint
+        )
+    except services.InvalidWebhook as exc:
+        logger.warning("Rejected a %s webhook: %s", endpoint, exc)
+        return JsonResponse({"error": "invalid signature or payload"}, status=400)
+    return JsonResponse({"status": status})
+
+
+@csrf_exempt  # Stripe cannot send a CSRF token; the signature check is the authentication.
+@require_POST
+def stripe_webhook(request):
+    """Events about the platform's own objects: Checkout Sessions, payments, refunds, disputes."""
+    return _webhook(request, "platform")
+
+
+@csrf_exempt  # as above
+@require_POST
+def stripe_connect_webhook(request):
+    """Events about connected accounts (account.updated), signed with the Connect secret."""
+    return _webhook(request, "connect")
