@@ -4,6 +4,8 @@ The plan follows how people search here — nearly always near a place:
 1. Candidates come from the place first: the grid cells that cover the search circle (an
    indexed integer column), plus listings that name the searcher's postcode district as served.
    So the work grows with how many listings are *nearby*, not with the size of the country.
+   With words as well as a place (SQLite), the FTS5 rows also carry place tokens (grid cell,
+   districts served), so only rows with one of the words *and* near here are read at all.
    Without a place, candidates come from the full-text index (SQLite FTS5, or PostgreSQL full
    text), so only listings containing a query word are read.
 2. Filters, exact distance, service-area eligibility and text matching run over those
