@@ -121,6 +121,8 @@ class PoundsField(forms.Field):
 
 
 def _kind_of(widget) -> str:
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
     if isinstance(widget, GovukDateWidget):
         return "date"
     if isinstance(widget, forms.CheckboxSelectMultiple):
@@ -178,6 +180,8 @@ class GovukFormMixin:
         for name, field in self.fields.items():
             kind = _kind_of(field.widget)
             field.govuk_kind = kind
+            if kind == "hidden":
+                continue
             bound_id = self[name].auto_id
             has_error = name in errors
             if kind == "date":

@@ -12,82 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from directory.provider_forms import GovukFormMixin
+
 from .signposting_models import SavedSearch, Shortlist
 
-WIDGET_CLASSES = {
-    "text": ("govuk-input", "govuk-input--error"),
-    "textarea": ("govuk-textarea", "govuk-textarea--error"),
-    "select": ("govuk-select", "govuk-select--error"),
-    "checkbox": ("govuk-checkboxes__input", ""),
-    "radios": ("govuk-radios__input", ""),
-}
 PHONE_DIGITS = re.compile(r"\d")
-
-
-def _kind_of(widget) -> str:
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    if isinstance(widget, forms.Select):
-        return "select"
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    return "text"
-
-
-class GovukFormMixin:
-    """Design-system classes, hint and error ids, and an error summary for any form."""
-
-    widths: dict[str, str] = {}
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        self._decorate()
-
-    def full_clean(self):
-        super().full_clean()
-        self._decorate()
-
-    def _decorate(self):
-        """Set classes and aria-describedby from the current errors (again after cleaning)."""
-        errors = self._errors or {}
-        for name, field in self.fields.items():
-            kind = _kind_of(field.widget)
-            field.govuk_kind = kind
-            if kind == "hidden":
-                continue
-            base, error_class = WIDGET_CLASSES[kind]
-            has_error = name in errors
-            field.widget.attrs["class"] = " ".join(
-                c for c in (base, self.widths.get(name, ""), error_class if has_error else "") if c
-            )
-            if kind == "radios":
-                continue
-            bound_id = self[name].auto_id
-            described = [f"{bound_id}-hint"] if field.help_text else []
-            if has_error:
-                described.append(f"{bound_id}-error")
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
-
-    def error_summary(self) -> list[tuple[str, str]]:
-        """(anchor id, message) for each error, in field order, for the summary at the top."""
-        summary = []
-        for name, messages in self.errors.items():
-            if name == "__all__" or name not in self.fields:
-                anchor = self[next(iter(self.visible_fields())).name].auto_id if self.visible_fields() else ""
-            else:
-                anchor = self[name].auto_id
-                if self.fields[name].govuk_kind == "radios":
-                    anchor = f"{anchor}_0"
-            summary.extend((anchor, message) for message in messages)
-        return summary
 
 
 class DateInput(forms.DateInput):
