@@ -140,21 +140,69 @@ class BudgetPeriod(models.Model):
 
 
 class Delegate(models.Model):
-    """Someone acting for a budget holder with their consent (a family carer, broker or advocate).
+    """Someone acting for a budget holder with their consent: a family carer, a broker or an advocate.
 
-    Minimal for now: the sharing issue adds invitations and finer permissions.
+    The holder invites them by email and chooses what they may do. Everyone with a delegation
+    may *view* the budget; `can_request`, `can_pay` and `can_download_statements` add to that.
+    Withdrawing access takes effect on the delegate's next request (every permission check
+    reads this row). What delegates do is recorded in the audit log as theirs.
     """
 
+    class Relationship(models.TextChoices):
+        FAMILY = "family", "Family member or friend"
+        BROKER = "broker", "Support broker"
+        ADVOCATE = "advocate", "Advocate"
+        OTHER = "other", "Someone else"
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited: not accepted yet"
+        ACTIVE = "active", "Active"
+        WITHDRAWN = "withdrawn", "Access withdrawn"
+        DECLINED = "declined", "Invitation turned down"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="delegates")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
-    can_buy = models.BooleanField(default=True, help_text="May request, agree and pay for support.")
+    # Empty until the invitation is accepted by a signed-in person.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="delegations"
+    )
+    name = models.CharField(max_length=100, help_text="What the holder calls them.")
+    email = models.EmailField(help_text="Where the invitation was sent.")
+    relationship = models.CharField(max_length=10, choices=Relationship.choices, default=Relationship.FAMILY)
+    can_request = models.BooleanField(default=False, help_text="May ask providers for support.")
+    can_pay = models.BooleanField(default=False, help_text="May pay for agreed support and record spending.")
+    can_download_statements = models.BooleanField(default=False, help_text="May download statements.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    # SHA-256 of the invitation token: the token itself is only ever in the email.
+    invite_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invite_expires_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["budget", "user"], name="one_delegation_per_person")]
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "user"],
+                condition=Q(status="active"),
+                name="one_active_delegation_per_person",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.user} for {self.budget.holder}"
+        return f"{self.name} for {self.budget.holder}"
+
+    @property
+    def is_active(self) -> bool:
+        """True while the delegate has accepted and the holder has not withdrawn access."""
+        return self.status == self.Status.ACTIVE
 
 
 class SupportPlan(models.Model):
@@ -311,6 +359,7 @@ class Order(models.Model):
     """
 
     class Status(models.TextChoices):
+        RESERVED = "reserved", "Place held: waiting for the group to fill"
         AWAITING_PAYMENT = "awaiting_payment", "Agreed: waiting for payment"
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
@@ -323,6 +372,10 @@ class Order(models.Model):
     listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="orders")
     plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="orders")
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="orders")
+    # A share of a pooled purchase: one order per holder, each against their own outcome.
+    activity = models.ForeignKey(
+        "GroupActivity", null=True, blank=True, on_delete=models.PROTECT, related_name="shares"
+    )
     service_description = models.CharField(max_length=120)
     unit = models.CharField(max_length=10, choices=ListingPrice.Unit.choices)
     quantity = models.PositiveIntegerField()
@@ -357,6 +410,9 @@ class Order(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["budget", "status"])]
+
+    # Orders that hold money back from what is left in the budget until paid or cancelled.
+    COMMITTED = (Status.RESERVED, Status.AWAITING_PAYMENT)
 
     def __str__(self):
         return f"{self.service_description} x{self.quantity} from {self.provider}"
@@ -562,6 +618,173 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The ledger is append-only: ledger entries cannot be deleted.")
+
+
+# --- Pooled purchases ---------------------------------------------------------------------
+
+
+class GroupActivity(models.Model):
+    """Support several holders buy together: a group activity with places, or one service shared.
+
+    Each holder who joins gets their own `Order` (a *share*) against their own plan outcome
+    and pays it from their own budget. The group goes ahead when `min_places` have joined by
+    the deadline; if it does not, nobody is charged or everyone is refunded, as the provider
+    chose in `if_not_filled`.
+    """
+
+    class IfNotFilled(models.TextChoices):
+        NOBODY_CHARGED = "hold", "Hold places and take payment only once the group is on"
+        REFUND_EVERYONE = "refund", "Take payment when people join, and refund everyone if it does not go ahead"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for people to join"
+        GOING_AHEAD = "going_ahead", "Going ahead"
+        CALLED_OFF = "called_off", "Called off: not enough people joined"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="group_activities")
+    listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="group_activities")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    when = models.CharField(max_length=200, help_text='For example "Tuesdays 10am to 12 noon".')
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    unit = models.CharField(max_length=10, choices=ListingPrice.Unit.choices, default=ListingPrice.Unit.SESSION)
+    units_per_place = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="How many sessions each place includes."
+    )
+    unit_price_pence = models.PositiveIntegerField(help_text="Price per session for one place, in pence.")
+    places = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(500)])
+    min_places = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="The group goes ahead once this many have joined."
+    )
+    join_by = models.DateField(help_text="The last day to join. The group is settled the day after.")
+    if_not_filled = models.CharField(max_length=10, choices=IfNotFilled.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name_plural = "group activities"
+        constraints = [
+            models.CheckConstraint(condition=Q(min_places__lte=models.F("places")), name="group_min_within_places"),
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="group_dates_ordered"),
+            models.CheckConstraint(condition=Q(join_by__lte=models.F("starts_on")), name="group_join_before_start"),
+            models.CheckConstraint(condition=Q(unit_price_pence__gt=0), name="group_price_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def price_per_place_pence(self) -> int:
+        """What one place costs in all: sessions per place x price per session."""
+        return self.units_per_place * self.unit_price_pence
+
+
+# --- Sharing a statement -----------------------------------------------------------------
+
+
+class StatementShare(models.Model):
+    """A read-only link to one statement, made by the holder for their social worker or council.
+
+    Only a hash of the link's token is stored; the link stops working when it expires or the
+    holder revokes it, and every opening is written to the audit log.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="statement_shares")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.CharField(max_length=150, help_text='Who it is for, e.g. "Sam Patel, social worker".')
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="share_dates_ordered"),
+        ]
+
+    def __str__(self):
+        return f"Statement {self.starts_on} to {self.ends_on} for {self.recipient}"
+
+
+# --- The audit log -----------------------------------------------------------------------
+
+
+class AuditQuerySet(models.QuerySet):
+    """Audit rows can be added, never changed or removed in bulk either."""
+
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The one row every audit write locks: where the chain ends (sequence and hash)."""
+
+    last_sequence = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEvent(models.Model):
+    """Someone saw or changed a holder's personal data: who, when, what, and why (for staff).
+
+    Append-only and hash-chained: each row's `hash` covers its fields and the previous row's
+    hash, so changing, removing or reordering a row breaks the chain, which
+    `manage.py verify_audit_log` reports. Rows hold ids and fixed wording, not personal
+    data, so erasing a person (which anonymises their account) leaves the chain intact.
+    See `marketplace.audit`.
+    """
+
+    sequence = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # How the actor relates to the holder: "the holder", "delegate (broker)", "coordinator",
+    # "shared link"; never a name.
+    actor_role = models.CharField(max_length=60)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["subject", "occurred_at"])]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.action} by {self.actor_role}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only: audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only: audit events cannot be deleted.")
 
 
 # --- Webhooks ----------------------------------------------------------------------------

@@ -121,35 +121,90 @@ def _pounds(pence: int) -> str:
 # --- Who may do what ---------------------------------------------------------------------
 
 
+# What a person may do with a budget. The holder may do everything; a delegate may always
+# view, and more as the holder chose (`Delegate.can_request`, `can_pay`,
+# `can_download_statements`); only the holder manages delegates and sharing.
+VIEW = "view"
+REQUEST = "request"
+PAY = "pay"
+STATEMENTS = "statements"
+MANAGE = "manage"
+ALL_PERMISSIONS = frozenset({VIEW, REQUEST, PAY, STATEMENTS, MANAGE})
+
+
+def _active_delegations(user):
+    return Delegate.objects.filter(user=user, status=Delegate.Status.ACTIVE)
+
+
 def budgets_for(user):
-    """Budgets `user` may see: their own, and those they are a delegate for."""
+    """Budgets `user` may see: their own, and those they are an active delegate for."""
     if not user.is_authenticated:
         return Budget.objects.none()
-    return Budget.objects.filter(Q(holder=user) | Q(delegates__user=user)).distinct()
+    return Budget.objects.filter(
+        Q(holder=user) | Q(delegates__user=user, delegates__status=Delegate.Status.ACTIVE)
+    ).distinct()
 
 
-def acting_budget(user) -> Budget | None:
-    """The budget `user` works on: their own, else the first they may buy for as a delegate.
+def permissions_for(user, budget) -> frozenset[str]:
+    """What `user` may do with `budget`: a subset of VIEW, REQUEST, PAY, STATEMENTS, MANAGE.
 
-    (Choosing between several delegated budgets comes with the sharing issue.)
+    Read from the database on every call, so withdrawing a delegate takes effect at once.
+    """
+    if not user.is_authenticated or budget is None:
+        return frozenset()
+    if budget.holder_id == user.pk:
+        return ALL_PERMISSIONS
+    delegation = _active_delegations(user).filter(budget=budget).first()
+    if delegation is None:
+        return frozenset()
+    allowed = {VIEW}
+    if delegation.can_request:
+        allowed.add(REQUEST)
+    if delegation.can_pay:
+        allowed.add(PAY)
+    if delegation.can_download_statements:
+        allowed.add(STATEMENTS)
+    return frozenset(allowed)
+
+
+def can(user, budget, permission: str) -> bool:
+    """True when `user` may do `permission` (VIEW, REQUEST, PAY, STATEMENTS, MANAGE) with `budget`."""
+    return permission in permissions_for(user, budget)
+
+
+def acting_budget(user, chosen: str | None = None) -> Budget | None:
+    """The budget `user` is working on now.
+
+    `chosen` is the public id of the budget they picked (kept in their session by the
+    "switch person" page). Without a valid choice: their own budget, else their only
+    delegated one; a delegate for several people with no choice gets None and is asked
+    to choose.
     """
     if not user.is_authenticated:
         return None
+    visible = budgets_for(user)
+    if chosen:
+        picked = visible.filter(public_id=chosen).first() if _is_uuid(chosen) else None
+        if picked:
+            return picked
     own = Budget.objects.filter(holder=user).first()
     if own:
         return own
-    delegation = Delegate.objects.filter(user=user, can_buy=True).select_related("budget").first()
-    return delegation.budget if delegation else None
+    delegated = list(visible[:2])
+    return delegated[0] if len(delegated) == 1 else None
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def can_act_for(user, budget) -> bool:
-    """True when `user` is the holder, or a delegate allowed to buy for them."""
-    if not user.is_authenticated:
-        return False
-    return (
-        budget.holder_id == user.pk
-        or Delegate.objects.filter(budget=budget, user=user, can_buy=True).exists()
-    )
+    """True when `user` is the holder, or a delegate allowed to request support for them."""
+    return can(user, budget, REQUEST)
 
 
 def is_provider_member(user, provider) -> bool:
@@ -158,21 +213,17 @@ def is_provider_member(user, provider) -> bool:
 
 
 def requests_visible_to(user):
-    """Support requests `user` may see: as holder or delegate, or as the provider's team."""
+    """Support requests `user` may see: as holder or active delegate, or as the provider's team."""
     if not user.is_authenticated:
         return SupportRequest.objects.none()
-    return SupportRequest.objects.filter(
-        Q(budget__holder=user) | Q(budget__delegates__user=user) | Q(provider__members=user)
-    ).distinct()
+    return SupportRequest.objects.filter(Q(budget__in=budgets_for(user)) | Q(provider__members=user)).distinct()
 
 
 def orders_visible_to(user):
-    """Orders `user` may see: as holder or delegate, or as the provider's team."""
+    """Orders `user` may see: as holder or active delegate, or as the provider's team."""
     if not user.is_authenticated:
         return Order.objects.none()
-    return Order.objects.filter(
-        Q(budget__holder=user) | Q(budget__delegates__user=user) | Q(provider__members=user)
-    ).distinct()
+    return Order.objects.filter(Q(budget__in=budgets_for(user)) | Q(provider__members=user)).distinct()
 
 
 # --- Budgets and plans -------------------------------------------------------------------
@@ -286,7 +337,7 @@ def balance_pence(*, budget) -> int:
 def committed_pence(*, budget) -> int:
     """Money promised to orders that are agreed but not yet paid."""
     return (
-        Order.objects.filter(budget=budget, status=Order.Status.AWAITING_PAYMENT).aggregate(
+        Order.objects.filter(budget=budget, status__in=Order.COMMITTED).aggregate(
             total=Sum("total_pence")
         )["total"]
         or 0
@@ -352,7 +403,7 @@ def budget_summary(*, budget, today: date | None = None) -> BudgetSummary:
         carried_over = balance
     committed_by_outcome = {
         row["plan_outcome"]: row["total"]
-        for row in Order.objects.filter(budget=budget, status=Order.Status.AWAITING_PAYMENT)
+        for row in Order.objects.filter(budget=budget, status__in=Order.COMMITTED)
         .values("plan_outcome")
         .annotate(total=Sum("total_pence"))
     }
@@ -821,7 +872,7 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
 
     The order becomes paid only when the payment service's signed webhook says so.
     """
-    if not can_act_for(by, order.budget):
+    if not can(by, order.budget, PAY):
         raise NotPermitted("You cannot pay for this order.")
     if order.status == Order.Status.PAID:
         raise InvalidState("This order is already paid.")
@@ -1141,7 +1192,7 @@ def record_outside_spending(
     It has already been spent, so it is recorded even if it takes the balance below zero
     (the dashboard then shows the overspend); an upload must already be checked by the form.
     """
-    if not can_act_for(by, budget):
+    if not can(by, budget, PAY):
         raise NotPermitted("You cannot record spending for this budget.")
     if amount_pence <= 0:
         raise MarketplaceError("Enter an amount more than £0.")

@@ -280,7 +280,14 @@ def test_a_delegate_can_act_for_the_holder():
 
     world = mf.World()
     carer = mf.make_holder()
-    Delegate.objects.create(budget=world.budget, user=carer)
+    Delegate.objects.create(
+        budget=world.budget,
+        user=carer,
+        name="Carer",
+        email=carer.email,
+        status=Delegate.Status.ACTIVE,
+        can_request=True,
+    )
 
     assert services.acting_budget(carer) == world.budget
     support_request = mf.make_request(budget=world.budget, listing=world.listing, by=carer)
