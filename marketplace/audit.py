@@ -68,7 +68,10 @@ def actor_role(user, budget) -> str:
         return "the holder"
     if budget is not None:
         delegation = (
-            Delegate.objects.filter(budget=budget, user=user).order_by("-created_at").only("relationship").first()
+            Delegate.objects.filter(budget=budget, user=user)
+            .order_by("-created_at")
+            .only("relationship")
+            .first()
         )
         if delegation is not None:
             return f"helper ({delegation.get_relationship_display().lower()})"

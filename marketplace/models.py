@@ -634,7 +634,10 @@ class GroupActivity(models.Model):
 
     class IfNotFilled(models.TextChoices):
         NOBODY_CHARGED = "hold", "Hold places and take payment only once the group is on"
-        REFUND_EVERYONE = "refund", "Take payment when people join, and refund everyone if it does not go ahead"
+        REFUND_EVERYONE = (
+            "refund",
+            "Take payment when people join, and refund everyone if it does not go ahead",
+        )
 
     class Status(models.TextChoices):
         OPEN = "open", "Open for people to join"
@@ -649,7 +652,9 @@ class GroupActivity(models.Model):
     when = models.CharField(max_length=200, help_text='For example "Tuesdays 10am to 12 noon".')
     starts_on = models.DateField()
     ends_on = models.DateField()
-    unit = models.CharField(max_length=10, choices=ListingPrice.Unit.choices, default=ListingPrice.Unit.SESSION)
+    unit = models.CharField(
+        max_length=10, choices=ListingPrice.Unit.choices, default=ListingPrice.Unit.SESSION
+    )
     units_per_place = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1)], help_text="How many sessions each place includes."
     )
@@ -671,9 +676,15 @@ class GroupActivity(models.Model):
         ordering = ["starts_on", "pk"]
         verbose_name_plural = "group activities"
         constraints = [
-            models.CheckConstraint(condition=Q(min_places__lte=models.F("places")), name="group_min_within_places"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="group_dates_ordered"),
-            models.CheckConstraint(condition=Q(join_by__lte=models.F("starts_on")), name="group_join_before_start"),
+            models.CheckConstraint(
+                condition=Q(min_places__lte=models.F("places")), name="group_min_within_places"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="group_dates_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(join_by__lte=models.F("starts_on")), name="group_join_before_start"
+            ),
             models.CheckConstraint(condition=Q(unit_price_pence__gt=0), name="group_price_positive"),
         ]
 
@@ -712,7 +723,9 @@ class StatementShare(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="share_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="share_dates_ordered"
+            ),
         ]
 
     def __str__(self):
@@ -737,6 +750,9 @@ class AuditChainHead(models.Model):
 
     last_sequence = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"Audit chain at event {self.last_sequence}"
 
 
 class AuditEvent(models.Model):

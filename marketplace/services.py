@@ -216,7 +216,9 @@ def requests_visible_to(user):
     """Support requests `user` may see: as holder or active delegate, or as the provider's team."""
     if not user.is_authenticated:
         return SupportRequest.objects.none()
-    return SupportRequest.objects.filter(Q(budget__in=budgets_for(user)) | Q(provider__members=user)).distinct()
+    return SupportRequest.objects.filter(
+        Q(budget__in=budgets_for(user)) | Q(provider__members=user)
+    ).distinct()
 
 
 def orders_visible_to(user):
@@ -337,9 +339,9 @@ def balance_pence(*, budget) -> int:
 def committed_pence(*, budget) -> int:
     """Money promised to orders that are agreed but not yet paid."""
     return (
-        Order.objects.filter(budget=budget, status__in=Order.COMMITTED).aggregate(
-            total=Sum("total_pence")
-        )["total"]
+        Order.objects.filter(budget=budget, status__in=Order.COMMITTED).aggregate(total=Sum("total_pence"))[
+            "total"
+        ]
         or 0
     )
 
