@@ -4,7 +4,7 @@
 checks who is asking), /provider/ is the providers' side, /stripe/ receives webhooks.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -57,4 +57,9 @@ urlpatterns = [
     ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("stripe/webhook/connect/", views.stripe_connect_webhook, name="stripe_connect_webhook"),
+    # Statements and statement links, delegates, pooled purchases, and the holder's data rights.
+    path("", include("marketplace.statement_urls")),
+    path("", include("marketplace.delegate_urls")),
+    path("", include("marketplace.group_urls")),
+    path("", include("marketplace.privacy_urls")),
 ]
