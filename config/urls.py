@@ -1,5 +1,6 @@
 """URL routes: accounts, the Wagtail admin and documents, then every Wagtail page."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,7 +8,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import security
+
+# Both admins sign people in through allauth, which asks for the two-factor code: their own
+# login forms would let a password alone in.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
+    path("admin/login/", security.wagtail_admin_login, name="wagtailadmin_login"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -30,6 +30,7 @@ from wagtail.models import Page, Site
 
 from cms.models import GuideIndexPage, GuidePage, HomePage, Role, SiteSettings
 from cms.roles import ensure_role_groups
+from cms.security import set_up_totp, two_factor_required
 
 from .fields import slots_to_mask
 from .models import (
@@ -48,6 +49,10 @@ from .models import (
 from .seed import seed_places, seed_vocabularies
 
 DEMO_PASSWORD = "LocalSupport-demo-2026"  # noqa: S105 - documented in the README; demo only
+# Coordinators, professionals and superusers must sign in with an authenticator app code. The
+# demo ones share this published secret (add it to any authenticator app; see the README), so
+# anyone can try them. Demo only: a real account's secret is made when its owner sets it up.
+DEMO_TOTP_SECRET = "LOCALSUPPORTDEMOTOTPSECRET234567"  # noqa: S105
 SEED = 2026
 TARGET_LISTINGS = 150
 # A listing's pin is moved up to this many degrees from its district's centre; see _place_pin.
@@ -2119,6 +2124,8 @@ def load_users():
         user.save(update_fields=["password"])
         if spec.role:
             user.groups.add(Group.objects.get(name=spec.role))
+        if two_factor_required(user):
+            set_up_totp(user, DEMO_TOTP_SECRET)
         EmailAddress.objects.update_or_create(
             user=user, email=spec.email, defaults={"verified": True, "primary": True}
         )

@@ -83,7 +83,7 @@ class GovukDateField(forms.MultiValueField):
             if len(year) != 4:
                 raise ValueError
             return date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # a 20-digit day overflows before date() can say "invalid"
             raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be a real date") from None
 
 
@@ -376,31 +376,45 @@ class ListingStepForm(GovukFormMixin, forms.ModelForm):
         return draft
 
 
+class TermsField(forms.ModelMultipleChoiceField):
+    """Tick boxes of vocabulary terms; a posted value that cannot be an id is an invalid choice.
+
+    Django looks each value up as given, and a 20-digit number overflows the database
+    driver's integer instead of failing as a choice we do not offer.
+    """
+
+    def _check_values(self, value):
+        for pk in value or ():
+            if not (isinstance(pk, str | int) and str(pk).isdigit() and len(str(pk)) <= 18):
+                raise ValidationError("Select only the choices shown", code="invalid_choice")
+        return super()._check_values(value)
+
+
 class HelpForm(ListingStepForm):
     """Step 2: what it helps with and who it is for."""
 
     widths = {"min_age": "govuk-input--width-3", "max_age": "govuk-input--width-3"}
 
-    outcomes = forms.ModelMultipleChoiceField(
+    outcomes = TermsField(
         queryset=Outcome.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         label="What does your service help people to do?",
         help_text="Choose all that apply. People search by these.",
         error_messages={"required": "Select at least one thing your service helps with"},
     )
-    categories = forms.ModelMultipleChoiceField(
+    categories = TermsField(
         queryset=Category.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="What kind of support is it? (optional)",
     )
-    audiences = forms.ModelMultipleChoiceField(
+    audiences = TermsField(
         queryset=Audience.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Is it especially for any of these people? (optional)",
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = TermsField(
         queryset=Language.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

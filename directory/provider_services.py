@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,6 +28,7 @@ from django.utils.html import escape, linebreaks, strip_tags
 from django.utils.text import slugify
 from wagtail.models import WorkflowState
 
+from cms.mail import send_mail
 from cms.models import Role
 
 from .evidence import display_name

@@ -15,12 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from cms.mail import send_mail
 
 from .models import CONFIRMATION_INTERVAL, Check, ListingPage, Provider, ReminderSent
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms.models import Role
@@ -46,6 +46,9 @@ ACTIONS = {
     "delegate_accepted": "Accepted an invitation to help",
     "changed_delegate": "Changed what a helper may do",
     "withdrew_delegate": "Withdrew a helper's access",
+    "declined_delegate": "Turned down an invitation to help",
+    "viewed_request": "Looked at a request for support",
+    "changed_request": "Answered or withdrew a request for support",
     "joined_group": "Joined a group activity",
     "viewed_audit_log": "Looked at who has seen the information",
     "exported_data": "Downloaded all their data",
@@ -121,7 +124,7 @@ def record(
     object_type = obj._meta.model_name if obj is not None else ""
     object_id = str(getattr(obj, "public_id", None) or getattr(obj, "pk", "")) if obj is not None else ""
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        head = _locked_head()
         event = AuditEvent(
             sequence=head.last_sequence + 1,
             # Whole microseconds survive every database, so the hash re-computes exactly.
@@ -141,6 +144,21 @@ def record(
         event.save()
         AuditChainHead.objects.filter(pk=head.pk).update(last_sequence=event.sequence, last_hash=event.hash)
     return event
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain's head row, locked. A migration creates it; a flushed test database may not
+    have it, and two first writers may race to create it: the loser's insert fails inside a
+    savepoint and it then waits on the winner's lock like any other writer."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(pk=1)
+        except IntegrityError:
+            pass
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 @dataclass(frozen=True)

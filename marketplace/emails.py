@@ -13,6 +13,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cms import mail
+
 from .models import SupportRequest
 
 logger = logging.getLogger(__name__)
@@ -130,7 +132,7 @@ def send_notification(what: str, request_pk: int) -> int:
         if attachment:
             email.attach(f"receipt-{order.reference}.html", attachment, "text/html")
         try:
-            sent += email.send()
+            sent += mail.send(email)
         except (smtplib.SMTPException, OSError):
             logger.exception("Could not send the %r email for request %s", what, support_request.public_id)
     return sent

@@ -1122,6 +1122,72 @@ def _mark_cancelled(order: Order, *, by, reason: str, status) -> None:
     _notify_on_commit("cancelled", order.request_id)
 
 
+def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
+    """Cancel an order on the site's own authority, refunding all of it if it was paid.
+
+    For what the cancellation rules do not cover because no person chose it, such as a
+    group activity called off for lack of people (`marketplace.pooling`); the caller
+    decides that it may. A held or unpaid order is cancelled with nothing charged (an open
+    checkout is expired first, as in `cancel_order`). A paid one is refunded through the
+    payment service with the order's idempotency key, then recorded exactly as
+    `cancel_order` records a refund, so running this twice moves the money once. Raises
+    `PaymentServiceUnavailable` or `PaymentRejected` with nothing recorded, and
+    `InvalidState` while a payment is still going through or is disputed.
+    """
+    gateway = get_payment_gateway()
+    if order.status in Order.COMMITTED:
+        if order.status == Order.Status.AWAITING_PAYMENT and order.checkout_session_id:
+            try:
+                session = gateway.expire_checkout(order=order, session_id=order.checkout_session_id)
+            except (GatewayUnavailable, GatewayRejected) as exc:
+                raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+            if session.status == "complete":
+                raise InvalidState("The payment for this order is going through: refund it once it arrives.")
+        with transaction.atomic():
+            Budget.objects.select_for_update().get(pk=order.budget_id)
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            if order.status in Order.COMMITTED:
+                _mark_cancelled(order, by=by, reason=reason, status=Order.Status.CANCELLED)
+                return order
+        if order.status != Order.Status.PAID:
+            return order
+        # Paid while we were cancelling it: refund it below.
+    if order.status != Order.Status.PAID:
+        return order
+    payment = order.payment
+    if payment is None:
+        raise InvalidState("The payment for this order is still being confirmed.")
+    if payment.status == Payment.Status.DISPUTED:
+        raise InvalidState("The payment is disputed with the card issuer, so it cannot be refunded here.")
+    refundable = payment.amount_pence - (payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0)
+    result = None
+    if refundable > 0:
+        try:
+            result = gateway.refund(order=order, payment=payment, amount_pence=refundable)
+        except GatewayUnavailable as exc:
+            raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+        except GatewayRejected as exc:
+            logger.error("Refund refused for order %s: %s", order.public_id, exc)
+            raise PaymentRejected("The payment service would not make this refund.") from exc
+        if result.status in ("failed", "canceled"):
+            raise PaymentRejected("The refund did not go through.")
+    with transaction.atomic():
+        Budget.objects.select_for_update().get(pk=order.budget_id)
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if result is not None:
+            _record_refund(
+                payment=payment,
+                refund_id=result.refund_id,
+                amount_pence=result.amount_pence,
+                status=result.status,
+                by=by,
+                reason=reason,
+            )
+        if order.status == Order.Status.PAID:
+            _mark_cancelled(order, by=by, reason=reason, status=Order.Status.REFUNDED)
+    return order
+
+
 def _record_refund(
     *,
     payment: Payment,

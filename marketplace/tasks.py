@@ -12,3 +12,24 @@ def send_notification_task(what: str, request_pk: int) -> int:
     from .emails import send_notification
 
     return send_notification(what, request_pk)
+
+
+@task()
+def send_group_email_task(what: str, activity_pk: int) -> int:
+    """Email the people a step in a group activity concerns ("going_ahead", "called_off")."""
+    from .pooling import send_group_emails
+
+    return send_group_emails(what, activity_pk)
+
+
+@task()
+def settle_group_activities_task(today: str | None = None) -> dict[str, int]:
+    """Settle every group activity past its last day to join (as `manage.py settle_group_activities`).
+
+    `today` is an ISO date ("2026-03-01"), because task arguments must be JSON.
+    """
+    from datetime import date
+
+    from .pooling import settle_due_activities, summarise
+
+    return summarise(settle_due_activities(today=date.fromisoformat(today) if today else None))

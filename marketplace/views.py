@@ -6,6 +6,13 @@ what the person may see (`services.budgets_for`, `requests_visible_to`, `orders_
 so somebody else's id answers 404, exactly like one that does not exist. A person who can
 see something but may not do an action to it (a provider withdrawing the holder's request)
 gets 403. Addresses use public UUIDs only. Each view makes one domain call and renders.
+
+The holder's pages work on the budget the person is acting for (`current_acting`: their
+own, or the one they chose on "switch person" as a helper) and show only the actions their
+level allows; a direct request for an action they may not take is 403. Where a holder's
+personal data is shown or changed, the view writes an audit event as the signed-in person
+(a helper's actions are theirs, never the holder's). Providers looking at their own orders
+are not audited: it is their business record, not the holder's file.
 """
 
 import logging
@@ -23,7 +30,9 @@ from directory.evidence import content_type_for
 from directory.models import ListingPage, Provider
 from directory.provider_forms import error_summary
 
-from . import services
+from . import audit, services
+from .delegate_views import choose_person, current_acting
+from .delegation import acting, holder_name
 from .emails import receipt_context, render_receipt_html
 from .forms import (
     BudgetForm,
@@ -35,6 +44,7 @@ from .forms import (
 )
 from .models import (
     Budget,
+    Delegate,
     LedgerEntry,
     Order,
     PlanOutcome,
@@ -75,16 +85,78 @@ def _get_order(user, public_id) -> Order:
     )
 
 
+# Why a helper gets 403 for an action above their level.
+NOT_ALLOWED = {
+    services.REQUEST: "The person you help has not let you ask for support or change their plan.",
+    services.PAY: "The person you help has not let you pay or record spending for them.",
+}
+
+
+def _acting_or_redirect(request, *, need=services.VIEW, fallback="marketplace:budget_setup"):
+    """(acting, None) for the budget the person works on, or (None, where to send them).
+
+    Someone who helps several people and has not chosen one goes to "switch person" first;
+    someone with no budget at all goes to `fallback`. Raises 403 when their level is too low.
+    """
+    current = current_acting(request)
+    if current is None:
+        if services.budgets_for(request.user).exists():
+            return None, choose_person(request)
+        return None, redirect(fallback)
+    if need not in current.permissions:
+        raise PermissionDenied(NOT_ALLOWED.get(need, "You cannot do this for this budget."))
+    return current, None
+
+
+def _audit(request, action, budget, obj=None, detail=""):
+    """Record that the signed-in person saw or changed `budget`'s data (holder's side only)."""
+    if services.can(request.user, budget, services.VIEW):
+        audit.record(actor=request.user, action=action, budget=budget, obj=obj, detail=detail)
+
+
+def _timeline(support_request, viewer) -> list:
+    """The request's steps, each with who took it ("you", the holder, the provider, or a
+    helper named as "Alex (helping Sam)", so the holder sees what was done for them)."""
+    budget = support_request.budget
+    events = list(support_request.events.select_related("actor"))
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    helpers = dict(
+        Delegate.objects.filter(budget=budget, user_id__in=actor_ids)
+        .order_by("created_at", "pk")
+        .values_list("user_id", "name")
+    )
+    provider_people = set(
+        support_request.provider.members.filter(pk__in=actor_ids).values_list("pk", flat=True)
+    )
+    holder = holder_name(budget)
+    for event in events:
+        if event.actor_id is None or event.actor_id in provider_people:
+            event.who = ""  # the payment service, or the provider (the step's name says so)
+        elif event.actor_id == getattr(viewer, "pk", None):
+            event.who = "you"
+        elif event.actor_id == budget.holder_id:
+            event.who = holder
+        elif event.actor_id in helpers:
+            event.who = f"{helpers[event.actor_id]} (helping {holder})"
+        else:
+            event.who = str(event.actor)
+    return events
+
+
 # --- The holder's budget -----------------------------------------------------------------
 
 
 @login_required
 def dashboard(request):
     """The budget for this period: in, spent, committed, left, by outcome, and every order."""
-    budget = services.acting_budget(request.user)
-    if budget is None:
+    current = current_acting(request)
+    if current is None:
+        if services.budgets_for(request.user).exists():
+            return choose_person(request)
         is_provider = Provider.objects.filter(members=request.user).exists()
         return render(request, "marketplace/no_budget.html", {"is_provider": is_provider})
+    budget = current.budget
+    audit.record(actor=request.user, action="viewed_budget", budget=budget)
     summary = services.budget_summary(budget=budget)
     orders = budget.orders.select_related("provider", "plan_outcome").order_by("-created_at")
     open_requests = budget.requests.filter(status__in=SupportRequest.OPEN).select_related("provider")
@@ -96,7 +168,12 @@ def dashboard(request):
             "summary": summary,
             "orders": orders,
             "open_requests": open_requests,
-            "is_holder": budget.holder_id == request.user.pk,
+            "is_holder": current.is_own,
+            "acting": current,
+            # A helper's own delegation, so they can step down from here.
+            "my_delegation": Delegate.objects.filter(
+                budget=budget, user=request.user, status=Delegate.Status.ACTIVE
+            ).first(),
         },
     )
 
@@ -131,6 +208,7 @@ def budget_setup(request):
         except services.MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
+            audit.record(actor=request.user, action="changed_budget", budget=budget)
             messages.success(request, "Your budget is saved.")
             if not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
                 return redirect("marketplace:plan")
@@ -138,7 +216,12 @@ def budget_setup(request):
     return render(
         request,
         "marketplace/budget_form.html",
-        {"form": form, "errors": error_summary(form), "budget": budget},
+        {
+            "form": form,
+            "errors": error_summary(form),
+            "budget": budget,
+            "acting": acting(request.user, budget),
+        },
     )
 
 
@@ -146,9 +229,12 @@ def budget_setup(request):
 @require_http_methods(["GET", "POST"])
 def plan(request):
     """The support plan's outcomes: add one, see them all, take one off."""
-    budget = services.acting_budget(request.user)
-    if budget is None:
-        return redirect("marketplace:budget_setup")
+    current, response = _acting_or_redirect(
+        request, need=services.REQUEST if request.method == "POST" else services.VIEW
+    )
+    if response:
+        return response
+    budget = current.budget
     form = PlanOutcomeForm(_bound(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,13 +246,22 @@ def plan(request):
             )
         except services.NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        messages.success(request, "Outcome added to your plan.")
+        audit.record(actor=request.user, action="changed_plan", budget=budget, detail="added an outcome")
+        messages.success(request, "Outcome added to the plan.")
         return redirect("marketplace:plan")
     outcomes = PlanOutcome.objects.filter(plan__budget=budget, archived=False).select_related("outcome")
+    if request.method == "GET":
+        audit.record(actor=request.user, action="viewed_plan", budget=budget)
     return render(
         request,
         "marketplace/plan.html",
-        {"form": form, "errors": error_summary(form), "outcomes": outcomes, "budget": budget},
+        {
+            "form": form,
+            "errors": error_summary(form),
+            "outcomes": outcomes,
+            "budget": budget,
+            "acting": current,
+        },
     )
 
 
@@ -181,7 +276,14 @@ def plan_outcome_remove(request, outcome_id):
         services.remove_plan_outcome(plan_outcome=plan_outcome, by=request.user)
     except services.NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
-    messages.success(request, "Outcome taken off your plan.")
+    audit.record(
+        actor=request.user,
+        action="changed_plan",
+        budget=plan_outcome.plan.budget,
+        obj=plan_outcome,
+        detail="removed an outcome",
+    )
+    messages.success(request, "Outcome taken off the plan.")
     return redirect("marketplace:plan")
 
 
@@ -189,14 +291,15 @@ def plan_outcome_remove(request, outcome_id):
 @require_http_methods(["GET", "POST"])
 def spending_new(request):
     """Record money spent outside the site, with an optional receipt."""
-    budget = services.acting_budget(request.user)
-    if budget is None:
-        return redirect("marketplace:budget_setup")
+    current, response = _acting_or_redirect(request, need=services.PAY)
+    if response:
+        return response
+    budget = current.budget
     form = OutsideSpendingForm(*_bound(request), budget=budget)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_outside_spending(
+            entry = services.record_outside_spending(
                 budget=budget,
                 by=request.user,
                 amount_pence=data["amount"],
@@ -211,6 +314,7 @@ def spending_new(request):
         except services.MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
+            audit.record(actor=request.user, action="recorded_spending", budget=budget, obj=entry)
             left = services.left_pence(budget=budget)
             if left < 0:
                 messages.warning(
@@ -226,6 +330,7 @@ def spending_new(request):
             "form": form,
             "errors": error_summary(form),
             "has_outcomes": bool(form.fields["plan_outcome"].choices),
+            "acting": current,
         },
     )
 
@@ -233,10 +338,12 @@ def spending_new(request):
 @login_required
 def ledger(request):
     """Every movement of money in and out of the budget, newest first."""
-    budget = services.acting_budget(request.user)
-    if budget is None:
-        return redirect("marketplace:budget_setup")
+    current, response = _acting_or_redirect(request)
+    if response:
+        return response
+    budget = current.budget
     services.open_periods(budget=budget)
+    audit.record(actor=request.user, action="viewed_ledger", budget=budget)
     entries = (
         LedgerEntry.objects.filter(budget=budget)
         .select_related("plan_outcome", "outcome", "period")
@@ -245,7 +352,12 @@ def ledger(request):
     return render(
         request,
         "marketplace/ledger.html",
-        {"entries": entries, "balance": services.balance_pence(budget=budget), "budget": budget},
+        {
+            "entries": entries,
+            "balance": services.balance_pence(budget=budget),
+            "budget": budget,
+            "acting": current,
+        },
     )
 
 
@@ -260,6 +372,7 @@ def spending_receipt(request, entry_id):
     )
     if not entry.receipt:
         raise Http404("No receipt")
+    audit.record(actor=request.user, action="viewed_receipt", budget=entry.budget, obj=entry)
     response = FileResponse(
         entry.receipt.open("rb"),
         as_attachment=True,
@@ -278,11 +391,20 @@ def spending_receipt(request, entry_id):
 def request_new(request, listing_id):
     """Ask a provider for support from their listing; check the cost before sending."""
     listing = get_object_or_404(ListingPage.objects.live().select_related("provider"), public_id=listing_id)
-    budget = services.acting_budget(request.user)
+    current = current_acting(request)
+    if current is None and services.budgets_for(request.user).exists():
+        return choose_person(request)
+    if current is not None and not current.may_request:
+        raise PermissionDenied(NOT_ALLOWED[services.REQUEST])
+    budget = current.budget if current else None
     if budget is None or not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
-        return render(request, "marketplace/request_needs_setup.html", {"listing": listing, "budget": budget})
+        return render(
+            request,
+            "marketplace/request_needs_setup.html",
+            {"listing": listing, "budget": budget, "acting": current},
+        )
     form = RequestForm(_bound(request)[0], listing=listing, budget=budget)
-    context = {"listing": listing, "form": form}
+    context = {"listing": listing, "form": form, "acting": current}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         price, rate = form.price_and_rate
@@ -307,6 +429,9 @@ def request_new(request, listing_id):
             except services.MarketplaceError as exc:
                 form.add_error(None, str(exc))
             else:
+                audit.record(
+                    actor=request.user, action="requested_support", budget=budget, obj=support_request
+                )
                 messages.success(
                     request, f"Request sent to {listing.provider.name}. We will email you their answer."
                 )
@@ -334,16 +459,20 @@ def request_new(request, listing_id):
 
 def _request_context(request, support_request, **extra):
     user = request.user
-    as_holder = services.can_act_for(user, support_request.budget)
+    standing = acting(user, support_request.budget)
     as_provider = services.is_provider_member(user, support_request.provider)
     order = Order.objects.filter(request=support_request).first()
     account = ProviderPaymentAccount.objects.filter(provider=support_request.provider).first()
     return {
         "support_request": support_request,
         "order": order,
-        "as_holder": as_holder,
+        # On the holder's side (the holder or a helper): what they may do with it.
+        "as_holder": standing is not None,
+        "may_request": bool(standing and standing.may_request),
+        "may_pay": bool(standing and standing.may_pay),
         "as_provider": as_provider,
-        "events": support_request.events.select_related("actor"),
+        "acting": standing,
+        "events": _timeline(support_request, user),
         "payment_reasons": services.payment_readiness(account) if as_provider else [],
         **extra,
     }
@@ -353,6 +482,7 @@ def _request_context(request, support_request, **extra):
 def request_detail(request, request_id):
     """A request, each step so far, and what the person can do next."""
     support_request = _get_request(request.user, request_id)
+    _audit(request, "viewed_request", support_request.budget, obj=support_request)
     return render(request, "marketplace/request_detail.html", _request_context(request, support_request))
 
 
@@ -461,6 +591,13 @@ def request_accept_change(request, request_id):
         request, services.accept_change, support_request, "You accepted the change. You can now pay."
     )
     if order:
+        _audit(
+            request,
+            "changed_request",
+            support_request.budget,
+            obj=support_request,
+            detail="accepted a change",
+        )
         return redirect("marketplace:order_detail", order.public_id)
     return redirect("marketplace:request_detail", support_request.public_id)
 
@@ -470,7 +607,8 @@ def request_accept_change(request, request_id):
 def request_withdraw(request, request_id):
     """The holder withdraws a request (or turns down a suggested change)."""
     support_request = _get_request(request.user, request_id)
-    _run(request, services.withdraw_request, support_request, "You withdrew the request.")
+    if _run(request, services.withdraw_request, support_request, "You withdrew the request."):
+        _audit(request, "changed_request", support_request.budget, obj=support_request, detail="withdrew it")
     return redirect("marketplace:request_detail", support_request.public_id)
 
 
@@ -504,17 +642,20 @@ def provider_inbox(request):
 def order_detail(request, order_id):
     """An order: what was agreed, its status, and paying, receipts or cancelling."""
     order = _get_order(request.user, order_id)
-    as_holder = services.can_act_for(request.user, order.budget)
+    standing = acting(request.user, order.budget)
     terms = services.cancellation_terms(order=order, user=request.user)
+    _audit(request, "viewed_order", order.budget, obj=order)
     return render(
         request,
         "marketplace/order_detail.html",
         {
             "order": order,
             "payment": order.payment,
-            "as_holder": as_holder,
+            "as_holder": standing is not None,
+            "may_pay": bool(standing and standing.may_pay),
+            "acting": standing,
             "terms": terms,
-            "events": order.request.events.select_related("actor"),
+            "events": _timeline(order.request, request.user),
         },
     )
 
@@ -536,6 +677,7 @@ def order_pay(request, order_id):
     except services.MarketplaceError as exc:
         messages.error(request, str(exc))
         return redirect("marketplace:order_detail", order.public_id)
+    _audit(request, "paid", order.budget, obj=order)
     return redirect(url)
 
 
@@ -543,14 +685,22 @@ def order_pay(request, order_id):
 def order_return(request, order_id):
     """Where checkout sends the holder back: paid, or "we'll confirm when it goes through"."""
     order = _get_order(request.user, order_id)
-    return render(request, "marketplace/order_return.html", {"order": order, "payment": order.payment})
+    return render(
+        request,
+        "marketplace/order_return.html",
+        {"order": order, "payment": order.payment, "acting": acting(request.user, order.budget)},
+    )
 
 
 @login_required
 def order_payment_cancelled(request, order_id):
     """Where checkout sends the holder if they go back without paying."""
     order = _get_order(request.user, order_id)
-    return render(request, "marketplace/order_payment_cancelled.html", {"order": order})
+    return render(
+        request,
+        "marketplace/order_payment_cancelled.html",
+        {"order": order, "acting": acting(request.user, order.budget)},
+    )
 
 
 def _get_paid_order(user, order_id) -> Order:
@@ -564,13 +714,19 @@ def _get_paid_order(user, order_id) -> Order:
 def order_receipt(request, order_id):
     """The receipt for a paid order (with any refunds), on the site."""
     order = _get_paid_order(request.user, order_id)
-    return render(request, "marketplace/receipt.html", receipt_context(order))
+    _audit(request, "viewed_receipt", order.budget, obj=order)
+    return render(
+        request,
+        "marketplace/receipt.html",
+        {**receipt_context(order), "acting": acting(request.user, order.budget)},
+    )
 
 
 @login_required
 def order_receipt_download(request, order_id):
     """The receipt as a file to keep (a standalone HTML document)."""
     order = _get_paid_order(request.user, order_id)
+    _audit(request, "viewed_receipt", order.budget, obj=order, detail="downloaded")
     response = HttpResponse(render_receipt_html(order), content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="receipt-{order.reference}.html"'
     response["Cache-Control"] = "private, no-store"
@@ -582,6 +738,9 @@ def order_receipt_download(request, order_id):
 def order_cancel(request, order_id):
     """Cancel an order under the rules, with a refund when it was paid."""
     order = _get_order(request.user, order_id)
+    as_provider = services.is_provider_member(request.user, order.provider)
+    if not as_provider and not services.can(request.user, order.budget, services.REQUEST):
+        raise PermissionDenied("The person you help has not let you cancel their orders.")
     terms = services.cancellation_terms(order=order, user=request.user)
     form = NoteForm(_bound(request)[0])
     if request.method == "POST" and form.is_valid():
@@ -590,6 +749,8 @@ def order_cancel(request, order_id):
         except services.MarketplaceError as exc:
             messages.error(request, str(exc))
         else:
+            if not as_provider:
+                _audit(request, "cancelled_order", order.budget, obj=order)
             if order.status == Order.Status.REFUNDED:
                 messages.success(request, "The order is cancelled and the money is on its way back.")
             else:
@@ -598,7 +759,13 @@ def order_cancel(request, order_id):
     return render(
         request,
         "marketplace/order_cancel.html",
-        {"order": order, "terms": terms, "form": form, "errors": error_summary(form)},
+        {
+            "order": order,
+            "terms": terms,
+            "form": form,
+            "errors": error_summary(form),
+            "acting": None if as_provider else acting(request.user, order.budget),
+        },
     )
 
 

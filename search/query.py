@@ -134,7 +134,11 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         raise QueryError("q", f"Use {MAX_TEXT_LENGTH} characters or fewer to say what you need.")
     if "\x00" in text:
         raise QueryError("q", "Remove the unusual characters from what you typed.")
-    near = " ".join((params.get("near") or "").split())[:60]
+    # Cut to 60 characters, then tidy: a cut between two words must not leave a trailing space.
+    near = " ".join((params.get("near") or "").split())[:60].rstrip()
+    if "\x00" in near:
+        # PostgreSQL cannot compare a NUL, so looking the place up would fail the page.
+        raise QueryError("near", "Remove the unusual characters from the place you typed.")
     radius = _int(
         params,
         "radius",

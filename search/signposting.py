@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from cms import mail
 from cms.models import Role
 from directory.models import Category, ListingPage, Outcome
 from directory.services import PlaceNotFound, locate
@@ -333,7 +334,7 @@ def open_shortlist(*, token: str, viewer=None, count_open: bool = True) -> Short
     revoked or has expired. Counts the opening (a number only) unless the owner opens it.
     """
     token = (token or "").strip()
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL cannot compare a NUL
         raise ShortlistNotFound(token)
     shortlist = Shortlist.objects.select_related("owner").filter(token=token).first()
     # The database matched on the whole token; compare again in constant time so nothing
@@ -546,7 +547,7 @@ def notify_provider(*, enquiry_id: int) -> bool:
         reply_to=[enquiry.reply_to] if enquiry.reply_by_email else None,
     )
     try:
-        email.send()
+        mail.send(email)
     except (smtplib.SMTPException, OSError):
         # Let a later run try again.
         Enquiry.objects.filter(pk=enquiry_id).update(notified_at=None)
@@ -720,7 +721,7 @@ def delete_saved_search(*, saved: SavedSearch, by) -> None:
 def saved_search_for_unsubscribe(*, token: str) -> SavedSearch | None:
     """The saved search an unsubscribe link is for, or None."""
     token = (token or "").strip()
-    if not token or len(token) > 64:
+    if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL cannot compare a NUL
         return None
     saved = SavedSearch.objects.filter(unsubscribe_token=token).first()
     if saved is None or not secrets.compare_digest(saved.unsubscribe_token.encode(), token.encode()):

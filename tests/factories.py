@@ -16,9 +16,18 @@ from directory.models import (
     Provider,
 )
 
+# The authenticator-app secret UserFactory gives coordinators, professionals and superusers
+# (they must use two-factor sign-in); tests compute codes from it with `totp_code()`.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
-    """A person with a verified email address and the password "password"."""
+    """A person with a verified email address and the password "password".
+
+    Coordinators, professionals and superusers also get an authenticator app with
+    TEST_TOTP_SECRET, as the site requires; `totp=False` leaves it out, `totp=True` adds it
+    for anyone.
+    """
 
     class Meta:
         model = User
@@ -43,6 +52,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         )
         if extracted:
             self.groups.add(Group.objects.get_or_create(name=Role(extracted).value)[0])
+
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        """An authenticator app for those who must have one (see the class docstring)."""
+        from cms.security import set_up_totp, two_factor_required
+
+        if not create or extracted is False:
+            return
+        if extracted or two_factor_required(self):
+            set_up_totp(self, TEST_TOTP_SECRET)
+
+
+def totp_code(secret=TEST_TOTP_SECRET, *, steps_ahead=0) -> str:
+    """The code an authenticator app shows now for `secret` (or `steps_ahead` 30-second steps on)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    now = counters[len(counters) // 2]
+    return format_hotp_value(hotp_value(secret, now + steps_ahead))
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

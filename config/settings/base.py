@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
     # Accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     # Tasks
     "django_tasks",
     "django_tasks_db",
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cms.security.SecurityHeadersMiddleware",
+    "cms.security.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "cms.security.StaffIdleTimeoutMiddleware",
+    "cms.security.RequireTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -116,6 +123,12 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite: a writing transaction takes the write lock when it begins (BEGIN IMMEDIATE) and
+    # waits up to 20 s for it, so concurrent purchases queue instead of failing with
+    # "database is locked" when a read lock cannot be upgraded (measured in bench/load.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "cms.User"
@@ -139,6 +152,29 @@ ACCOUNT_UNIQUE_EMAIL = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+# The admins' own sign-in pages (/admin/login/, /django-admin/login/) send people to allauth's,
+# so coordinators are always asked for their second factor (see config/urls.py).
+
+# Two-factor sign-in (allauth.mfa): an authenticator app, with recovery codes for a lost phone.
+# Coordinators, professionals and superusers must set it up (cms.security.RequireTwoFactorMiddleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "cms.security.MFAAdapter"
+MFA_TOTP_ISSUER = "Local Support Marketplace"
+# One 30-second step either side, for phones whose clock has drifted; a code works once only.
+MFA_TOTP_TOLERANCE = 1
+
+# Rate limits (allauth; counted in the cache, so production needs a shared cache such as Redis
+# or the database cache for them to hold across workers). "ip" counts per address, "key" per
+# email address signed in as or reset.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Wrong passwords (and wrong two-factor codes): per address, and per account over 5 minutes.
+    "login_failed": "10/m/ip,5/5m/key",
+    # Enough for a group signing up together at one library or day centre (one address).
+    "signup": "30/h/ip",
+    "reset_password": "10/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -170,6 +206,11 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Local Support Marketplace <hello@localhost>")
+# A mail server that accepts the connection and then hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
+# Emails go through the task queue (cms/mail.py); a failed send is tried again after each of
+# these delays in seconds, when the task backend can run a task later (a db_worker is deployed).
+EMAIL_RETRY_DELAYS = [int(s) for s in env_list("EMAIL_RETRY_DELAYS", "60,300,1800")]
 
 # Tasks (search indexing, emails, reminders): run at once unless a worker is deployed.
 TASKS = {
@@ -189,7 +230,9 @@ MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.p
 # cache for the limit to hold across workers), cache lifetime, and the published profile/spec.
 ORUK_RATE_LIMIT_PER_MINUTE = int(env("ORUK_RATE_LIMIT_PER_MINUTE", "120"))
 ORUK_CACHE_SECONDS = int(env("ORUK_CACHE_SECONDS", "60"))
-ORUK_PROFILE_URL = env("ORUK_PROFILE_URL", "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md")
+ORUK_PROFILE_URL = env(
+    "ORUK_PROFILE_URL", "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
+)
 ORUK_OPENAPI_URL = env("ORUK_OPENAPI_URL", "https://docs.openreferraluk.org/en/latest/openapi30.json")
 
 # Signposting: email domains whose holders are verified as professionals at once (others ask a
@@ -219,12 +262,72 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_I18N_ENABLED = False
 
-# Security headers that hold in every environment.
+# Security headers that hold in every environment (production.py adds HTTPS-only ones).
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page here uses (cms.security.SecurityHeadersMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
+
+# Sessions: people sign in on shared computers (libraries, GP surgeries), so a session lasts a
+# working day and ends when the browser closes; coordinators and superusers, who can change
+# the whole directory, are signed out after 30 idle minutes (cms.security.StaffIdleTimeoutMiddleware).
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "cms.security.csrf_failure"
+
+
+def _origin(url):
+    """'https://tile.openstreetmap.org' from 'https://tile.openstreetmap.org/{z}/{x}/{y}.png'."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+# Content security policy (django-csp 4). Scripts only from our own files (or a tag carrying
+# the request's nonce: `<script nonce="{{ request.csp_nonce }}">`); never inline handlers.
+# cms.security.CSPMiddleware adds the parts that depend on the request (a Stripe-compatible test
+# server as a form target, framing for Wagtail's preview, ADMIN_CSP_REPLACE below for /admin/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the two-factor set-up QR code (allauth renders it as a data URI).
+        "img-src": [SELF, "data:", *filter(None, [_origin(MAP_TILE_URL)])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        # Paying and onboarding post to our views, which redirect to Stripe's hosted pages;
+        # browsers check form-action against that redirect too.
+        "form-action": [SELF, "https://checkout.stripe.com", "https://connect.stripe.com"],
+    },
+}
+# The Wagtail admin (/admin/, coordinators only, behind two-factor sign-in) still renders inline
+# <script> tags from its form widgets (date pickers) and inserts more from JavaScript, and sets
+# style attributes; a nonce cannot reach widget markup. So its pages, and only those, allow
+# inline scripts and styles (no nonce: a nonce would make browsers ignore 'unsafe-inline'),
+# blob: images (upload previews) and same-origin frames (the live preview panel).
+# See https://github.com/wagtail/wagtail/issues/1288.
+ADMIN_CSP_REPLACE = {
+    "script-src": [SELF, "'unsafe-inline'"],
+    "style-src": [SELF, "'unsafe-inline'"],
+    "img-src": [*CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"], "blob:"],
+    "frame-src": [SELF],
+}
+# Avatars would load from gravatar.com, telling it which coordinators use the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,

@@ -39,6 +39,7 @@ MAX_PAGE = 1_000_000
 METRES_PER_MILE = 1609.344
 MAX_PROXIMITY_METRES = 200_000
 MAX_SEARCH_WORDS = 10
+MAX_SEARCH_LENGTH = 200
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 DEFAULT_PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
 DEFAULT_OPENAPI_URL = "https://docs.openreferraluk.org/en/latest/openapi30.json"
@@ -124,6 +125,7 @@ def _answer(view, request, *args, **kwargs) -> HttpResponse:
         response["Allow"] = ", ".join(READ_METHODS)
         return response
     try:
+        _check_characters(request)
         data = view(request, *args, **kwargs)
     except ApiError as exc:
         return _error(exc.status, exc.message)
@@ -197,11 +199,18 @@ def _modified_after(request):
             moment = datetime.datetime(day.year, day.month, day.day) if day else None
     except ValueError:
         moment = None
+    if moment is not None:
+        try:
+            moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+            # The database compares in UTC: a moment at the very edge of the calendar overflows there.
+            moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            moment = None
     if moment is None:
         raise BadRequest(
             "modified_after must be an ISO 8601 date or date and time, like 2025-01-31T09:00:00Z."
         )
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return moment
 
 
 def _check_format(request) -> None:
@@ -213,7 +222,17 @@ def _check_format(request) -> None:
 def _words(request) -> list[str]:
     # The specification calls it `search`; `text` is accepted as another name for it.
     text = request.GET.get("search") or request.GET.get("text") or ""
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise BadRequest(f"search must be {MAX_SEARCH_LENGTH} characters or fewer.")
     return text.split()[:MAX_SEARCH_WORDS]
+
+
+def _check_characters(request) -> None:
+    # PostgreSQL cannot hold or compare a NUL, so one in any parameter would fail the query.
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            shown = name.replace("\x00", "")[:20]
+            raise BadRequest(f"{shown} contains a NUL character, which is not allowed.")
 
 
 class _Paging:
@@ -516,6 +535,8 @@ def _near(request, queryset):
     base, so that the API cannot be used to home in on where a provider lives.
     """
     postcode = request.GET.get("postcode", "").strip()
+    if len(postcode) > 60:
+        raise BadRequest("postcode must be a postcode or a town name, not a long text.")
     raw_proximity = request.GET.get("proximity", "").strip()
     if not postcode:
         if raw_proximity:

@@ -205,3 +205,12 @@ def artifacts_dir():
     """test-artifacts/ at the repository root (gitignored), for screenshots people look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def sign_in_with_code():
+    """`sign_in_with_code(page, live_url, email, next_path=...)`: sign in, entering the two-factor
+    code when the account has an authenticator app (see tests/browser/two_factor.py)."""
+    from tests.browser.two_factor import sign_in
+
+    return sign_in

@@ -18,6 +18,7 @@ from search.backends import get_search_backend
 from search.signposting_models import Enquiry, ProfessionalVerification
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in as sign_in_with_code
 
 TITLE = "Options for Mrs P: getting out"
 STATEMENT = "We do not endorse any of these providers. You choose who, if anyone, to contact."
@@ -49,10 +50,8 @@ def site(live_url):
 
 
 def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill("password")
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    # Professionals sign in with a code from their authenticator app as well as the password.
+    sign_in_with_code(page, live_url, email)
     expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
 

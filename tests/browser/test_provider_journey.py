@@ -14,6 +14,7 @@ from cms.models import Role
 from directory.models import ListingPage
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in as sign_in_with_code
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
@@ -101,10 +102,8 @@ def approve_in_admin(browser, live_url, listing, coordinator_email):
     admin = context.new_page()
     admin.set_default_timeout(10_000)
     try:
-        admin.goto(live_url + "/admin/login/")
-        admin.locator("input[name=username]").fill(coordinator_email)
-        admin.locator("input[name=password]").fill("password")
-        admin.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+        # The admin signs people in through the site's own form, with the two-factor code.
+        sign_in_with_code(admin, live_url, coordinator_email, next_path="/admin/")
         expect(admin.locator("body")).to_contain_text("Awaiting your review")
         admin.goto(f"{live_url}/admin/pages/{listing.pk}/edit/")
         # Wagtail's footer: the "more actions" toggle opens the menu with the workflow actions.
@@ -121,10 +120,8 @@ def request_changes_in_admin(browser, live_url, listing, coordinator_email, comm
     admin = context.new_page()
     admin.set_default_timeout(10_000)
     try:
-        admin.goto(live_url + "/admin/login/")
-        admin.locator("input[name=username]").fill(coordinator_email)
-        admin.locator("input[name=password]").fill("password")
-        admin.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+        # The admin signs people in through the site's own form, with the two-factor code.
+        sign_in_with_code(admin, live_url, coordinator_email, next_path="/admin/")
         admin.goto(f"{live_url}/admin/pages/{listing.pk}/edit/")
         admin.locator("footer").get_by_role("button", name="More actions").click()
         admin.get_by_role("button", name="Request changes").click()

@@ -147,7 +147,11 @@ class StripeTestServer:
         self.webhooks: dict[str, WebhookTarget] = {}
         self.fail_remaining = 0
         self.fail_status = 500
+        self.fail_path = ""
         self.stall_seconds = 0.0
+        self.stall_remaining: int | None = None
+        self.stall_path = ""
+        self.stall_after = False
         self.api_version_seen: str | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -188,18 +192,39 @@ class StripeTestServer:
             self.state = _State()
             self.webhooks = {}
             self.fail_remaining = 0
+            self.fail_path = ""
             self.stall_seconds = 0.0
+            self.stall_remaining, self.stall_path, self.stall_after = None, "", False
 
     # --- fault injection -------------------------------------------------------------
 
-    def fail_next(self, count: int = 1, *, status: int = 500) -> None:
-        """Answer the next `count` API requests with an error (500: Stripe's side failed)."""
+    def fail_next(self, count: int = 1, *, status: int = 500, path: str = "") -> None:
+        """Answer the next `count` API requests (to paths starting with `path`, if given) with an
+        error (500: Stripe's side failed), without acting on them."""
         with self.lock:
-            self.fail_remaining, self.fail_status = count, status
+            self.fail_remaining, self.fail_status, self.fail_path = count, status, path
 
-    def stall(self, seconds: float) -> None:
-        """Wait this long before answering each API request (longer than the client's timeout)."""
-        self.stall_seconds = seconds
+    def stall(self, seconds: float, *, count: int | None = None, path: str = "", after: bool = False) -> None:
+        """Wait this long before answering API requests (longer than the client's timeout).
+
+        Every request, or only the next `count` to paths starting with `path`. `after=True`
+        does the work first and then stalls: the answer is lost to a client that has given
+        up, as when Stripe acted but the response never arrived.
+        """
+        with self.lock:
+            self.stall_seconds, self.stall_remaining = seconds, count
+            self.stall_path, self.stall_after = path, after
+
+    def _take_stall(self, path: str) -> tuple[float, bool]:
+        """(seconds to stall, whether after the work) for one request to `path`."""
+        with self.lock:
+            if not self.stall_seconds or not path.startswith(self.stall_path):
+                return 0.0, False
+            if self.stall_remaining is not None:
+                if self.stall_remaining <= 0:
+                    return 0.0, False
+                self.stall_remaining -= 1
+            return self.stall_seconds, self.stall_after
 
     # --- what was asked --------------------------------------------------------------
 
@@ -808,10 +833,11 @@ class _Handler(BaseHTTPRequestHandler):
         params = decode_form(body if method == "POST" else query)
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.stripe.state.requests.append(RecordedRequest(method, path, params, headers))
-        if self.stripe.stall_seconds:
-            time.sleep(self.stripe.stall_seconds)
+        stall_seconds, stall_after = self.stripe._take_stall(path)
+        if stall_seconds and not stall_after:
+            time.sleep(stall_seconds)
         with self.stripe.lock:
-            failing = self.stripe.fail_remaining > 0
+            failing = self.stripe.fail_remaining > 0 and path.startswith(self.stripe.fail_path)
             if failing:
                 self.stripe.fail_remaining -= 1
         if failing:
@@ -823,6 +849,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = self.stripe.handle_api(method, path, params, headers)
         except StripeError as exc:
             status, payload = exc.status, exc.body
+        if stall_seconds and stall_after:
+            time.sleep(stall_seconds)
         if payload.pop("__replayed__", False):
             extra["Idempotent-Replayed"] = "true"
         if headers.get("idempotency-key"):

@@ -377,6 +377,7 @@ def test_holder_gets_a_refund_before_the_first_date_but_not_after(client, stripe
     assert "Refund" in ledger
 
     time_machine.move_to(timezone.now() + timedelta(days=3))
+    client.force_login(world.holder)  # three days on, the 8-hour session has ended: sign in again
     page = _text(client.get(reverse("marketplace:order_cancel", args=[later.public_id])))
     assert "The support has started, so you cannot cancel it here" in page
     client.post(reverse("marketplace:order_cancel", args=[later.public_id]), {})

@@ -44,7 +44,7 @@ def test_a_councils_domain_can_be_allowed_in_settings(settings):
 
 
 def test_gp_with_a_confirmed_nhs_email_verifies_in_one_step(client):
-    gp = UserFactory(email="dr.khan@nhs.net")
+    gp = UserFactory(email="dr.khan@nhs.net", totp=True)  # already has an authenticator app
     client.force_login(gp)
     page = client.get(reverse("signposting:professional")).content.decode()
     assert "Your email address dr.khan@nhs.net is at a work domain we recognise." in page
@@ -57,7 +57,7 @@ def test_gp_with_a_confirmed_nhs_email_verifies_in_one_step(client):
 
 
 def test_an_unconfirmed_nhs_email_is_not_enough():
-    gp = UserFactory(email="dr.khan@nhs.net")
+    gp = UserFactory(email="dr.khan@nhs.net", totp=True)  # already has an authenticator app
     EmailAddress.objects.filter(user=gp).update(verified=False)
     assert not signposting.can_verify_by_email(gp)
     with pytest.raises(signposting.CannotVerify, match="Confirm your email address first"):

@@ -1,0 +1,333 @@
+"""Statement pages: choose a period, see its summary, download it (CSV, PDF, receipts), and
+share it with the council through a read-only link.
+
+The budget is the one the person is acting for (`services.acting_budget` with the choice
+kept in their session). Statements need the STATEMENTS permission (the holder, or a delegate
+allowed to download statements): anyone else with the budget gets a 403 page. Share links
+need MANAGE (the holder only). A share link's pages need no sign-in: the token in the
+address is the key; they send no referrer, are never cached or indexed, and every opening
+and download is written to the audit log.
+"""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from directory.provider_forms import error_summary
+
+from . import audit, services, statements
+from .models import StatementShare
+from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
+
+# Lines shown on screen; the downloads always hold them all.
+SCREEN_LINES = 200
+SHARE_LINK_SESSION_KEY = "new_statement_link"
+DOWNLOADS = {
+    "csv": ("CSV", "text/csv; charset=utf-8"),
+    "pdf": ("PDF", "application/pdf"),
+}
+
+
+def _acting_budget(request):
+    return services.acting_budget(request.user, request.session.get("acting_budget"))
+
+
+def _forbidden(request, message):
+    return render(request, "marketplace/statements/forbidden.html", {"message": message}, status=403)
+
+
+def _budget_or_refusal(request, permission=services.STATEMENTS):
+    """(budget, None) when the person may do `permission`; else (None, a response to send)."""
+    budget = _acting_budget(request)
+    if budget is None:
+        return None, redirect("marketplace:dashboard")
+    if not services.can(request.user, budget, permission):
+        if permission == services.MANAGE:
+            return None, _forbidden(request, "Only the budget holder can share statements.")
+        return None, _forbidden(
+            request, "You cannot see statements for this budget. The budget holder can let you download them."
+        )
+    return budget, None
+
+
+def _period_data(query) -> dict:
+    """Form data from the address: typed boxes, ISO dates from a quick pick, or this budget year."""
+    if any(key.startswith(("start_", "end_")) for key in query):
+        return query
+    data = {}
+    for name in ("start", "end"):
+        try:
+            data.update(date_boxes(name, date.fromisoformat(query.get(name, ""))))
+        except ValueError:
+            continue
+    if data or "start" in query or "end" in query:
+        return data
+    _, starts_on, ends_on = statements.quick_periods()[1]
+    return {**date_boxes("start", starts_on), **date_boxes("end", ends_on)}
+
+
+def _period_query(statement) -> str:
+    return f"?start={statement.starts_on.isoformat()}&end={statement.ends_on.isoformat()}"
+
+
+def _download_period(request):
+    """(starts_on, ends_on, problems) from `?start=YYYY-MM-DD&end=YYYY-MM-DD`."""
+    try:
+        starts_on = date.fromisoformat(request.GET.get("start", ""))
+        ends_on = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        return None, None, ["Choose the start and end dates of the statement again"]
+    problems = statements.period_problems(starts_on=starts_on, ends_on=ends_on)
+    return starts_on, ends_on, [message for _, message in problems]
+
+
+def _file_response(statement, kind: str) -> HttpResponse:
+    if kind == "csv":
+        body = statements.statement_csv(statement).encode("utf-8")
+    else:
+        body = statements.statement_pdf(statement)
+    response = HttpResponse(body, content_type=DOWNLOADS[kind][1])
+    response["Content-Disposition"] = f'attachment; filename="{statements.download_name(statement, kind)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The holder's (or an allowed delegate's) statements ------------------------------------
+
+
+@login_required
+@require_GET
+def statement_page(request):
+    """Choose a period; see its balances, totals by outcome and lines; download it."""
+    budget, refusal = _budget_or_refusal(request)
+    if refusal:
+        return refusal
+    form = StatementPeriodForm(_period_data(request.GET))
+    statement = None
+    if form.is_valid():
+        statement = statements.build_statement(
+            budget=budget, starts_on=form.cleaned_data["start"], ends_on=form.cleaned_data["end"]
+        )
+        audit.record(
+            actor=request.user, action="viewed_statement", budget=budget, detail=statement.period_words
+        )
+    return render(
+        request,
+        "marketplace/statements/statement.html",
+        {
+            "budget": budget,
+            "form": form,
+            "errors": error_summary(form),
+            "statement": statement,
+            "lines": statement.lines[:SCREEN_LINES] if statement else (),
+            "quick_periods": statements.quick_periods(),
+            "period_query": _period_query(statement) if statement else "",
+            "can_share": services.can(request.user, budget, services.MANAGE),
+        },
+    )
+
+
+def _holder_download(request, kind: str):
+    budget, refusal = _budget_or_refusal(request)
+    if refusal:
+        return refusal
+    starts_on, ends_on, problems = _download_period(request)
+    if problems:
+        return render(request, "marketplace/statements/bad_period.html", {"problems": problems}, status=400)
+    statement = statements.build_statement(budget=budget, starts_on=starts_on, ends_on=ends_on)
+    if kind == "receipts":
+        body = statements.receipts_zip(statement)
+        audit.record(
+            actor=request.user, action="downloaded_receipts", budget=budget, detail=statement.period_words
+        )
+        response = HttpResponse(body, content_type="application/zip")
+        name = statements.download_name(statement, "zip", what="receipts")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = _file_response(statement, kind)
+    audit.record(
+        actor=request.user,
+        action="downloaded_statement",
+        budget=budget,
+        detail=f"{DOWNLOADS[kind][0]}, {statement.period_words}",
+    )
+    return response
+
+
+@login_required
+@require_GET
+def statement_csv(request):
+    """The statement as CSV (`?start=YYYY-MM-DD&end=YYYY-MM-DD`)."""
+    return _holder_download(request, "csv")
+
+
+@login_required
+@require_GET
+def statement_pdf(request):
+    """The statement as a tagged PDF."""
+    return _holder_download(request, "pdf")
+
+
+@login_required
+@require_GET
+def statement_receipts(request):
+    """Every receipt in the period, in one zip with an index."""
+    return _holder_download(request, "receipts")
+
+
+# --- Share links: made and stopped by the holder ------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_shares(request):
+    """The holder's statement links: make one for their social worker, see and stop them."""
+    budget, refusal = _budget_or_refusal(request, services.MANAGE)
+    if refusal:
+        return refusal
+    _, year_start, today = statements.quick_periods()[1]
+    form = StatementShareForm(
+        request.POST if request.method == "POST" else None,
+        initial={"start": year_start, "end": today, "expires_in_days": 14},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, token = statements.create_share(
+                budget=budget,
+                by=request.user,
+                recipient=data["recipient"],
+                starts_on=data["start"],
+                ends_on=data["end"],
+                days=data["expires_in_days"],
+            )
+        except services.MarketplaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            # The token exists only in this link: hand it to the next page once, then forget it.
+            request.session[SHARE_LINK_SESSION_KEY] = request.build_absolute_uri(
+                reverse("marketplace:shared_statement", args=[token])
+            )
+            return redirect("marketplace:statement_shares")
+    now = timezone.now()
+    shares = [
+        {"share": share, "state": statements.share_state(share, now)}
+        for share in StatementShare.objects.filter(budget=budget).order_by("-created_at")
+    ]
+    return render(
+        request,
+        "marketplace/statements/shares.html",
+        {
+            "budget": budget,
+            "form": form,
+            "errors": error_summary(form),
+            "shares": shares,
+            "new_link": request.session.pop(SHARE_LINK_SESSION_KEY, None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def statement_share_revoke(request, share_id):
+    """Stop a statement link working, at once."""
+    share = get_object_or_404(
+        StatementShare.objects.select_related("budget"),
+        public_id=share_id,
+        budget__in=services.budgets_for(request.user),
+    )
+    try:
+        statements.revoke_share(share=share, by=request.user)
+    except services.NotPermitted as exc:
+        return _forbidden(request, str(exc))
+    messages.success(request, f"The link for {share.recipient} has stopped working.")
+    return redirect("marketplace:statement_shares")
+
+
+# --- Share links: what the council sees, without signing in -------------------------------
+
+
+def _private(response):
+    """Headers for every page behind a share link: no referrer, no caching, no indexing."""
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _open_share(request, token):
+    """(share, None) for a working link; else (None, the 404 or 410 page, saying nothing more)."""
+    share = statements.find_share(token)
+    if share is None:
+        page = render(request, "marketplace/statements/link_gone.html", {"state": "unknown"}, status=404)
+        return None, _private(page)
+    state = statements.share_state(share)
+    if state != "active":
+        page = render(request, "marketplace/statements/link_gone.html", {"state": state}, status=410)
+        return None, _private(page)
+    return share, None
+
+
+def _shared_audit(request, share, action, detail):
+    audit.record(
+        actor=request.user,
+        action=action,
+        budget=share.budget,
+        obj=share,
+        detail=detail,
+        role=statements.SHARED_LINK_ROLE,
+    )
+
+
+@require_GET
+def shared_statement(request, token):
+    """The statement a holder shared, read-only, with CSV and PDF downloads under the same link."""
+    share, refusal = _open_share(request, token)
+    if refusal:
+        return refusal
+    statement = statements.build_statement(
+        budget=share.budget, starts_on=share.starts_on, ends_on=share.ends_on
+    )
+    _shared_audit(request, share, "opened_shared_statement", statement.period_words)
+    page = render(
+        request,
+        "marketplace/statements/shared.html",
+        {
+            "statement": statement,
+            "share": share,
+            "token": token,
+            "lines": statement.lines[:SCREEN_LINES],
+        },
+    )
+    return _private(page)
+
+
+def _shared_download(request, token, kind):
+    share, refusal = _open_share(request, token)
+    if refusal:
+        return refusal
+    statement = statements.build_statement(
+        budget=share.budget, starts_on=share.starts_on, ends_on=share.ends_on
+    )
+    response = _file_response(statement, kind)
+    _shared_audit(request, share, "downloaded_statement", f"{DOWNLOADS[kind][0]}, {statement.period_words}")
+    return _private(response)
+
+
+@require_GET
+def shared_statement_csv(request, token):
+    """The shared statement as CSV."""
+    return _shared_download(request, token, "csv")
+
+
+@require_GET
+def shared_statement_pdf(request, token):
+    """The shared statement as PDF."""
+    return _shared_download(request, token, "pdf")
