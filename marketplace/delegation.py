@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.mail import send_mail
 from cms.models import Role
 
 from . import audit, services
@@ -180,7 +180,8 @@ def _email_invitation(delegate: Delegate, token: str, *, by) -> None:
     subject = f"{context['inviter']} has asked you to help with their direct payment"
     body = render_to_string("marketplace/emails/delegate_invitation.txt", context)
     recipient = delegate.email
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+    # Queued and retried (cms.mail); the holder can also resend it from the helpers page.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient], fail_silently=True))
 
 
 def invite_delegate(
@@ -419,5 +420,7 @@ def _email_holder_stepped_down(delegate: Delegate) -> None:
         f"your budget or act for you.\n\nSee who helps you: {site_url(reverse('marketplace:delegates'))}\n"
     )
     transaction.on_commit(
-        lambda: send_mail(f"{delegate.name} has stopped helping you", body, None, [holder_email])
+        lambda: send_mail(
+            f"{delegate.name} has stopped helping you", body, None, [holder_email], fail_silently=True
+        )
     )

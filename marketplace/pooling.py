@@ -33,6 +33,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.mail import send
 from directory.models import ListingPrice
 
 from . import audit, services
@@ -538,7 +539,7 @@ def send_group_emails(what: str, activity_pk: int) -> int:
         if not recipients:
             continue
         try:
-            sent += EmailMessage(subject, body, None, recipients).send()
+            sent += send(EmailMessage(subject, body, None, recipients))
         except (smtplib.SMTPException, OSError):
             logger.exception("Could not send the %r email for group activity %s", what, activity.public_id)
     return sent

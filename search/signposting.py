@@ -215,7 +215,10 @@ def notify_verified(*, user) -> None:
         "search/emails/professional_verified.txt",
         {"user": user, "shortlists_url": site_url(reverse("signposting:shortlists"))},
     )
-    EmailMultiAlternatives("You can now make shortlists", body, to=[user.email]).send()
+    # A courtesy note: the verification stands even if the mail server is down.
+    mail.send(
+        EmailMultiAlternatives("You can now make shortlists", body, to=[user.email]), fail_silently=True
+    )
 
 
 def remove_professional(*, user, by) -> None:
@@ -440,7 +443,7 @@ def email_shortlist(*, shortlist: Shortlist, by, to: list[str], message: str = "
     subject = f"{shortlist.title}: local support options"
     body = render_to_string("search/emails/shortlist_handover.txt", context)
     email = EmailMultiAlternatives(subject, body, to=recipients, reply_to=[by.email])
-    return email.send()
+    return mail.send(email)
 
 
 # --- Enquiries ----------------------------------------------------------------------------
@@ -786,7 +789,7 @@ def _send_alert(saved: SavedSearch, listings: list[ListingPage]) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    email.send()
+    mail.send(email)
 
 
 def send_alerts(*, frequency: str, now=None) -> int:
