@@ -1093,17 +1093,24 @@ def cancel_order(*, order: Order, by, reason: str = "", today: date | None = Non
         ) from exc
     if result.status in ("failed", "canceled"):
         raise PaymentRejected("The refund did not go through, so nothing has changed. Contact us for help.")
+    return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
+
+
+def _refunded(*, order: Order, payment: Payment, result, by, reason: str) -> Order:
+    """Record a refund the payment service made (`result`, or None if it was already recorded)
+    and mark the paid order refunded, under the budget's lock."""
     with transaction.atomic():
         Budget.objects.select_for_update().get(pk=order.budget_id)
         order = Order.objects.select_for_update().get(pk=order.pk)
-        _record_refund(
-            payment=payment,
-            refund_id=result.refund_id,
-            amount_pence=result.amount_pence,
-            status=result.status,
-            by=by,
-            reason=reason,
-        )
+        if result is not None:
+            _record_refund(
+                payment=payment,
+                refund_id=result.refund_id,
+                amount_pence=result.amount_pence,
+                status=result.status,
+                by=by,
+                reason=reason,
+            )
         if order.status == Order.Status.PAID:
             _mark_cancelled(order, by=by, reason=reason, status=Order.Status.REFUNDED)
     return order
@@ -1171,21 +1178,7 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
             raise PaymentRejected("The payment service would not make this refund.") from exc
         if result.status in ("failed", "canceled"):
             raise PaymentRejected("The refund did not go through.")
-    with transaction.atomic():
-        Budget.objects.select_for_update().get(pk=order.budget_id)
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if result is not None:
-            _record_refund(
-                payment=payment,
-                refund_id=result.refund_id,
-                amount_pence=result.amount_pence,
-                status=result.status,
-                by=by,
-                reason=reason,
-            )
-        if order.status == Order.Status.PAID:
-            _mark_cancelled(order, by=by, reason=reason, status=Order.Status.REFUNDED)
-    return order
+    return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
 
 
 def _record_refund(
