@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.models import Role
+from cms.signals import erasing_personal_data
 from directory.evidence import display_name
 
 from . import audit, services
@@ -451,7 +452,8 @@ def erase_personal_data(*, user, by, reason: str = "") -> None:
         )
         if budget is not None:
             _erase_budget_words(budget, by=by, now=now)
-        _delete_signposting_records(user)
+        # Other apps erase their own records (search: shortlists, saved searches, enquiries…).
+        erasing_personal_data.send(sender=erase_personal_data, user=user)
         _anonymise_account(user)
     _end_sessions(user)
 
@@ -474,33 +476,6 @@ def _erase_budget_words(budget: Budget, *, by, now) -> None:
     budget.delegates.update(name=ERASED, email="", invite_token_hash="", invite_expires_at=None)
     budget.statement_shares.filter(revoked_at__isnull=True).update(revoked_at=now)
     budget.statement_shares.update(recipient=ERASED)
-
-
-# Signposting records (the search app) that name the person, by model and the field that
-# points at them. Looked up by name so this module does not import the search app's models.
-SIGNPOSTING_RECORDS = (
-    ("search", "SavedSearch", "user"),
-    ("search", "ShortlistMember", "user"),
-    ("search", "ShortlistComment", "author"),
-    ("search", "Shortlist", "owner"),
-    ("search", "ProfessionalVerification", "user"),
-)
-
-
-def _delete_signposting_records(user) -> None:
-    for app_label, model_name, field in SIGNPOSTING_RECORDS:
-        try:
-            model = apps.get_model(app_label, model_name)
-        except LookupError:
-            continue
-        model.objects.filter(**{field: user}).delete()
-    try:
-        enquiry = apps.get_model("search", "Enquiry")
-    except LookupError:
-        return
-    # Enquiries are not linked to an account: the ones that give this address to reply to are theirs.
-    if user.email:
-        enquiry.objects.filter(reply_to__iexact=user.email).delete()
 
 
 def _anonymise_account(user) -> None:
