@@ -791,6 +791,14 @@ class CqcSelfCheckForm(GovukFormMixin, forms.Form):
 # --- Claims and problem reports ---------------------------------------------------------
 
 
+def _at_most(text: str, limit: int) -> str:
+    """`text`, or a clear error when it is longer than `limit` characters (free-text boxes
+    whose model field has no length of its own)."""
+    if len(text) > limit:
+        raise forms.ValidationError(f"Use {limit:,} characters or fewer (you used {len(text):,})")
+    return text
+
+
 class ClaimForm(GovukFormMixin, forms.ModelForm):
     """Ask to manage an existing listing."""
 
@@ -809,6 +817,9 @@ class ClaimForm(GovukFormMixin, forms.ModelForm):
         }
         widgets = {"message": forms.Textarea(attrs={"rows": 4})}
         error_messages = {"message": {"required": "Tell us how we can tell the listing is yours"}}
+
+    def clean_message(self):
+        return _at_most(self.cleaned_data["message"], 2000)
 
 
 class ProblemReportForm(GovukFormMixin, forms.ModelForm):
@@ -833,3 +844,6 @@ class ProblemReportForm(GovukFormMixin, forms.ModelForm):
             "problem": {"required": "Select what is wrong"},
             "details": {"required": "Tell us what is wrong"},
         }
+
+    def clean_details(self):
+        return _at_most(self.cleaned_data["details"], 2000)

@@ -45,6 +45,9 @@ def locate(*, text: str) -> Location:
     cleaned = " ".join((text or "").split())
     if not cleaned:
         raise PlaceNotFound("Enter a postcode or a town, like BL3 or Farnworth.")
+    if "\x00" in cleaned or len(cleaned) > 100:
+        # PostgreSQL refuses NUL in a query, and no place name or postcode is this long.
+        raise PlaceNotFound("Enter a postcode or a town, like BL3 or Farnworth, using letters and numbers.")
     place = Place.objects.filter(name__iexact=cleaned).select_related("district").first()
     if place:
         return Location(place.latitude, place.longitude, place.name, place.district.code, "place")

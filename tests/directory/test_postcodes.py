@@ -119,6 +119,14 @@ def test_an_unknown_district_says_what_to_try(typed, shown):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["BL3\x005AA", "Farnworth" * 20])
+def test_a_place_no_database_could_hold_gets_a_clear_message(typed):
+    # A NUL would make PostgreSQL refuse the query; nothing real is 180 characters long.
+    with pytest.raises(PlaceNotFound, match="using letters and numbers"):
+        locate(text=typed)
+
+
+@pytest.mark.django_db
 def test_an_unknown_town_says_what_to_try():
     with pytest.raises(PlaceNotFound) as error:
         locate(text="Atlantis")

@@ -791,6 +791,19 @@ def test_problem_report_form_explains_what_is_missing(client, directory):
 
 
 @pytest.mark.django_db
+def test_a_problem_report_too_long_to_read_is_refused_and_kept_for_editing(client, directory):
+    listing = make_listing()
+    details = "The phone number is wrong. " * 80  # 2,159 characters once stripped
+    response = client.post(
+        url("report_problem", listing.public_id), {"problem": "closed", "details": details}
+    )
+    page = text(response)
+    assert "Use 2,000 characters or fewer (you used 2,159)" in page
+    assert "The phone number is wrong." in page
+    assert not ProblemReport.objects.exists()
+
+
+@pytest.mark.django_db
 def test_problems_cannot_be_reported_on_unpublished_listings(client, directory):
     draft = make_listing(publish=False)
     assert client.get(url("report_problem", draft.public_id)).status_code == 404
