@@ -41,6 +41,7 @@ from .models import (
     SupportRequest,
     add_months,
 )
+from .statements import forget_prepared_pdfs
 
 ERASED = "(erased)"
 AUDIT_PAGE_SIZE = 25
@@ -475,6 +476,8 @@ def _erase_budget_words(budget: Budget, *, by, now) -> None:
     )
     budget.delegates.update(name=ERASED, email="", invite_token_hash="", invite_expires_at=None)
     budget.statement_shares.filter(revoked_at__isnull=True).update(revoked_at=now)
+    # Kept statement PDFs carry the holder's name; the ledger can make new ones.
+    transaction.on_commit(lambda: forget_prepared_pdfs(budget))
     budget.statement_shares.update(recipient=ERASED)
 
 

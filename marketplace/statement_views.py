@@ -13,20 +13,25 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.cache import cache
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from directory.evidence import private_storage
 from directory.provider_forms import error_summary
 
 from . import audit, services, statements
 from .models import StatementShare
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
+from .tasks import prepare_statement_pdf_task
 
 # Lines shown on screen; the downloads always hold them all.
 SCREEN_LINES = 200
+# How long one request to make a large PDF stands before another may be queued (seconds).
+PREPARING_TIMEOUT = 10 * 60
 SHARE_LINK_SESSION_KEY = "new_statement_link"
 DOWNLOADS = {
     "csv": ("CSV", "text/csv; charset=utf-8"),
@@ -87,15 +92,38 @@ def _download_period(request):
     return starts_on, ends_on, [message for _, message in problems]
 
 
-def _file_response(statement, kind: str) -> HttpResponse:
+def _file_response(request, statement, kind: str) -> tuple[HttpResponse, bool]:
+    """(response, True) with the file; or, for a large PDF still being made, (the "being
+    prepared" page, False). Large PDFs are made by a task and kept (see statements.py)."""
     if kind == "csv":
-        body = statements.statement_csv(statement).encode("utf-8")
+        response = HttpResponse(
+            statements.statement_csv(statement).encode("utf-8"), content_type=DOWNLOADS[kind][1]
+        )
+    elif len(statement.lines) <= statements.pdf_inline_max_lines():
+        response = HttpResponse(statements.statement_pdf(statement), content_type=DOWNLOADS[kind][1])
     else:
-        body = statements.statement_pdf(statement)
-    response = HttpResponse(body, content_type=DOWNLOADS[kind][1])
+        name = statements.prepared_pdf(statement)
+        if name is None:
+            # One task per statement at a time, however often "Check again" is pressed.
+            key = f"statement-pdf:{statements.prepared_pdf_name(statement)}"
+            if cache.add(key, 1, timeout=PREPARING_TIMEOUT):
+                prepare_statement_pdf_task.enqueue(
+                    statement.budget.pk, statement.starts_on.isoformat(), statement.ends_on.isoformat()
+                )
+            name = statements.prepared_pdf(statement)  # made already by an immediate task backend
+        if name is None:
+            page = render(
+                request,
+                "marketplace/statements/preparing.html",
+                {"statement": statement, "again_url": request.get_full_path()},
+                status=202,
+            )
+            page["Cache-Control"] = "private, no-store"
+            return page, False
+        response = FileResponse(private_storage().open(name, "rb"), content_type=DOWNLOADS[kind][1])
     response["Content-Disposition"] = f'attachment; filename="{statements.download_name(statement, kind)}"'
     response["Cache-Control"] = "private, no-store"
-    return response
+    return response, True
 
 
 # --- The holder's (or an allowed delegate's) statements ------------------------------------
@@ -151,13 +179,14 @@ def _holder_download(request, kind: str):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-store"
         return response
-    response = _file_response(statement, kind)
-    audit.record(
-        actor=request.user,
-        action="downloaded_statement",
-        budget=budget,
-        detail=f"{DOWNLOADS[kind][0]}, {statement.period_words}",
-    )
+    response, served = _file_response(request, statement, kind)
+    if served:
+        audit.record(
+            actor=request.user,
+            action="downloaded_statement",
+            budget=budget,
+            detail=f"{DOWNLOADS[kind][0]}, {statement.period_words}",
+        )
     return response
 
 
@@ -316,8 +345,11 @@ def _shared_download(request, token, kind):
     statement = statements.build_statement(
         budget=share.budget, starts_on=share.starts_on, ends_on=share.ends_on
     )
-    response = _file_response(statement, kind)
-    _shared_audit(request, share, "downloaded_statement", f"{DOWNLOADS[kind][0]}, {statement.period_words}")
+    response, served = _file_response(request, statement, kind)
+    if served:
+        _shared_audit(
+            request, share, "downloaded_statement", f"{DOWNLOADS[kind][0]}, {statement.period_words}"
+        )
     return _private(response)
 
 

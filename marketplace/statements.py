@@ -36,10 +36,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+
+from directory.evidence import private_storage
 
 from . import audit, services
 from .emails import render_receipt_html
@@ -425,6 +429,57 @@ def statement_pdf(statement: Statement) -> bytes:
 
     html = render_to_string("marketplace/statements/statement_pdf.html", {"statement": statement})
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+# --- Large PDFs, made in the background ----------------------------------------------------
+#
+# WeasyPrint lays out about 150 lines a second (bench/statements.py), so a year of thousands
+# of orders would outlast a web request. Above `STATEMENT_PDF_INLINE_MAX_LINES` lines the
+# PDF is made by a task and kept in private storage under a name that is a hash of the
+# statement's lines, so it is served again only while the ledger says the same thing.
+
+PREPARED_PDF_FOLDER = "statement-pdfs"
+
+
+def pdf_inline_max_lines() -> int:
+    """Statements with more lines than this get their PDF made in the background."""
+    return int(getattr(settings, "STATEMENT_PDF_INLINE_MAX_LINES", 1500))
+
+
+def prepared_pdf_name(statement: Statement) -> str:
+    """Where this statement's PDF is kept: its budget's folder, named by a hash of its lines."""
+    fingerprint = hashlib.sha256(
+        repr((statement.starts_on, statement.ends_on, statement.holder_name, statement.lines)).encode()
+    ).hexdigest()[:32]
+    return f"{PREPARED_PDF_FOLDER}/{statement.budget.public_id}/{fingerprint}.pdf"
+
+
+def prepared_pdf(statement: Statement) -> str | None:
+    """The stored name of this statement's PDF once it has been made, else None."""
+    name = prepared_pdf_name(statement)
+    return name if private_storage().exists(name) else None
+
+
+def prepare_pdf(*, budget_pk: int, starts_on: date, ends_on: date) -> str:
+    """Make and keep the PDF of this statement (once); returns its stored name."""
+    statement = build_statement(budget=Budget.objects.get(pk=budget_pk), starts_on=starts_on, ends_on=ends_on)
+    name = prepared_pdf_name(statement)
+    storage = private_storage()
+    if not storage.exists(name):
+        storage.save(name, ContentFile(statement_pdf(statement)))
+    return name
+
+
+def forget_prepared_pdfs(budget: Budget) -> int:
+    """Delete every kept PDF of `budget` (they name the holder); returns how many."""
+    storage = private_storage()
+    folder = f"{PREPARED_PDF_FOLDER}/{budget.public_id}"
+    if not storage.exists(folder):
+        return 0
+    _, files = storage.listdir(folder)
+    for file_name in files:
+        storage.delete(f"{folder}/{file_name}")
+    return len(files)
 
 
 # --- Receipts ------------------------------------------------------------------------------

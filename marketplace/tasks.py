@@ -33,3 +33,15 @@ def settle_group_activities_task(today: str | None = None) -> dict[str, int]:
     from .pooling import settle_due_activities, summarise
 
     return summarise(settle_due_activities(today=date.fromisoformat(today) if today else None))
+
+
+@task()
+def prepare_statement_pdf_task(budget_pk: int, starts_on: str, ends_on: str) -> str:
+    """Make a large statement's PDF and keep it for download (dates are ISO strings: JSON)."""
+    from datetime import date
+
+    from .statements import prepare_pdf
+
+    return prepare_pdf(
+        budget_pk=budget_pk, starts_on=date.fromisoformat(starts_on), ends_on=date.fromisoformat(ends_on)
+    )

@@ -213,6 +213,9 @@ EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
 # these delays in seconds, when the task backend can run a task later (a db_worker is deployed).
 EMAIL_RETRY_DELAYS = [int(s) for s in env_list("EMAIL_RETRY_DELAYS", "60,300,1800")]
 
+# Statements with more lines than this get their PDF made by a task (marketplace/statements.py).
+STATEMENT_PDF_INLINE_MAX_LINES = int(env("STATEMENT_PDF_INLINE_MAX_LINES", "1500"))
+
 # Tasks (search indexing, emails, reminders): run at once unless a worker is deployed.
 TASKS = {
     "default": {

@@ -389,3 +389,24 @@ def test_coordinator_erases_from_the_admin_with_a_reason(client, two_holders):
     event = AuditEvent.objects.get(action="erased")
     assert (event.actor_id, event.reason) == (coordinator.pk, "They asked by letter on 3 March")
     assert audit.verify().ok
+
+
+@pytest.mark.django_db
+def test_erasure_deletes_kept_statement_pdfs_which_name_the_holder(
+    client, two_holders, settings, django_capture_on_commit_callbacks
+):
+    from marketplace import statements
+
+    world, other = two_holders["world"], two_holders["other"]
+    today = timezone.localdate()
+    start = today - timedelta(days=30)
+    mine = statements.prepare_pdf(budget_pk=world.budget.pk, starts_on=start, ends_on=today)
+    theirs = statements.prepare_pdf(budget_pk=other.budget.pk, starts_on=start, ends_on=today)
+    kept = settings.PRIVATE_MEDIA_ROOT
+    assert (kept / mine).exists() and (kept / theirs).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy.erase_personal_data(user=world.holder, by=world.holder)
+
+    assert not (kept / mine).exists()
+    assert (kept / theirs).exists()

@@ -486,3 +486,74 @@ def test_first_visit_shows_this_budget_year(client):
     assert f"Statement: {statements.period_words(year_start, today)}" in html
     assert 'id="statement-money-in">£300<' in html
     assert timedelta(0) <= today - year_start < timedelta(days=366)
+
+
+# --- Large statements: the PDF is made in the background and kept -------------------------
+
+
+def _stored_pdfs(settings) -> list:
+    folder = settings.PRIVATE_MEDIA_ROOT / "statement-pdfs"
+    return sorted(folder.rglob("*.pdf")) if folder.exists() else []
+
+
+def test_a_large_pdf_is_made_once_kept_and_served_again(client, story, settings):
+    settings.STATEMENT_PDF_INLINE_MAX_LINES = 5  # the story's statement has 8 lines
+    client.force_login(story["holder"])
+    query = {"start": "2026-03-15", "end": "2026-04-30"}
+
+    first = client.get(reverse("marketplace:statement_pdf"), query)
+    second = client.get(reverse("marketplace:statement_pdf"), query)
+
+    assert first.status_code == second.status_code == 200
+    first_pdf, second_pdf = b"".join(first.streaming_content), b"".join(second.streaming_content)
+    assert first_pdf.startswith(b"%PDF") and first_pdf == second_pdf
+    text = _squashed("".join(page.extract_text() for page in PdfReader(io.BytesIO(first_pdf)).pages))
+    assert _squashed("Jo's Swims (Jo Bloggs)") in text and _squashed("Go swimming every week") in text
+    assert len(_stored_pdfs(settings)) == 1
+    assert AuditEvent.objects.filter(action="downloaded_statement").count() == 2
+
+
+def test_while_a_large_pdf_is_being_made_the_person_is_told_and_can_check_again(client, story, settings):
+    settings.STATEMENT_PDF_INLINE_MAX_LINES = 5
+    # A worker would run the task later: the dummy backend keeps it queued instead.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(story["holder"])
+    query = {"start": "2026-03-15", "end": "2026-04-30"}
+
+    waiting = client.get(reverse("marketplace:statement_pdf"), query)
+    assert waiting.status_code == 202
+    page = _squashed(waiting.content.decode())
+    assert _squashed("Your PDF is being made") in page and _squashed("has 8 lines") in page
+    assert not _stored_pdfs(settings)
+    assert not AuditEvent.objects.filter(action="downloaded_statement").exists()
+
+    # The worker runs the queued task; the same address now downloads the PDF.
+    statements.prepare_pdf(
+        budget_pk=story["budget"].pk, starts_on=date(2026, 3, 15), ends_on=date(2026, 4, 30)
+    )
+    ready = client.get(reverse("marketplace:statement_pdf"), query)
+    assert ready.status_code == 200
+    assert b"".join(ready.streaming_content).startswith(b"%PDF")
+
+
+def test_a_kept_pdf_is_not_served_once_the_ledger_changes(client, story, settings):
+    settings.STATEMENT_PDF_INLINE_MAX_LINES = 5
+    client.force_login(story["holder"])
+    query = {"start": "2026-03-15", "end": "2026-04-30"}
+    client.get(reverse("marketplace:statement_pdf"), query)
+    services.record_outside_spending(
+        budget=story["budget"],
+        by=story["holder"],
+        amount_pence=500,
+        spent_on=date(2026, 4, 20),
+        description="Bus fare",
+        plan_outcome=story["budget"].plan.outcomes.first(),
+    )
+
+    response = client.get(reverse("marketplace:statement_pdf"), query)
+
+    text = _squashed(
+        "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
+    )
+    assert _squashed("Bus fare") in text
+    assert len(_stored_pdfs(settings)) == 2
