@@ -3,7 +3,8 @@ coordinators' queues: evidence of checks to verify, claims to decide, problem re
 """
 
 from django import forms
-from django.db.models import Case, F, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,6 +13,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from cms.models import Role
 
 from .models import Audience, Category, Check, Claim, Language, Outcome, ProblemReport, Provider
 from .provider_services import approve_claim, reject_claim
@@ -53,8 +56,25 @@ class VocabularyGroup(SnippetViewSetGroup):
     items = (OutcomeViewSet, CategoryViewSet, AudienceViewSet, LanguageViewSet)
 
 
+class ProviderAdminForm(WagtailAdminModelForm):
+    """A provider's team can only be chosen from provider accounts (and its current members):
+    the list must not show coordinators the names of budget holders or professionals."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "members" in self.fields:
+            current = self.instance.members.all() if self.instance.pk else get_user_model().objects.none()
+            self.fields["members"].queryset = (
+                get_user_model()
+                .objects.filter(Q(groups__name=Role.PROVIDER.value) | Q(pk__in=current.values("pk")))
+                .distinct()
+                .order_by("email")
+            )
+
+
 class ProviderViewSet(SnippetViewSet):
     model = Provider
+    edit_handler = ObjectList(Provider.panels, base_form_class=ProviderAdminForm)
     icon = "user"
     menu_order = 290
     list_display = ["name", "legal_name", "business_type", "team_size"]

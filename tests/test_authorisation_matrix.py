@@ -423,8 +423,8 @@ MATRIX: dict[str, Row] = {
     "wagtailadmin_error_test": Row(cells(NO_ADMIN, anonymous=ADMIN_LOGIN, coordinator=500)),  # on purpose
     # The admins' sign-in pages send everyone through allauth's (cms/security.py).
     "wagtailadmin_login": Row(cells(HOME, anonymous=LOGIN, coordinator=ADMIN_HOME)),
-    # Choosing a provider's team members lists people's names: coordinators manage providers.
-    "wagtailsnippets_directory_provider:add": Row(ADMIN_SCREEN, shows=("holder A's surname",)),
+    # Choosing a provider's team lists provider accounts only: no holder's name shows there.
+    "wagtailsnippets_directory_provider:add": Row(ADMIN_SCREEN),
     # --- Open Referral UK API: published listings only, for anyone ---
     "oruk:root": Row(PUBLIC),
     "oruk:services": Row(PUBLIC),
