@@ -1,0 +1,139 @@
+"""Demo data for the marketplace, on top of the directory's demo (`manage.py load_demo`).
+
+Margaret Hughes (holder@example.org) gets a budget that began three periods ago, a support
+plan in her own words, two receipts of spending outside the site and a request to Shazia's
+Kitchen waiting for an answer; her son Paul (delegate@example.org) helps her (he may view,
+ask for support and download statements, not pay); Shazia's Kitchen offers a group lunch
+club people can join. Everything is made through the services, as the site would.
+
+Shazia's Kitchen gets a stand-in payment account so it can take requests and offer the
+group: with no Stripe keys set, paying in the demo says the payment service cannot be
+reached. Run once: when Margaret already has a budget, nothing changes.
+"""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from directory.demo import DEMO_PROVIDER_NAME
+from directory.models import Outcome, Provider
+
+from . import pooling, services
+from .models import Budget, Delegate, GroupActivity, ProviderPaymentAccount
+
+HOLDER_EMAIL = "holder@example.org"
+HELPER_EMAIL = "delegate@example.org"
+PLAN = (
+    ("Have a hot meal I like every day", "eat-well"),
+    ("Get out to the lunch club on Fridays", "get-out-and-about"),
+    ("Give Paul a break from cooking for me", "carer-a-break-for-my-carer"),
+)
+
+
+def _outcome(slug: str) -> Outcome:
+    return Outcome.objects.filter(slug=slug).first() or Outcome.objects.order_by("pk").first()
+
+
+@transaction.atomic
+def load_marketplace_demo(today=None) -> dict[str, int]:
+    """Make the demo budget, plan, spending, request, helper and group; counts of what was made."""
+    today = today or timezone.localdate()
+    users = get_user_model().objects
+    holder = users.filter(email=HOLDER_EMAIL).first()
+    helper = users.filter(email=HELPER_EMAIL).first()
+    provider = Provider.objects.filter(name=DEMO_PROVIDER_NAME).first()
+    if not (holder and helper and provider) or Budget.objects.filter(holder=holder).exists():
+        return {"budgets": 0}
+
+    budget = services.set_up_budget(
+        holder=holder,
+        amount_pence=45_000,
+        period=Budget.Period.FOUR_WEEKS,
+        first_period_starts_on=today - timedelta(weeks=12),
+        client_contribution_pence=2_000,
+        contingency_weeks=8,
+    )
+    # Set up three periods ago (as if the council's payments began then).
+    Budget.objects.filter(pk=budget.pk).update(created_at=timezone.now() - timedelta(weeks=12))
+    budget.refresh_from_db()
+    services.open_periods(budget=budget, today=today)
+    outcomes = [
+        services.add_plan_outcome(budget=budget, by=holder, own_words=words, outcome=_outcome(slug))
+        for words, slug in PLAN
+    ]
+    for days_ago, pence, description, payee in (
+        (40, 1_240, "Taxi to the lunch club and back", "Bolton Cabs"),
+        (12, 2_000, "Bus pass top-up", "Bee Network"),
+    ):
+        services.record_outside_spending(
+            budget=budget,
+            by=holder,
+            amount_pence=pence,
+            spent_on=today - timedelta(days=days_ago),
+            description=description,
+            payee=payee,
+            plan_outcome=outcomes[1],
+        )
+
+    Delegate.objects.create(
+        budget=budget,
+        user=helper,
+        name="Paul Hughes",
+        email=helper.email,
+        relationship=Delegate.Relationship.FAMILY,
+        can_request=True,
+        can_download_statements=True,
+        status=Delegate.Status.ACTIVE,
+        invited_by=holder,
+        accepted_at=timezone.now(),
+    )
+
+    ProviderPaymentAccount.objects.get_or_create(
+        provider=provider,
+        defaults={
+            "account_id": "acct_demo_shazias_kitchen",
+            "charges_enabled": True,
+            "payouts_enabled": True,
+            "details_submitted": True,
+        },
+    )
+    listing = provider.listings.live().first()
+    made = {"budgets": 1, "plan_outcomes": len(outcomes), "spending": 2, "helpers": 1}
+    if listing is None:
+        return made
+    price = listing.prices.order_by("sort_order", "pk").first()
+    if price and price.weekday_pence:
+        services.request_support(
+            budget=budget,
+            by=holder,
+            listing=listing,
+            price=price,
+            quantity=5,
+            starts_on=today + timedelta(days=7),
+            ends_on=today + timedelta(days=11),
+            plan_outcome=outcomes[0],
+            message="Halal, and not too spicy please. Paul will be in on Mondays to let you in.",
+        )
+        made["requests"] = 1
+    member = provider.members.first()
+    if member and not GroupActivity.objects.filter(provider=provider).exists():
+        pooling.create_activity(
+            provider=provider,
+            by=member,
+            listing=listing,
+            title="Friday lunch club: cook and eat together",
+            description="Cook a two-course lunch together in a small group, then sit down and eat it.",
+            when="Fridays, 11am to 1.30pm",
+            starts_on=today + timedelta(days=21),
+            ends_on=today + timedelta(days=63),
+            unit_price_pence=1_200,
+            units_per_place=6,
+            places=8,
+            min_places=4,
+            join_by=today + timedelta(days=14),
+            if_not_filled=GroupActivity.IfNotFilled.NOBODY_CHARGED,
+        )
+        made["group_activities"] = 1
+    return made
