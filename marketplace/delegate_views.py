@@ -37,14 +37,22 @@ RECENT_ACTIONS = 20
 # --- Whose budget ------------------------------------------------------------------------
 
 
-def current_acting(request) -> delegation.Acting | None:
-    """The budget `request.user` is working on now (see the module docstring), or None."""
+def chosen_budget(request):
+    """The budget `request.user` is working on now (their choice kept in the session), or None.
+
+    Every holder-side page finds its budget here, so a stale choice is forgotten everywhere.
+    """
     chosen = request.session.get(SESSION_KEY)
     budget = services.acting_budget(request.user, chosen)
     if chosen and (budget is None or str(budget.public_id) != str(chosen)):
         # Withdrawn, or never theirs: forget it so it cannot come back to life.
         del request.session[SESSION_KEY]
-    return delegation.acting(request.user, budget)
+    return budget
+
+
+def current_acting(request) -> delegation.Acting | None:
+    """The budget `request.user` is working on now and what they may do with it, or None."""
+    return delegation.acting(request.user, chosen_budget(request))
 
 
 def choose_person(request):

@@ -1,7 +1,7 @@
 """Pages for pooled purchases: providers offer group activities; holders find, join and leave them.
 
 Providers see only their own team's activities (another provider's id is a 404). Holders
-act for the budget they are working on (`services.acting_budget`); what they may do with
+act for the budget they are working on (`delegate_views.chosen_budget`); what they may do with
 it is checked by the services (`pooling`), which refuse view-only helpers. Each view makes
 one domain call and renders.
 """
@@ -17,16 +17,13 @@ from directory.models import Provider
 from directory.provider_forms import error_summary
 
 from . import pooling, services
+from .delegate_views import chosen_budget
 from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
 
 
 def _bound(request):
     return request.POST if request.method == "POST" else None
-
-
-def _acting_budget(request):
-    return services.acting_budget(request.user, request.session.get("acting_budget"))
 
 
 # --- The provider's side ----------------------------------------------------------------------
@@ -119,7 +116,7 @@ def provider_group_detail(request, activity_id):
 @login_required
 def group_activities(request):
     """Group activities open to join, and the ones the holder has joined."""
-    budget = _acting_budget(request)
+    budget = chosen_budget(request)
     activities = pooling.joinable_activities().order_by("join_by", "starts_on", "pk")
     joined = []
     if budget is not None:
@@ -157,7 +154,7 @@ def _visible_activity(user, activity_id) -> GroupActivity:
 
 
 def _detail(request, activity, form=None, status=200):
-    budget = _acting_budget(request)
+    budget = chosen_budget(request)
     share = pooling.share_for(activity, budget)
     past_shares = []
     can_join = False
@@ -209,7 +206,7 @@ def group_activity(request, activity_id):
     activity = _visible_activity(request.user, activity_id)
     if request.method == "GET":
         return _detail(request, activity)
-    budget = _acting_budget(request)
+    budget = chosen_budget(request)
     if budget is None:
         return redirect("marketplace:budget_setup")
     form = JoinForm(request.POST, budget=budget)
@@ -240,7 +237,7 @@ def group_activity(request, activity_id):
 def group_leave(request, activity_id):
     """Give up the holder's place (cancelled, or refunded if paid) before the last day to join."""
     activity = _visible_activity(request.user, activity_id)
-    share = pooling.share_for(activity, _acting_budget(request))
+    share = pooling.share_for(activity, chosen_budget(request))
     if share is None:
         messages.error(request, "You do not have a place in this group.")
         return redirect("marketplace:group_activity", activity.public_id)

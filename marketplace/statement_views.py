@@ -1,7 +1,7 @@
 """Statement pages: choose a period, see its summary, download it (CSV, PDF, receipts), and
 share it with the council through a read-only link.
 
-The budget is the one the person is acting for (`services.acting_budget` with the choice
+The budget is the one the person is acting for (`delegate_views.chosen_budget`, with the choice
 kept in their session). Statements need the STATEMENTS permission (the holder, or a delegate
 allowed to download statements): anyone else with the budget gets a 403 page. Share links
 need MANAGE (the holder only). A share link's pages need no sign-in: the token in the
@@ -24,6 +24,7 @@ from directory.evidence import private_storage
 from directory.provider_forms import error_summary
 
 from . import audit, services, statements
+from .delegate_views import chosen_budget
 from .models import StatementShare
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
 from .tasks import prepare_statement_pdf_task
@@ -39,17 +40,13 @@ DOWNLOADS = {
 }
 
 
-def _acting_budget(request):
-    return services.acting_budget(request.user, request.session.get("acting_budget"))
-
-
 def _forbidden(request, message):
     return render(request, "marketplace/statements/forbidden.html", {"message": message}, status=403)
 
 
 def _budget_or_refusal(request, permission=services.STATEMENTS):
     """(budget, None) when the person may do `permission`; else (None, a response to send)."""
-    budget = _acting_budget(request)
+    budget = chosen_budget(request)
     if budget is None:
         return None, redirect("marketplace:dashboard")
     if not services.can(request.user, budget, permission):
