@@ -34,6 +34,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
+
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # How many failing elements to quote per rule in a failure message.
@@ -73,7 +75,7 @@ _RUN_AXE = """async ([context, options]) => {
 
 def _axe_source() -> str:
     if not AXE_JS.exists():
-        pytest.skip("axe-core not installed: run npm ci")
+        missing("axe-core not installed: run npm ci")
     return AXE_JS.read_text(encoding="utf-8")
 
 

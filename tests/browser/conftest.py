@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
+
 CHROMIUM = Path("/usr/bin/chromium")
 # This machine has no network: these stop Chromium phoning home (updates, sync, QUIC probes).
 CHROMIUM_ARGS = [
@@ -127,13 +129,13 @@ def _pin_db_connections(pinned):
 def browser():
     """One headless Chromium for the session."""
     if not CHROMIUM.exists():
-        pytest.skip(
+        missing(
             "Chromium not found at /usr/bin/chromium: install Debian's chromium package to run browser tests"
         )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("The playwright package is not installed: pip install -e '.[test]' to run browser tests")
+        missing("The playwright package is not installed: pip install -e '.[test]' to run browser tests")
 
     pinned = _current_db_connections()
     with sync_playwright() as playwright:

@@ -9,6 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
+from tests.needs import missing
+
 from .stripe_server import FIXTURES_PATH, StripeTestServer, sign_payload
 
 SECRET_KEY = "sk_test_marketplace_suite"
@@ -20,7 +22,7 @@ CONNECT_WEBHOOK_SECRET = "whsec_test_connect_secret"
 def stripe_test_server():
     """The Stripe-compatible test server, started once for the session on 127.0.0.1."""
     if not FIXTURES_PATH.exists():
-        pytest.skip(
+        missing(
             f"Stripe's fixture objects are not at {FIXTURES_PATH} (../shared/stripe/fixtures3.json beside "
             "the repository, or set STRIPE_FIXTURES_PATH): the Stripe test server builds its responses "
             "from them"

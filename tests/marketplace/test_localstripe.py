@@ -24,6 +24,7 @@ from marketplace.gateways.stripe import STRIPE_API_VERSION
 from marketplace.models import LedgerEntry, Order, Payment
 from tests.marketplace import factories as mf
 from tests.marketplace.fixtures import WEBHOOK_SECRET
+from tests.needs import missing
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -44,7 +45,7 @@ def localstripe_url():
     try:
         import localstripe  # noqa: F401
     except ImportError:
-        pytest.skip("localstripe is not installed: pip install -e '.[test]' (localstripe==1.15.10)")
+        missing("localstripe is not installed: pip install -e '.[test]' (localstripe==1.15.10)")
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 (our own launcher, with this interpreter)
         [sys.executable, str(LAUNCHER), str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -54,7 +55,7 @@ def localstripe_url():
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace")[-2000:]
-            pytest.skip(f"localstripe could not start (exit {process.returncode}): {output}")
+            missing(f"localstripe could not start (exit {process.returncode}): {output}")
         try:
             requests.get(url + "/v1/balance", headers={"Authorization": f"Bearer {SECRET_KEY}"}, timeout=1)
             break
@@ -62,7 +63,7 @@ def localstripe_url():
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.skip("localstripe did not answer within 30 seconds")
+        missing("localstripe did not answer within 30 seconds")
     yield url
     process.terminate()
     try:
