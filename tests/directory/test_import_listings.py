@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from directory.fields import mask_to_slots
-from directory.importers import ImportFailed, import_listings_csv, parse_pence, plain_text_to_html
+from directory.importers.listings import ImportFailed, import_listings_csv, parse_pence, plain_text_to_html
 from directory.models import DirectoryIndexPage, ListingPage, Provider
 from tests.factories import ProviderFactory, UserFactory, make_listing
 

@@ -78,9 +78,9 @@ from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
-from . import geo
-from .fields import SLOT_BITS, SLOTS
-from .models import (
+from directory import geo
+from directory.fields import SLOT_BITS, SLOTS
+from directory.models import (
     Audience,
     Category,
     DirectoryIndexPage,
@@ -92,7 +92,7 @@ from .models import (
     PostcodeDistrict,
     Provider,
 )
-from .services import locate_postcode
+from directory.services import locate_postcode
 
 REQUIRED_COLUMNS = ("title", "provider_name", "summary", "outcomes", "base_postcode", "price_pence")
 OPTIONAL_COLUMNS = (

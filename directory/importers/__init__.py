@@ -1,0 +1,1 @@
+"""Importers that fill the directory from files: listings (CSV) and postcodes (ONSPD)."""
