@@ -65,14 +65,12 @@ from decimal import Decimal
 from typing import NamedTuple, TextIO
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.db import DatabaseError, transaction
 from django.db.models import Q
-from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
-from directory import geo
+from directory import geo, writer
 from directory.fields import SLOT_BITS, SLOTS
 from directory.importers import ImportFailed
 from directory.models import (
@@ -259,19 +257,6 @@ def parse_pence(text: str) -> int:
     return pence
 
 
-def plain_text_to_html(text: str) -> str:
-    """Turn plain text into rich-text HTML: blank lines split paragraphs, single breaks stay.
-
-    Everything is escaped, so "<script>" or "Fish & chips" arrive as text, never as markup.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    return "".join(
-        "<p>" + "<br/>".join(escape(line.strip()) for line in p.split("\n") if line.strip()) + "</p>"
-        for p in paragraphs
-    )
-
-
 class _Terms:
     """One vocabulary, looked up by any of its keys (slug, label, code, name) ignoring case."""
 
@@ -416,7 +401,7 @@ class _ListingImporter:
         if required("summary"):
             values["summary"] = limited("summary", 300)
         if "description" in self.present:
-            values["description"] = plain_text_to_html(raw["description"])
+            values["description"] = writer.text_to_html(raw["description"])
         if required("outcomes"):
             values["outcomes"] = self.outcomes.resolve(text["outcomes"], problems)
             if not values["outcomes"] and not any(p.startswith("outcomes") for p in problems):
@@ -569,28 +554,20 @@ class _ListingImporter:
 
     @staticmethod
     def _email(column, value, problems) -> str:
-        if not value:
-            return ""
         try:
-            EmailValidator()(value)
-        except ValidationError:
-            problems.append(f'{column} "{_show(value)}" is not an email address')
-        return value
+            return writer.clean_email(value)
+        except ValueError as exc:
+            problems.append(f'{column} "{_show(value)}" {exc}')
+            return value
 
     @staticmethod
     def _website(value, problems) -> str:
-        if not value:
-            return ""
-        # People write "www.example.org"; a web address without its scheme is still clear.
-        url = value if re.match(r"https?://", value, re.IGNORECASE) else f"https://{value}"
         try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            problems.append(f'website "{_show(value)}" is not a web address')
+            return writer.clean_website(value)
+        except ValueError as exc:
+            shown = f' "{_show(value)}"' if str(exc).startswith("is not") else ""
+            problems.append(f"website{shown} {exc}")
             return ""
-        if len(url) > 200:
-            problems.append(f"website is {len(url)} characters long; it must be 200 or fewer")
-        return url
 
     @staticmethod
     def _availability(value, problems) -> int:
@@ -620,23 +597,17 @@ class _ListingImporter:
             self._update_provider(provider, values)
         listing = None if not row.provider else self._find_listing(provider, values["title"])
         if listing is None:
-            page = ListingPage(
-                title=values["title"],
-                slug=self._free_slug(values["title"], provider),
-                provider=provider,
-                live=False,
+            fields, prices = self._fields(values, [], creating=True)
+            writer.write_listing(
+                parent=self.directory, provider=provider, prices=prices, publish=self.report.publish, **fields
             )
-            self._apply(page, values, creating=True)
-            self.directory.add_child(instance=page)
             action = "created"
         else:
             # Edit the newest version (which may be a draft awaiting approval), as the admin does.
             page = listing.get_latest_revision_as_object()
-            self._apply(page, values, creating=False)
+            fields, prices = self._fields(values, list(page.prices.all()), creating=False)
+            writer.update_listing(page, prices=prices, publish=self.report.publish, **fields)
             action = "updated"
-        revision = page.save_revision()
-        if self.report.publish:
-            revision.publish()
         return RowResult(row.line, action, values["title"], provider.name)
 
     def _create_provider(self, values) -> Provider:
@@ -675,27 +646,21 @@ class _ListingImporter:
             or mine.filter(slug=slugify(title, allow_unicode=True)).first()
         )
 
-    def _free_slug(self, title: str, provider: Provider) -> str:
-        base = slugify(title, allow_unicode=True)[:200]
-        siblings = self.directory.get_children()
-        for candidate in (base, f"{base}-{slugify(provider.name, allow_unicode=True)}"[:250]):
-            if not siblings.filter(slug=candidate).exists():
-                return candidate
-        return ""  # Wagtail numbers it ("-2", "-3"…) when the page is saved.
-
-    def _apply(self, page: ListingPage, values: dict, *, creating: bool) -> None:
-        """Copy the row's values onto the page; absent columns keep what the page has."""
-        page.title = values["title"]
-        page.summary = values["summary"]
-        page.base_postcode = values["base_postcode"]
-        page.outcomes = values["outcomes"]
+    def _fields(self, values: dict, prices: list[ListingPrice], *, creating: bool) -> tuple[dict, list]:
+        """The page fields and prices for a row; absent columns keep what the page has."""
+        fields = {
+            "title": values["title"],
+            "summary": values["summary"],
+            "base_postcode": values["base_postcode"],
+            "outcomes": values["outcomes"],
+        }
         if values.get("description"):
-            page.description = values["description"]
+            fields["description"] = values["description"]
         elif creating or "description" in self.present:
-            page.description = f"<p>{escape(values['summary'])}</p>"
+            fields["description_text"] = values["summary"]
         for name in ("categories", "audiences", "languages"):
             if name in values:
-                setattr(page, name, values[name])
+                fields[name] = values[name]
         simple = (
             "min_age",
             "max_age",
@@ -708,9 +673,8 @@ class _ListingImporter:
         )
         for name in simple:
             if name in values:
-                setattr(page, name, values[name])
+                fields[name] = values[name]
 
-        prices = list(page.prices.all()) if not creating else []
         price = prices[0] if prices else ListingPrice(unit=ListingPrice.Unit.HOUR)
         price.weekday_pence = values["price_pence"]
         if "evening_weekend_price_pence" in values:
@@ -720,7 +684,7 @@ class _ListingImporter:
         if "price_description" in values or not price.description:
             price.description = (values.get("price_description") or values["title"])[:120]
         # The import owns the first price only; extra prices added in the admin stay.
-        page.prices = [price, *prices[1:]]
+        return fields, [price, *prices[1:]]
 
 
 def _find_or_create_directory(report: ImportReport) -> DirectoryIndexPage:

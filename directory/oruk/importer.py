@@ -38,7 +38,7 @@ from referencing.jsonschema import DRAFT202012
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
-from directory import geo
+from directory import geo, writer
 from directory.models import (
     Category,
     DirectoryIndexPage,
@@ -547,7 +547,19 @@ class _Importer:
         if existing is None:
             page = ListingPage(public_id=data.id, title=data.name, provider=provider, live=False)
             self._apply(page, data, provider, creating=True)
-            self.directory().add_child(instance=page)
+            fields = {name: getattr(page, name) for name in _WRITTEN}
+            related = {name: list(getattr(page, name).all()) for name in _RELATED}
+            prices = list(page.prices.all())
+            page = writer.write_listing(
+                parent=self.directory(),
+                provider=provider,
+                public_id=data.id,
+                prices=prices,
+                publish=publish,
+                draft_without_postcode=True,
+                **fields,
+                **related,
+            )
             action = "created"
         else:
             # Edit the newest version (perhaps a draft awaiting approval), as the admin does.
@@ -559,15 +571,10 @@ class _Importer:
             if _state(page) == before and (settled or not page.base_postcode):
                 self.report.count("unchanged", record, page.title)
                 return
+            writer.update_listing(page, publish=publish, draft_without_postcode=True)
             action = "updated"
 
-        # Validate everything the admin would, except that a listing without a UK postcode may
-        # still be saved as a draft for a coordinator to finish (it cannot be published).
-        page.full_clean(exclude=None if page.base_postcode else ["base_postcode"])
-        revision = page.save_revision(clean=False)
-        if publish and page.base_postcode:
-            revision.publish()
-        elif not page.base_postcode:
+        if not page.base_postcode:
             self.report.drafts_without_postcode += 1
         self.report.count(action, record, page.title)
 
@@ -632,30 +639,31 @@ class _Importer:
             warnings.append("has no UK postcode: saved as a draft until a coordinator adds one")
 
 
+# The page fields the import writes (everything `_state` compares, but the provider).
+_WRITTEN = (
+    "title",
+    "summary",
+    "description",
+    "website",
+    "contact_email",
+    "min_age",
+    "max_age",
+    "intake",
+    "availability",
+    "service_radius_miles",
+    "base_postcode",
+    "accessibility",
+    "contact_name",
+    "contact_phone",
+    "contact_notes",
+)
+_RELATED = ("outcomes", "categories", "languages", "served_districts")
+
+
 def _state(page: ListingPage) -> tuple:
     """Everything the import can change on a page, to tell whether a record changed anything."""
-    scalars = (
-        "title",
-        "provider_id",
-        "summary",
-        "description",
-        "website",
-        "contact_email",
-        "min_age",
-        "max_age",
-        "intake",
-        "availability",
-        "service_radius_miles",
-        "base_postcode",
-        "accessibility",
-        "contact_name",
-        "contact_phone",
-        "contact_notes",
-    )
-    related = tuple(
-        tuple(sorted(obj.pk for obj in getattr(page, name).all()))
-        for name in ("outcomes", "categories", "languages", "served_districts")
-    )
+    scalars = ("provider_id", *_WRITTEN)
+    related = tuple(tuple(sorted(obj.pk for obj in getattr(page, name).all())) for name in _RELATED)
     prices = tuple(
         (p.description, p.unit, p.unit_minutes, p.weekday_pence, p.evening_weekend_pence)
         for p in page.prices.all()
