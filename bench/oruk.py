@@ -366,7 +366,7 @@ def run_measurements(size: int, requests: int) -> dict[str, dict[str, float]]:
     from django.test import Client
 
     from directory.models import ListingPage
-    from directory.oruk import importer, views
+    from directory.oruk import conformance, views
 
     settings.ORUK_RATE_LIMIT_PER_MINUTE = 0  # one client making thousands of requests
     client = Client()
@@ -376,7 +376,7 @@ def run_measurements(size: int, requests: int) -> dict[str, dict[str, float]]:
         contents = client.get(f"/openreferral/services?page={page}&per_page={PER_PAGE}&full=true").json()[
             "contents"
         ]
-        problems = [p for item in contents for p in importer.schema_problems("service.json", item)]
+        problems = [p for item in contents for p in conformance.schema_problems("service.json", item)]
         if len(contents) != min(PER_PAGE, size - (page - 1) * PER_PAGE) or problems:
             raise SystemExit(f"page {page} of /services is wrong: {len(contents)} services, {problems[:3]}")
     rng = random.Random(SEED)

@@ -21,6 +21,7 @@ COORDINATOR_MODEL_PERMISSIONS = {
         "check",
         "claim",
         "problemreport",
+        "feed",
     ],
     "wagtailimages": ["image"],
     "wagtaildocs": ["document"],

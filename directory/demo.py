@@ -40,13 +40,13 @@ from .models import (
     DirectoryIndexPage,
     Language,
     ListingPage,
-    ListingPrice,
     Outcome,
     Place,
     PostcodeDistrict,
     Provider,
 )
 from .seed import seed_places, seed_vocabularies
+from .writer import listing_slug, update_listing, write_listing
 
 DEMO_PASSWORD = "LocalSupport-demo-2026"  # noqa: S105 - documented in the README; demo only
 # Coordinators, professionals and superusers must sign in with an authenticator app code. The
@@ -1907,11 +1907,11 @@ class _Generator:
     def title(self, service, person, name):
         for _ in range(30):
             title = self.rng.choice(service.titles).format(town=person.town)
-            if slugify(title) not in self.slugs:
+            if listing_slug(title) not in self.slugs:
                 break
         else:
             title = f"{title} ({name})"
-        self.slugs.add(slugify(title))
+        self.slugs.add(listing_slug(title))
         return title
 
     def listing(self, service, person, provider):
@@ -1936,7 +1936,7 @@ class _Generator:
         if rng.random() < 0.35:
             easy_read = "\n".join([*service.easy_read, f"Phone {person.first} on {provider.phone}."])
         return ListingSpec(
-            slug=slugify(title),
+            slug=listing_slug(title),
             title=title,
             service=service.key,
             summary=service.summary,
@@ -2277,23 +2277,45 @@ def load_providers(directory, coordinator, specs=None):
                 (p.description, p.unit, p.unit_minutes, p.weekday_pence, p.evening_weekend_pence)
                 for p in item.prices
             ]
-            listing = listings.get(item.slug)
+            # Demo sites loaded before the one slug rule kept Unicode had ASCII slugs ("cafe").
+            listing = listings.get(item.slug) or listings.get(slugify(item.title))
             if listing is None or not _listing_matches(listing, fields, related, prices):
-                listing = listing or ListingPage(slug=item.slug)
-                for name, value in fields.items():
-                    setattr(listing, name, value)
-                for name, keys in related.items():
-                    setattr(listing, name, [vocabularies[name][key] for key in keys])
-                listing.prices = [
-                    ListingPrice(
-                        description=d, unit=u, unit_minutes=m, weekday_pence=w, evening_weekend_pence=e
-                    )
+                values = {k: v for k, v in fields.items() if k != "provider_id"}
+                values.update(
+                    {name: [vocabularies[name][key] for key in keys] for name, keys in related.items()}
+                )
+                price_rows = [
+                    {
+                        "description": d,
+                        "unit": u,
+                        "unit_minutes": m,
+                        "weekday_pence": w,
+                        "evening_weekend_pence": e,
+                    }
                     for d, u, m, w, e in prices
                 ]
-                if listing.pk is None:
-                    directory.add_child(instance=listing)
+                if listing is None:
+                    listing = write_listing(
+                        parent=directory,
+                        provider=provider,
+                        slug=item.slug,
+                        prices=price_rows,
+                        publish=True,
+                        user=coordinator,
+                        **values,
+                    )
                     listings[item.slug] = listing
-                _publish(listing, coordinator)
+                else:
+                    update_listing(
+                        listing,
+                        provider=provider,
+                        prices=price_rows,
+                        publish=True,
+                        user=coordinator,
+                        **values,
+                    )
+                # Publishing saves a copy rebuilt from the revision; reload so this object has it.
+                listing.refresh_from_db()
             _place_pin(listing, districts[item.district], item.jitter)
     return specs
 

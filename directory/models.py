@@ -793,3 +793,44 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.sent_on})"
+
+
+class Feed(models.Model):
+    """An Open Referral feed a coordinator registered, re-read daily (`manage.py import_feeds`).
+
+    It also remembers how far a paged read got (`next_page_url`, `pages_done`, the ids read so
+    far), so an interrupted read resumes where it stopped, and which services the last complete
+    read held, so a service that disappears from the feed is unpublished.
+    """
+
+    class Outcome(models.TextChoices):
+        NEVER = "never", "Not run yet"
+        COMPLETE = "complete", "Read completely"
+        STOPPED = "stopped", "Stopped part way"
+        FAILED = "failed", "Failed"
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500, unique=True)
+    publish = models.BooleanField(
+        default=False, help_text="Publish new and changed listings at once instead of saving drafts."
+    )
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.NEVER)
+    shape = models.CharField(max_length=120, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    problems = models.TextField(blank=True)
+    next_page_url = models.URLField(max_length=500, blank=True)
+    pages_done = models.PositiveIntegerField(default=0)
+    ids_in_progress = models.JSONField(default=list, blank=True)
+    service_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def counts_text(self) -> str:
+        """The last run's counts in words, for the admin."""
+        return ", ".join(f"{name.replace('_', ' ')}: {value}" for name, value in self.counts.items()) or "—"

@@ -35,3 +35,11 @@ def send_confirmation_requests_task(today: str | None = None) -> int:
     from .reminders import send_confirmation_requests
 
     return send_confirmation_requests(today=date.fromisoformat(today) if today else None)
+
+
+@task()
+def import_feeds_task() -> list[str]:
+    """Re-read every registered Open Referral feed (daily), keeping the directory in step."""
+    from .oruk.feeds import import_registered_feeds
+
+    return [str(run) for run in import_registered_feeds()]

@@ -8,6 +8,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -16,7 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.models import Role
 
-from .models import Audience, Category, Check, Claim, Language, Outcome, ProblemReport, Provider
+from .models import Audience, Category, Check, Claim, Feed, Language, Outcome, ProblemReport, Provider
 from .provider_services import approve_claim, reject_claim
 
 
@@ -258,3 +259,52 @@ class ProblemReportViewSet(SnippetViewSet):
 register_snippet(CheckViewSet)
 register_snippet(ClaimViewSet)
 register_snippet(ProblemReportViewSet)
+
+
+class FeedViewSet(SnippetViewSet):
+    """Registered Open Referral feeds: each one's last run, its counts and its problems.
+
+    Coordinators add a feed here or with `manage.py add_feed NAME URL`; `import_feeds` (daily)
+    fills in the rest.
+    """
+
+    model = Feed
+    icon = "download"
+    menu_label = "Feeds"
+    menu_order = 300
+    add_to_admin_menu = True
+    list_display = [
+        "name",
+        "url",
+        "last_run_at",
+        Column("last_outcome", label="Last run", accessor="get_last_outcome_display"),
+        Column("counts_text", label="Counts"),
+    ]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("url"),
+        FieldPanel("publish"),
+        MultiFieldPanel(
+            [
+                FieldPanel("last_run_at", read_only=True),
+                FieldPanel("last_outcome", read_only=True),
+                FieldPanel("shape", read_only=True),
+                FieldPanel("counts", read_only=True),
+                FieldPanel("problems", read_only=True),
+            ],
+            heading="Last run",
+        ),
+    ]
+
+
+register_snippet(FeedViewSet)
+
+
+@hooks.register("register_log_actions")
+def register_feed_log_actions(actions):
+    """Show "Withdrawn from feed: <reason>" in a listing's history when a feed drops it."""
+
+    def message(log_entry):
+        return f"Unpublished: {log_entry.data.get('reason', 'no longer in its feed')}"
+
+    actions.register_action("directory.withdrawn_from_feed", "Withdrawn from feed", message)

@@ -15,6 +15,7 @@ from directory.models import (
     Outcome,
     Provider,
 )
+from directory.writer import write_listing
 
 # The authenticator-app secret UserFactory gives coordinators, professionals and superusers
 # (they must use two-factor sign-in); tests compute codes from it with `totp_code()`.
@@ -124,7 +125,8 @@ def make_listing(
     **fields,
 ) -> ListingPage:
     """A listing page under the directory, published unless publish=False."""
-    listing = ListingPage(
+    listing = write_listing(
+        parent=directory_page(),
         title=title,
         provider=provider or ProviderFactory(),
         summary=fields.pop("summary", f"{title} in Bolton."),
@@ -133,17 +135,12 @@ def make_listing(
         service_radius_miles=radius,
         availability=slots_to_mask(slots),
         last_confirmed_at=fields.pop("last_confirmed_at", timezone.now()),
+        outcomes=list(Outcome.objects.filter(slug__in=outcomes)),
+        categories=list(Category.objects.filter(slug__in=categories)),
+        prices=[ListingPrice(description="Support", unit=unit, weekday_pence=price_pence)],
+        publish=publish,
         **fields,
     )
-    listing.outcomes = list(Outcome.objects.filter(slug__in=outcomes))
-    listing.categories = list(Category.objects.filter(slug__in=categories))
-    listing.prices = [ListingPrice(description="Support", unit=unit, weekday_pence=price_pence)]
-    directory_page().add_child(instance=listing)
-    revision = listing.save_revision()
-    if publish:
-        revision.publish()
-    else:
-        listing.unpublish()
     listing.refresh_from_db()
     return listing
 

@@ -22,7 +22,6 @@ vocabularies and write nothing, because the vocabularies are managed in the CMS.
   because a live listing must have a base postcode.
 """
 
-import functools
 import json
 import urllib.error
 import urllib.request
@@ -32,13 +31,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
-from directory import geo
+from directory import geo, writer
 from directory.models import (
     Category,
     DirectoryIndexPage,
@@ -50,19 +46,14 @@ from directory.models import (
     Provider,
 )
 
-from . import mapping
+from . import mapping, shapes
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-SCHEMA_BASE_URL = "https://openreferraluk.org/specifications/3.0/schema/"
-ACCEPTED_VERSIONS = {"HSDS-UK-3.0", "HSDS-UK 3.0", "3.0"}
 URL_TIMEOUT_SECONDS = 10
 MAX_FEED_BYTES = 100 * 1024 * 1024
 DIRECTORY_TITLE = "Find support"
 HOME_TITLE = "Find local support"
 # How far from a feed's coordinates we look for the postcode district to file a listing under.
 NEAREST_DISTRICT_MILES = 10
-# Keys only the older Open Referral UK (1.0/2.0) services have.
-OLD_VERSION_KEYS = ("regular_schedules", "holiday_schedules", "service_taxonomys", "eligibilitys")
 SERVICE_KEYS = {
     "status",
     "organization",
@@ -125,6 +116,8 @@ class ImportReport:
     publish: bool = False
     dry_run: bool = False
     kind: str = "services"
+    shape: str = ""
+    page: "shapes.FeedPage | None" = None
     records: int = 0
     created: int = 0
     updated: int = 0
@@ -140,6 +133,8 @@ class ImportReport:
     warnings: list[RecordProblem] = field(default_factory=list)
     results: list[RecordResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every service id the document holds that could be read (written, unchanged or left alone).
+    seen: set = field(default_factory=set)
 
     @property
     def imported(self) -> int:
@@ -155,7 +150,7 @@ class ImportReport:
         would = "would be " if self.dry_run else ""
         state = "published" if self.publish else "saved as drafts for a coordinator to approve"
         lines = [
-            f"{self.records} record(s) read ({self.kind.replace('_', ' ')}).",
+            f"{self.records} record(s) read ({self.kind.replace('_', ' ')}; {self.shape or 'no records'}).",
             f"Listings {would}created: {self.created}; updated: {self.updated}; "
             f"unchanged: {self.unchanged}; left alone: {self.skipped}; unpublished: {self.unpublished}.",
             f"New and changed listings {would}{state}.",
@@ -182,8 +177,8 @@ class ImportReport:
 # --- reading a feed -----------------------------------------------------------------------------
 
 
-def read_source(*, source: str) -> bytes:
-    """The bytes of a feed from a file path or an http(s) URL (one document; 10 s timeout).
+def read_source(*, source: str, timeout: float = URL_TIMEOUT_SECONDS) -> bytes:
+    """The bytes of a feed from a file path or an http(s) URL (one document, `timeout` seconds).
 
     Raises FeedError when it cannot be read.
     """
@@ -195,7 +190,7 @@ def read_source(*, source: str) -> bytes:
             source, headers={"Accept": "application/json", "User-Agent": "import_oruk"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 body = response.read(MAX_FEED_BYTES + 1)
         except urllib.error.HTTPError as exc:
             raise FeedError(f"{source} answered {exc.code} {exc.reason}: nothing was imported.") from exc
@@ -234,60 +229,26 @@ def _parse_json(data):
         ) from exc
 
 
-def _check_version(doc: dict) -> None:
-    version = doc.get("version")
-    if version is not None and str(version).strip() not in ACCEPTED_VERSIONS:
-        raise FeedError(
-            f"The feed says it is version “{version}”; import_oruk reads Open Referral UK 3.0 "
-            "(“HSDS-UK-3.0”). Nothing was imported."
+def _items(doc, report: ImportReport, *, source: str = "") -> list:
+    """The records of a feed document in ORUK 3.0 form; raises FeedError if it is not a feed."""
+    try:
+        page = shapes.read_page(doc)
+    except shapes.ShapeError as exc:
+        raise FeedError(str(exc)) from exc
+    report.shape = page.shape
+    report.page = page
+    if page.total_pages and page.total_pages > 1 and page.page_number:
+        report.notes.append(
+            f"This feed is page {page.page_number} of {page.total_pages}: only its {len(page.records)} "
+            "record(s) were read. Import the other pages too (import_oruk URL --all-pages)."
         )
-
-
-def _items(doc, report: ImportReport) -> list:
-    """The records of a feed document; raises FeedError if it is not a feed at all."""
-    if isinstance(doc, list):
-        return doc
-    if not isinstance(doc, dict):
-        raise FeedError(
-            f"The feed is a JSON {type(doc).__name__}; expected a list of services, a paged "
-            "/services response or one service. Nothing was imported."
-        )
-    if "contents" in doc or "openapi_url" in doc:
-        _check_version(doc)
-    if "openapi_url" in doc and "contents" not in doc:
-        raise FeedError(
-            "This is an ORUK API's front page (/), not a feed: give the address of its /services "
-            "endpoint, or a file saved from it."
-        )
-    if "contents" in doc:
-        contents = doc["contents"]
-        if not isinstance(contents, list):
-            raise FeedError("The feed's “contents” is not a list. Nothing was imported.")
-        page, pages = doc.get("page_number"), doc.get("total_pages")
-        if isinstance(page, int) and isinstance(pages, int) and pages > 1:
-            report.notes.append(
-                f"This feed is page {page} of {pages}: only its {len(contents)} record(s) were read. "
-                "Import the other pages too."
-            )
-        return contents
-    if "id" in doc:
-        return [doc]
-    raise FeedError(
-        "The feed is a JSON object without “contents” or “id”: expected a list of services, a paged "
-        "/services response or one service. Nothing was imported."
-    )
+    return page.records
 
 
 def _kind(items: list) -> str:
     """Which kind of ORUK record the feed holds, judged from all its records' keys."""
     records = [item for item in items if isinstance(item, dict)]
     keys = set().union(*(record.keys() for record in records)) if records else set()
-    old = [key for key in OLD_VERSION_KEYS if key in keys]
-    if old:
-        raise FeedError(
-            f"The feed looks like the older Open Referral UK standard (its services have “{old[0]}”); "
-            "import_oruk reads version 3.0. Nothing was imported."
-        )
     if any(isinstance(r.get("service"), dict) or isinstance(r.get("location"), dict) for r in records):
         return "service_at_locations"
     if keys & SERVICE_KEYS:
@@ -301,41 +262,6 @@ def _kind(items: list) -> str:
     # A feed of broken services (say, every one missing its status) is still a feed of services:
     # checking it as such reports what each record lacks.
     return "services"
-
-
-# --- validation ----------------------------------------------------------------------------------
-
-
-@functools.cache
-def _registry() -> Registry:
-    resources = []
-    for path in sorted(SCHEMA_DIR.glob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append(
-            (SCHEMA_BASE_URL + path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
-        )
-    return Registry().with_resources(resources)
-
-
-@functools.cache
-def validator(schema_name: str) -> Draft202012Validator:
-    """A validator for one ORUK schema ("service.json"…), with `$ref`s and formats checked."""
-    return Draft202012Validator(
-        {"$ref": SCHEMA_BASE_URL + schema_name},
-        registry=_registry(),
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-
-
-def schema_problems(schema_name: str, record) -> list[str]:
-    """What is wrong with `record` by the ORUK schema, as short messages (empty if valid)."""
-    problems = []
-    errors = sorted(validator(schema_name).iter_errors(record), key=lambda e: list(map(str, e.absolute_path)))
-    for error in errors:
-        where = "/".join(str(part) for part in error.absolute_path)
-        message = error.message if len(error.message) <= 120 else error.message[:117] + "…"
-        problems.append(f"{where}: {message}" if where else message)
-    return problems
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -547,7 +473,19 @@ class _Importer:
         if existing is None:
             page = ListingPage(public_id=data.id, title=data.name, provider=provider, live=False)
             self._apply(page, data, provider, creating=True)
-            self.directory().add_child(instance=page)
+            fields = {name: getattr(page, name) for name in _WRITTEN}
+            related = {name: list(getattr(page, name).all()) for name in _RELATED}
+            prices = list(page.prices.all())
+            page = writer.write_listing(
+                parent=self.directory(),
+                provider=provider,
+                public_id=data.id,
+                prices=prices,
+                publish=publish,
+                draft_without_postcode=True,
+                **fields,
+                **related,
+            )
             action = "created"
         else:
             # Edit the newest version (perhaps a draft awaiting approval), as the admin does.
@@ -559,15 +497,10 @@ class _Importer:
             if _state(page) == before and (settled or not page.base_postcode):
                 self.report.count("unchanged", record, page.title)
                 return
+            writer.update_listing(page, publish=publish, draft_without_postcode=True)
             action = "updated"
 
-        # Validate everything the admin would, except that a listing without a UK postcode may
-        # still be saved as a draft for a coordinator to finish (it cannot be published).
-        page.full_clean(exclude=None if page.base_postcode else ["base_postcode"])
-        revision = page.save_revision(clean=False)
-        if publish and page.base_postcode:
-            revision.publish()
-        elif not page.base_postcode:
+        if not page.base_postcode:
             self.report.drafts_without_postcode += 1
         self.report.count(action, record, page.title)
 
@@ -632,30 +565,31 @@ class _Importer:
             warnings.append("has no UK postcode: saved as a draft until a coordinator adds one")
 
 
+# The page fields the import writes (everything `_state` compares, but the provider).
+_WRITTEN = (
+    "title",
+    "summary",
+    "description",
+    "website",
+    "contact_email",
+    "min_age",
+    "max_age",
+    "intake",
+    "availability",
+    "service_radius_miles",
+    "base_postcode",
+    "accessibility",
+    "contact_name",
+    "contact_phone",
+    "contact_notes",
+)
+_RELATED = ("outcomes", "categories", "languages", "served_districts")
+
+
 def _state(page: ListingPage) -> tuple:
     """Everything the import can change on a page, to tell whether a record changed anything."""
-    scalars = (
-        "title",
-        "provider_id",
-        "summary",
-        "description",
-        "website",
-        "contact_email",
-        "min_age",
-        "max_age",
-        "intake",
-        "availability",
-        "service_radius_miles",
-        "base_postcode",
-        "accessibility",
-        "contact_name",
-        "contact_phone",
-        "contact_notes",
-    )
-    related = tuple(
-        tuple(sorted(obj.pk for obj in getattr(page, name).all()))
-        for name in ("outcomes", "categories", "languages", "served_districts")
-    )
+    scalars = ("provider_id", *_WRITTEN)
+    related = tuple(tuple(sorted(obj.pk for obj in getattr(page, name).all())) for name in _RELATED)
     prices = tuple(
         (p.description, p.unit, p.unit_minutes, p.weekday_pence, p.evening_weekend_pence)
         for p in page.prices.all()
@@ -667,8 +601,9 @@ def _state(page: ListingPage) -> tuple:
 
 
 def _label(item, position: int) -> str:
-    if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"].strip():
-        return item["id"].strip()[:60]
+    given = item.get("id") if isinstance(item, dict) else None
+    if isinstance(given, str | int) and not isinstance(given, bool) and str(given).strip():
+        return str(given).strip()[:60]
     return f"record {position} (no id)"
 
 
@@ -705,10 +640,9 @@ def _check_terms(items: list, kind: str, importer: _Importer, report: ImportRepo
         if not isinstance(item, dict):
             report.errors.append(RecordProblem(_label(item, position), "is not a JSON object"))
             continue
-        schema = "taxonomy.json" if kind == "taxonomies" else "taxonomy_term.json"
-        problems = schema_problems(schema, item)
-        if problems:
-            report.errors.append(RecordProblem(_label(item, position), "; ".join(problems[:3])))
+        item = shapes.absent_removed(item)
+        if not ({"name", "term", "taxonomy_terms"} & item.keys()):
+            report.errors.append(RecordProblem(_label(item, position), "has no name"))
             continue
         terms += (item.get("taxonomy_terms") or []) if kind == "taxonomies" else [item]
     refs = mapping.parse_terms([{"taxonomy_term": term} for term in terms if isinstance(term, dict)])
@@ -722,8 +656,12 @@ def _check_terms(items: list, kind: str, importer: _Importer, report: ImportRepo
     )
 
 
-def import_feed(*, data, publish: bool = False, dry_run: bool = False) -> ImportReport:
-    """Import an ORUK 3.0 feed (bytes, text or parsed JSON) into the directory.
+def import_feed(*, data, publish: bool = False, dry_run: bool = False, source: str = "") -> ImportReport:
+    """Import one feed document (bytes, text or parsed JSON) into the directory.
+
+    Any shape `shapes.read_page` reads is accepted (ORUK 3.0 or 1.0 records, in a list, a paged
+    envelope or alone); `report.shape` says which. `source` (the feed's address) keeps ids that
+    are not UUIDs apart from another feed's.
 
     Raises FeedError, writing nothing, when the feed as a whole is unusable. Otherwise returns
     an ImportReport listing each invalid record (`id: reason`) and what happened to the rest.
@@ -731,7 +669,7 @@ def import_feed(*, data, publish: bool = False, dry_run: bool = False) -> Import
     """
     report = ImportReport(publish=publish, dry_run=dry_run)
     doc = _parse_json(data)
-    items = _items(doc, report)
+    items = _items(doc, report, source=source)
     report.kind = _kind(items)
     report.records = len(items)
     if not items:
@@ -743,27 +681,32 @@ def import_feed(*, data, publish: bool = False, dry_run: bool = False) -> Import
         if report.kind in ("taxonomies", "taxonomy_terms"):
             _check_terms(items, report.kind, importer, report)
         else:
-            _import_records(_service_records(items, report.kind), importer, report, publish=publish)
+            _import_records(
+                _service_records(items, report.kind), importer, report, publish=publish, source=source
+            )
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _import_records(records, importer: _Importer, report: ImportReport, *, publish: bool) -> None:
+def _import_records(
+    records, importer: _Importer, report: ImportReport, *, publish: bool, source: str = ""
+) -> None:
     seen: dict[uuid.UUID, str] = {}
     for label, service, org in records:
         if org is not None:
-            _import_organization(label, org, importer, report)
+            _import_organization(label, org, importer, report, source=source)
             continue
         if not isinstance(service, dict):
             report.errors.append(
                 RecordProblem(label, "is not a service (a JSON object with id, name and status)")
             )
             continue
-        problems = schema_problems("service.json", service)
-        if problems:
-            more = f" (and {len(problems) - MAX_PROBLEMS_PER_RECORD} more)" if len(problems) > 3 else ""
-            report.errors.append(RecordProblem(label, "; ".join(problems[:MAX_PROBLEMS_PER_RECORD]) + more))
+        shape_warnings: list[str] = []
+        try:
+            service = shapes.service(service, shape_warnings, source=source)
+        except ValueError as exc:
+            report.errors.append(RecordProblem(label, str(exc)))
             continue
         try:
             parsed = mapping.parse_service(service)
@@ -778,6 +721,7 @@ def _import_records(records, importer: _Importer, report: ImportReport, *, publi
             )
             continue
         seen[parsed.id] = label
+        report.seen.add(parsed.id)
         try:
             with transaction.atomic():
                 importer.write_service(label, parsed, publish=publish)
@@ -793,13 +737,16 @@ def _import_records(records, importer: _Importer, report: ImportReport, *, publi
         except DatabaseError as exc:
             report.errors.append(RecordProblem(label, f"the database refused it ({exc})"))
             continue
-        report.warnings += [RecordProblem(label, warning) for warning in parsed.warnings]
+        report.warnings += [RecordProblem(label, warning) for warning in shape_warnings + parsed.warnings]
 
 
-def _import_organization(label: str, org: dict, importer: _Importer, report: ImportReport) -> None:
-    problems = schema_problems("organization.json", org)
-    if problems:
-        report.errors.append(RecordProblem(label, "; ".join(problems[:MAX_PROBLEMS_PER_RECORD])))
+def _import_organization(
+    label: str, org: dict, importer: _Importer, report: ImportReport, *, source: str
+) -> None:
+    try:
+        org = shapes.organization(org, source=source)
+    except ValueError as exc:
+        report.errors.append(RecordProblem(label, str(exc)))
         return
     warnings: list[str] = []
     try:

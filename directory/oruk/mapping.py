@@ -32,12 +32,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from html import escape
 from html.parser import HTMLParser
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
-
-from directory import geo
+from directory import geo, writer
 from directory.fields import DAYS, PARTS, SLOT_BITS, slots_to_mask
 from directory.models import ListingPage, ListingPrice, Outcome, Provider
+from directory.writer import text_to_html
 
 ORUK_VERSION = "HSDS-UK-3.0"
 NAMESPACE = uuid.UUID("7ab77645-a010-489d-8dc0-c8ecd9409be4")
@@ -165,21 +163,6 @@ def html_to_text(html: str) -> str:
     extractor.feed(html or "")
     extractor.close()
     return extractor.text()
-
-
-def text_to_html(text: str) -> str:
-    """Rich text from plain text: blank lines split paragraphs, single breaks become <br/>.
-
-    Everything is escaped, so "<script>" or "Fish & chips" arrive as text, never as markup.
-    `html_to_text(text_to_html(t)) == t` for any text `html_to_text` produces.
-    """
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    html = []
-    for paragraph in paragraphs:
-        lines = [" ".join(line.split()) for line in paragraph.split("\n")]
-        html.append("<p>" + "<br/>".join(escape(line, quote=False) for line in lines if line) + "</p>")
-    return "".join(html)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -651,32 +634,22 @@ def _limited(value, limit: int, what: str, warnings: list[str]) -> str:
 
 
 def _website(value, warnings: list[str]) -> str:
-    url = _text(value)
-    if not url:
-        return ""
-    if "://" not in url:
-        url = "https://" + url
     try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        warnings.append(f"url “{_shorten(url, 60)}” is not a web address: left out")
+        return writer.clean_website(_text(value))
+    except ValueError as exc:
+        if str(exc).startswith("is not"):
+            warnings.append(f"url “{_shorten(_text(value), 60)}” is not a web address: left out")
+        else:
+            warnings.append(f"url is longer than {writer.MAX_URL_LENGTH} characters: left out")
         return ""
-    if len(url) > 200:
-        warnings.append("url is longer than 200 characters: left out")
-        return ""
-    return url
 
 
 def _email(value, what: str, warnings: list[str]) -> str:
-    email = _text(value)
-    if not email:
-        return ""
     try:
-        EmailValidator()(email)
-    except ValidationError:
-        warnings.append(f"{what} “{_shorten(email, 60)}” is not an email address: left out")
+        return writer.clean_email(_text(value))
+    except ValueError:
+        warnings.append(f"{what} “{_shorten(_text(value), 60)}” is not an email address: left out")
         return ""
-    return email
 
 
 def _age(value, what: str, warnings: list[str]) -> int | None:

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from directory.fields import mask_to_slots
-from directory.importers import ImportFailed, import_listings_csv, parse_pence, plain_text_to_html
+from directory.importers.listings import ImportFailed, import_listings_csv, parse_pence
 from directory.models import DirectoryIndexPage, ListingPage, Provider
+from directory.writer import text_to_html
 from tests.factories import ProviderFactory, UserFactory, make_listing
 
 HEADER = [
@@ -466,7 +467,7 @@ def test_a_listing_twice_in_one_file_is_reported(directory):
 
 
 def test_description_is_escaped_not_trusted():
-    html = plain_text_to_html('<script>alert("x")</script> & more\r\n\r\nBye')
+    html = text_to_html('<script>alert("x")</script> & more\r\n\r\nBye')
     assert html == "<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more</p><p>Bye</p>"
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from directory.importers import ImportFailed, import_listings_csv
+from directory.importers.listings import ImportFailed, import_listings_csv
 from directory.models import ListingPage
 from directory.oruk import importer as oruk_importer
 from directory.oruk import mapping

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.importers import ImportFailed, import_listings_csv
+from directory.importers.listings import ImportFailed, import_listings_csv
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""`manage.py import_oruk FILE_OR_URL [--publish] [--dry-run]`: import an Open Referral UK 3.0 feed.
+"""`manage.py import_oruk FILE_OR_URL [--publish] [--dry-run] [--all-pages [--resume]]`: import a feed.
 
 See directory/oruk/importer.py for what is imported and docs/openreferral.md for how to use it.
 """
@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from django.core.management.base import BaseCommand, CommandError
 
+from directory.models import Feed
+from directory.oruk import feeds
 from directory.oruk.importer import FeedError, import_feed, read_source
 
 # Wagtail logs every page created and published, and django-tasks every indexing task:
@@ -29,7 +31,8 @@ def _quiet(names):
 
 class Command(BaseCommand):
     help = (
-        "Import an Open Referral UK 3.0 feed: a JSON file or an http(s) URL holding a list of services "
+        "Import an Open Referral UK feed (3.0, or the older 1.0 shape): a JSON file or an http(s) URL "
+        "holding a list of services "
         "(as /services/{id} returns them), a paged /services response, service-at-locations or "
         "organisations with their services. Imported listings are unclaimed; they are saved as drafts "
         "for a coordinator to approve unless --publish is given. Importing the same feed again updates "
@@ -49,11 +52,32 @@ class Command(BaseCommand):
             help="Check the whole feed and report what would happen, then write nothing.",
         )
 
+        parser.add_argument(
+            "--all-pages",
+            action="store_true",
+            help="Follow a paged URL feed to its last page; services gone from it are then unpublished.",
+        )
+        parser.add_argument(
+            "--resume", action="store_true", help="With --all-pages: carry on from the last page done."
+        )
+        parser.add_argument(
+            "--delay",
+            type=float,
+            default=feeds.DEFAULT_DELAY_SECONDS,
+            help="With --all-pages: seconds to wait between requests.",
+        )
+        parser.add_argument("--timeout", type=float, default=feeds.DEFAULT_TIMEOUT_SECONDS)
+        parser.add_argument("--retries", type=int, default=feeds.DEFAULT_RETRIES)
+
     def handle(self, *args, **options):
+        if options["all_pages"]:
+            self._all_pages(options)
+            return
         try:
             with _quiet(CHATTY_LOGGERS if options["verbosity"] < 2 else ()):
                 report = import_feed(
-                    data=read_source(source=options["source"]),
+                    data=read_source(source=options["source"], timeout=options["timeout"]),
+                    source=options["source"],
                     publish=options["publish"],
                     dry_run=options["dry_run"],
                 )
@@ -78,3 +102,27 @@ class Command(BaseCommand):
         )
         if report.errors and not handled:
             raise CommandError(f"Nothing was imported: all {len(report.errors)} record(s) were invalid.")
+
+    def _all_pages(self, options):
+        url = options["source"]
+        if "://" not in url or options["dry_run"]:
+            raise CommandError(
+                "--all-pages follows a feed's address (http:// or https://) and cannot be a dry run."
+            )
+        feed = Feed.objects.filter(url=url).first() or Feed.objects.create(name=url[:100], url=url)
+        with _quiet(CHATTY_LOGGERS if options["verbosity"] < 2 else ()):
+            run = feeds.import_pages(
+                feed=feed,
+                publish=options["publish"],
+                resume=options["resume"],
+                delay=options["delay"],
+                timeout=options["timeout"],
+                retries=options["retries"],
+            )
+        for problem in run.problems:
+            self.stderr.write(problem)
+        self.stdout.write(str(run))
+        if not run.complete:
+            raise CommandError(
+                f"Stopped after {run.pages} page(s): {run.stopped} Run again with --resume to carry on."
+            )

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.importers import ImportFailed, import_postcodes_csv
+from directory.importers import ImportFailed
+from directory.importers.postcodes import import_postcodes_csv
 
 _MAIN_CSV = re.compile(r"(^|/)Data/ONSPD_[^/]*_UK\.csv$", re.IGNORECASE)
 

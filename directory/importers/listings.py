@@ -1,4 +1,4 @@
-"""Bulk imports into the directory: listings from a spreadsheet, postcodes from the ONS.
+"""Importing listings from a spreadsheet (`manage.py import_listings`).
 
 Listings CSV (`import_listings_csv`, `manage.py import_listings`)
 ---------------------------------------------------------------
@@ -53,34 +53,27 @@ is present but blank clears the field (or sets its default).
 Imported listings go under the directory page, as drafts for a coordinator to approve unless
 `publish=True`. Imported providers have no members (they are "unclaimed"); once a provider has
 claimed its listings, the import leaves that provider's listings alone.
-
-ONS Postcode Directory (`import_postcodes_csv`, `manage.py import_postcodes`)
-----------------------------------------------------------------------------
-Streams the ONSPD CSV (about 2.7 million rows) into `Postcode`, skipping terminated postcodes
-and those without a location, creating the postcode districts it has not seen, and setting
-each district's centre to the mean of its postcodes. See docs/importing.md.
 """
 
 import csv
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple, TextIO
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.db import DatabaseError, transaction
-from django.db.models import Avg, Q
-from django.utils.html import escape
+from django.db.models import Q
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
-from . import geo
-from .fields import SLOT_BITS, SLOTS
-from .models import (
+from directory import geo, writer
+from directory.fields import SLOT_BITS, SLOTS
+from directory.importers import ImportFailed
+from directory.models import (
     Audience,
     Category,
     DirectoryIndexPage,
@@ -88,11 +81,9 @@ from .models import (
     ListingPage,
     ListingPrice,
     Outcome,
-    Postcode,
-    PostcodeDistrict,
     Provider,
 )
-from .services import locate_postcode
+from directory.services import locate_postcode
 
 REQUIRED_COLUMNS = ("title", "provider_name", "summary", "outcomes", "base_postcode", "price_pence")
 OPTIONAL_COLUMNS = (
@@ -136,10 +127,6 @@ _FIELD_COLUMNS = {
     "evening_weekend_pence": "evening_weekend_price_pence",
     "unit": "price_unit",
 }
-
-
-class ImportFailed(Exception):
-    """The file as a whole cannot be imported (empty, not CSV, wrong header); `str()` says why."""
 
 
 class RowError(NamedTuple):
@@ -268,19 +255,6 @@ def parse_pence(text: str) -> int:
     if pence > MAX_PRICE_PENCE:
         raise ValueError(f"is more than £{MAX_PRICE_PENCE // 100:,}: check the price (1250 means £12.50)")
     return pence
-
-
-def plain_text_to_html(text: str) -> str:
-    """Turn plain text into rich-text HTML: blank lines split paragraphs, single breaks stay.
-
-    Everything is escaped, so "<script>" or "Fish & chips" arrive as text, never as markup.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    return "".join(
-        "<p>" + "<br/>".join(escape(line.strip()) for line in p.split("\n") if line.strip()) + "</p>"
-        for p in paragraphs
-    )
 
 
 class _Terms:
@@ -427,7 +401,7 @@ class _ListingImporter:
         if required("summary"):
             values["summary"] = limited("summary", 300)
         if "description" in self.present:
-            values["description"] = plain_text_to_html(raw["description"])
+            values["description"] = writer.text_to_html(raw["description"])
         if required("outcomes"):
             values["outcomes"] = self.outcomes.resolve(text["outcomes"], problems)
             if not values["outcomes"] and not any(p.startswith("outcomes") for p in problems):
@@ -580,28 +554,20 @@ class _ListingImporter:
 
     @staticmethod
     def _email(column, value, problems) -> str:
-        if not value:
-            return ""
         try:
-            EmailValidator()(value)
-        except ValidationError:
-            problems.append(f'{column} "{_show(value)}" is not an email address')
-        return value
+            return writer.clean_email(value)
+        except ValueError as exc:
+            problems.append(f'{column} "{_show(value)}" {exc}')
+            return value
 
     @staticmethod
     def _website(value, problems) -> str:
-        if not value:
-            return ""
-        # People write "www.example.org"; a web address without its scheme is still clear.
-        url = value if re.match(r"https?://", value, re.IGNORECASE) else f"https://{value}"
         try:
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            problems.append(f'website "{_show(value)}" is not a web address')
+            return writer.clean_website(value)
+        except ValueError as exc:
+            shown = f' "{_show(value)}"' if str(exc).startswith("is not") else ""
+            problems.append(f"website{shown} {exc}")
             return ""
-        if len(url) > 200:
-            problems.append(f"website is {len(url)} characters long; it must be 200 or fewer")
-        return url
 
     @staticmethod
     def _availability(value, problems) -> int:
@@ -631,23 +597,17 @@ class _ListingImporter:
             self._update_provider(provider, values)
         listing = None if not row.provider else self._find_listing(provider, values["title"])
         if listing is None:
-            page = ListingPage(
-                title=values["title"],
-                slug=self._free_slug(values["title"], provider),
-                provider=provider,
-                live=False,
+            fields, prices = self._fields(values, [], creating=True)
+            writer.write_listing(
+                parent=self.directory, provider=provider, prices=prices, publish=self.report.publish, **fields
             )
-            self._apply(page, values, creating=True)
-            self.directory.add_child(instance=page)
             action = "created"
         else:
             # Edit the newest version (which may be a draft awaiting approval), as the admin does.
             page = listing.get_latest_revision_as_object()
-            self._apply(page, values, creating=False)
+            fields, prices = self._fields(values, list(page.prices.all()), creating=False)
+            writer.update_listing(page, prices=prices, publish=self.report.publish, **fields)
             action = "updated"
-        revision = page.save_revision()
-        if self.report.publish:
-            revision.publish()
         return RowResult(row.line, action, values["title"], provider.name)
 
     def _create_provider(self, values) -> Provider:
@@ -686,27 +646,21 @@ class _ListingImporter:
             or mine.filter(slug=slugify(title, allow_unicode=True)).first()
         )
 
-    def _free_slug(self, title: str, provider: Provider) -> str:
-        base = slugify(title, allow_unicode=True)[:200]
-        siblings = self.directory.get_children()
-        for candidate in (base, f"{base}-{slugify(provider.name, allow_unicode=True)}"[:250]):
-            if not siblings.filter(slug=candidate).exists():
-                return candidate
-        return ""  # Wagtail numbers it ("-2", "-3"…) when the page is saved.
-
-    def _apply(self, page: ListingPage, values: dict, *, creating: bool) -> None:
-        """Copy the row's values onto the page; absent columns keep what the page has."""
-        page.title = values["title"]
-        page.summary = values["summary"]
-        page.base_postcode = values["base_postcode"]
-        page.outcomes = values["outcomes"]
+    def _fields(self, values: dict, prices: list[ListingPrice], *, creating: bool) -> tuple[dict, list]:
+        """The page fields and prices for a row; absent columns keep what the page has."""
+        fields = {
+            "title": values["title"],
+            "summary": values["summary"],
+            "base_postcode": values["base_postcode"],
+            "outcomes": values["outcomes"],
+        }
         if values.get("description"):
-            page.description = values["description"]
+            fields["description"] = values["description"]
         elif creating or "description" in self.present:
-            page.description = f"<p>{escape(values['summary'])}</p>"
+            fields["description_text"] = values["summary"]
         for name in ("categories", "audiences", "languages"):
             if name in values:
-                setattr(page, name, values[name])
+                fields[name] = values[name]
         simple = (
             "min_age",
             "max_age",
@@ -719,9 +673,8 @@ class _ListingImporter:
         )
         for name in simple:
             if name in values:
-                setattr(page, name, values[name])
+                fields[name] = values[name]
 
-        prices = list(page.prices.all()) if not creating else []
         price = prices[0] if prices else ListingPrice(unit=ListingPrice.Unit.HOUR)
         price.weekday_pence = values["price_pence"]
         if "evening_weekend_price_pence" in values:
@@ -731,7 +684,7 @@ class _ListingImporter:
         if "price_description" in values or not price.description:
             price.description = (values.get("price_description") or values["title"])[:120]
         # The import owns the first price only; extra prices added in the admin stay.
-        page.prices = [price, *prices[1:]]
+        return fields, [price, *prices[1:]]
 
 
 def _find_or_create_directory(report: ImportReport) -> DirectoryIndexPage:
@@ -877,202 +830,3 @@ def _validation_messages(exc: ValidationError) -> list[str]:
         else f"{_FIELD_COLUMNS.get(name, name)}: {' '.join(errors)}"
         for name, errors in exc.message_dict.items()
     ]
-
-
-# --- ONS Postcode Directory -------------------------------------------------------------
-
-# ONSPD has named its postcode columns two ways: pcd/pcd2/pcds until 2024, pcd7/pcd8/pcds since.
-ONSPD_POSTCODE_COLUMNS = ("pcds", "pcd", "pcd2", "pcd7", "pcd8")
-ONSPD_REQUIRED = ("doterm", "lat", "long")
-# ONSPD gives postcodes with no grid reference a latitude of 99.999999.
-_NO_LOCATION_LAT = 99.999999
-# The same box PostcodeDistrict's constraints allow: anything outside is not a usable location.
-_LAT_RANGE = (49.0, 61.0)
-_LON_RANGE = (-9.0, 3.0)
-
-
-@dataclass
-class PostcodeImportReport:
-    """Counts from an ONSPD import."""
-
-    rows: int = 0
-    other_areas: int = 0
-    terminated: int = 0
-    no_location: int = 0
-    unreadable: int = 0
-    created: int = 0
-    updated: int = 0
-    districts_created: int = 0
-    districts_recentred: int = 0
-
-    def __str__(self):
-        skipped = [
-            f"{self.terminated:,} terminated",
-            f"{self.no_location:,} with no location",
-        ]
-        if self.other_areas:
-            skipped.append(f"{self.other_areas:,} in other areas")
-        if self.unreadable:
-            skipped.append(f"{self.unreadable:,} with a postcode we could not read")
-        return (
-            f"{self.rows:,} rows read: {self.created:,} postcodes added, {self.updated:,} updated; "
-            f"skipped {', '.join(skipped)}. {self.districts_created:,} new postcode districts; "
-            f"{self.districts_recentred:,} district centres recalculated."
-        )
-
-
-def _area(outward: str) -> str:
-    """The postcode area: the leading letters of the outward code ("BL" of "BL3", "M" of "M1")."""
-    match = re.match(r"[A-Z]+", outward)
-    return match.group(0) if match else ""
-
-
-def import_postcodes_csv(
-    *,
-    file: TextIO,
-    areas: Iterable[str] = (),
-    batch_size: int = 5000,
-    progress: Callable[[int, PostcodeImportReport], None] | None = None,
-    progress_every: int = 100_000,
-) -> PostcodeImportReport:
-    """Upsert postcodes from an ONS Postcode Directory CSV, streaming it in batches.
-
-    `areas` limits the import to postcode areas ("BL", "M"): the whole letters, so "B" is
-    Birmingham and not also Bolton. Terminated postcodes and ones without a location are
-    skipped. Districts not yet known are created (named by their code, as ONSPD has no post
-    towns); afterwards every district that received postcodes is re-centred on their mean.
-    Raises ImportFailed when the file is not an ONSPD CSV.
-    """
-    wanted = {a.strip().upper() for a in areas if a.strip()}
-    reader = csv.DictReader(file)
-    fieldnames = [(name or "").replace("\ufeff", "").strip().lower() for name in (reader.fieldnames or [])]
-    if not fieldnames:
-        raise ImportFailed("The file is empty.")
-    reader.fieldnames = fieldnames
-    postcode_column = next((c for c in ONSPD_POSTCODE_COLUMNS if c in fieldnames), None)
-    missing = [c for c in ONSPD_REQUIRED if c not in fieldnames]
-    if postcode_column is None or missing:
-        needed = ["pcds", *missing] if postcode_column is None else missing
-        raise ImportFailed(
-            "This does not look like the ONS Postcode Directory: it has no "
-            + " or ".join(f'"{c}"' for c in needed)
-            + " column. It needs pcds, doterm, lat and long."
-        )
-
-    report = PostcodeImportReport()
-    districts = dict(PostcodeDistrict.objects.values_list("code", "pk"))
-    touched: set[int] = set()
-    batch: dict[str, tuple[str, float, float]] = {}
-    try:
-        for row in reader:
-            report.rows += 1
-            if progress and report.rows % progress_every == 0:
-                progress(report.rows, report)
-            code = (row.get(postcode_column) or "").strip().upper()
-            outward = code.split(" ", 1)[0] if " " in code else code[:-3]
-            if wanted and _area(outward) not in wanted:
-                report.other_areas += 1
-                continue
-            if (row.get("doterm") or "").strip():
-                report.terminated += 1
-                continue
-            try:
-                lat, lon = float(row["lat"]), float(row["long"])
-            except (TypeError, ValueError):
-                report.no_location += 1
-                continue
-            if (
-                abs(lat - _NO_LOCATION_LAT) < 1e-6
-                or not _LAT_RANGE[0] <= lat <= _LAT_RANGE[1]
-                or not _LON_RANGE[0] <= lon <= _LON_RANGE[1]
-            ):
-                report.no_location += 1
-                continue
-            try:
-                parsed = geo.parse_postcode(code)
-            except geo.InvalidPostcode:
-                parsed = None
-            if parsed is None or not parsed.is_full:
-                report.unreadable += 1
-                continue
-            # A dict, so a postcode repeated in one batch is written once (PostgreSQL refuses
-            # to update the same row twice in one INSERT … ON CONFLICT).
-            batch[str(parsed)] = (parsed.outward, lat, lon)
-            if len(batch) >= batch_size:
-                _save_postcode_batch(batch, districts, touched, report)
-                batch = {}
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(
-            f"The file is not UTF-8 text (at or after row {report.rows + 1:,}). The postcodes before it "
-            "were saved; fix the file and import it again."
-        ) from exc
-    except csv.Error as exc:
-        raise ImportFailed(f"Row {report.rows + 1:,} cannot be read as CSV ({exc}).") from exc
-    if batch:
-        _save_postcode_batch(batch, districts, touched, report)
-    report.districts_recentred = _recentre_districts(touched)
-    return report
-
-
-def _save_postcode_batch(batch, districts, touched, report) -> None:
-    with transaction.atomic():
-        new_codes = defaultdict(list)
-        for outward, lat, lon in batch.values():
-            if outward not in districts:
-                new_codes[outward].append((lat, lon))
-        if new_codes:
-            # Provisional centre from this batch; _recentre_districts corrects it at the end.
-            PostcodeDistrict.objects.bulk_create(
-                [
-                    PostcodeDistrict(
-                        code=code,
-                        post_town=code,
-                        latitude=sum(p[0] for p in points) / len(points),
-                        longitude=sum(p[1] for p in points) / len(points),
-                    )
-                    for code, points in new_codes.items()
-                ]
-            )
-            districts.update(
-                PostcodeDistrict.objects.filter(code__in=list(new_codes)).values_list("code", "pk")
-            )
-            report.districts_created += len(new_codes)
-        # In chunks: SQLite before 3.32 allows only 999 parameters in one query.
-        codes = list(batch)
-        existing = set()
-        for start in range(0, len(codes), 900):
-            chunk = codes[start : start + 900]
-            existing.update(Postcode.objects.filter(code__in=chunk).values_list("code", flat=True))
-        Postcode.objects.bulk_create(
-            [
-                Postcode(code=code, district_id=districts[outward], latitude=lat, longitude=lon)
-                for code, (outward, lat, lon) in batch.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["code"],
-            update_fields=["district", "latitude", "longitude"],
-        )
-        report.updated += len(existing)
-        report.created += len(batch) - len(existing)
-        touched.update(districts[outward] for outward, _, _ in batch.values())
-
-
-def _recentre_districts(district_ids: set[int]) -> int:
-    """Move each district's centre to the mean of its postcodes; post towns are left alone."""
-    ids = sorted(district_ids)
-    changed = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        means = {
-            row["district"]: (row["lat"], row["lon"])
-            for row in Postcode.objects.filter(district__in=chunk)
-            .values("district")
-            .annotate(lat=Avg("latitude"), lon=Avg("longitude"))
-            .order_by()
-        }
-        rows = list(PostcodeDistrict.objects.filter(pk__in=list(means)))
-        for district in rows:
-            district.latitude, district.longitude = means[district.pk]
-        PostcodeDistrict.objects.bulk_update(rows, ["latitude", "longitude"])
-        changed += len(rows)
-    return changed

@@ -1,0 +1,159 @@
+"""Open Referral import benchmark: records per second and peak memory importing generated feeds.
+
+Run `python -m bench.oruk_import [--records 10000] [--page 500]`. It runs on whatever database
+DATABASE_URL names (SQLite when unset), but in a throwaway test database Django creates beside
+it ("test_…") and drops afterwards, so the site's own data is never touched.
+
+Scenarios, in one process, each importing the records in pages of `--page` (as a paged feed
+arrives), published:
+- `v3_create`: ORUK 3.0 records, every one new (a listing page, a revision, publishing);
+- `v3_unchanged` (the baseline, measured in the same run): the same records again: every
+  record is read, checked and compared, and nothing is written;
+- `v1_create`: the same number of ORUK 1.0 records (numbered ids, `regular_schedules`,
+  `physical_addresses`, empty strings), every one new: what the 1.0 normalisation costs on top.
+
+Figures, as `key=value` lines: records per second and the peak Python memory (tracemalloc,
+which is on for every scenario alike and slows all of them a little).
+"""
+
+import argparse
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DISTRICTS = ("BL1", "BL2", "BL3", "BL4", "BL5", "BL6", "BL7")
+
+
+def v3_record(n: int) -> dict:
+    """One ORUK 3.0 service, as a council's /services/{id} gives it."""
+    district = DISTRICTS[n % len(DISTRICTS)]
+    return {
+        "id": f"b3000000-0000-4000-8000-{n:012d}",
+        "name": f"Community support group {n}",
+        "description": f"Group {n} meets weekly in {district}.\n\nEveryone welcome.",
+        "url": "",
+        "email": f"group{n}@example.org" if n % 3 else "",
+        "status": "active",
+        "organization": {"id": f"b3100000-0000-4000-8000-{n % 500:012d}", "name": f"Organisation {n % 500}"},
+        "schedules": [{"id": f"b3200000-0000-4000-8000-{n:012d}", "byday": "MO,TH", "opens_at": "10:00"}],
+        "cost_options": [
+            {"id": f"b3300000-0000-4000-8000-{n:012d}", "amount": 3.5, "amount_description": "per session"}
+        ],
+        "languages": [{"id": f"b3400000-0000-4000-8000-{n:012d}", "code": "en"}],
+        "contacts": [
+            {
+                "id": f"b3500000-0000-4000-8000-{n:012d}",
+                "phones": [{"id": f"b3600000-0000-4000-8000-{n:012d}", "number": "01204 496 000"}],
+            }
+        ],
+        "service_at_locations": [
+            {
+                "id": f"b3700000-0000-4000-8000-{n:012d}",
+                "location": {
+                    "id": f"b3800000-0000-4000-8000-{n:012d}",
+                    "addresses": [
+                        {"id": f"b3900000-0000-4000-8000-{n:012d}", "postal_code": f"{district} 1AA"}
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def v1_record(n: int) -> dict:
+    """One ORUK 1.0 service, as the older council APIs publish it."""
+    district = DISTRICTS[n % len(DISTRICTS)]
+    return {
+        "id": 100_000 + n,
+        "name": f"Drop-in club {n}",
+        "description": f"Club {n} in {district}.",
+        "url": "",
+        "email": "",
+        "status": "active",
+        "fees": "",
+        "organisation": {"id": 900_000 + n % 500, "name": f"Club organisation {n % 500}", "url": ""},
+        "regular_schedules": [
+            {"id": n, "weekday": "Tuesday", "opens_at": "13:00", "closes_at": "15:00", "byday": ""}
+        ],
+        "cost_options": [{"id": n, "amount": 2, "amount_description": "per visit"}],
+        "languages": [{"id": n, "language": "English"}],
+        "service_at_locations": [
+            {
+                "id": n,
+                "location": {"id": n, "physical_addresses": [{"id": n, "postal_code": f"{district} 2BB"}]},
+            }
+        ],
+        "eligibilitys": [{"id": n, "minimum_age": 50}],
+    }
+
+
+def measure(records: list, page_size: int, source: str) -> dict[str, float]:
+    """Import `records` page by page; records per second, peak memory, what happened."""
+    from directory.oruk import importer
+
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    started = time.perf_counter()
+    totals = {"created": 0, "unchanged": 0, "errors": 0}
+    for offset in range(0, len(records), page_size):
+        report = importer.import_feed(data=records[offset : offset + page_size], publish=True, source=source)
+        totals["created"] += report.created
+        totals["unchanged"] += report.unchanged
+        totals["errors"] += len(report.errors)
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "records_per_second": round(len(records) / seconds, 1),
+        "seconds": round(seconds, 1),
+        "peak_mib": round(peak / 1024 / 1024, 1),
+        **totals,
+    }
+
+
+def main(argv=None) -> None:
+    """Build a throwaway database, run the three scenarios and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--page", type=int, default=500)
+    args = parser.parse_args(argv)
+
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)  # Wagtail logs every page it creates and publishes
+    from django.db import connection
+
+    from tests.factories import directory_page
+
+    original = connection.settings_dict["NAME"]
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        directory_page()
+        print(f"database={connection.vendor} ({name})")
+        print(f"records={args.records} page={args.page}")
+        v3 = [v3_record(n) for n in range(args.records)]
+        results = {
+            "v3_create": measure(v3, args.page, "https://bench.example/v3"),
+            "v3_unchanged": measure(v3, args.page, "https://bench.example/v3"),
+            "v1_create": measure(
+                [v1_record(n) for n in range(args.records)], args.page, "https://bench.example/v1"
+            ),
+        }
+        for scenario, figures in results.items():
+            for key, value in figures.items():
+                print(f"{scenario}_{key}={value}")
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The one writer of listing pages.
+
+The CSV importer, the Open Referral importer, the demo loader and the test factories all create
+and update listings here, so the rules a listing is written by live in one place:
+
+- the slug: the title, slugified (Unicode kept); when a sibling has it, the title and the
+  provider's name; when that is taken too, empty, so Wagtail numbers it ("-2", "-3"…);
+- plain text becomes rich text by `text_to_html` (everything escaped);
+- web addresses and email addresses are normalised by `clean_website` and `clean_email`;
+- a new listing is added as a child of its parent page, every change is saved as a revision,
+  and the revision is published or left as a draft for a coordinator to approve.
+"""
+
+import re
+from html import escape
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.text import slugify
+from wagtail.models import Page
+
+from directory.models import ListingPage, ListingPrice, Provider
+
+MAX_SLUG_LENGTH = 200
+MAX_URL_LENGTH = 200
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def text_to_html(text: str) -> str:
+    """Rich text from plain text: blank lines split paragraphs, single breaks become <br/>.
+
+    Runs of spaces inside a line become one. Everything is escaped, so "<script>" or
+    "Fish & chips" arrive as text, never as markup.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+    html = []
+    for paragraph in paragraphs:
+        lines = [" ".join(line.split()) for line in paragraph.split("\n")]
+        html.append("<p>" + "<br/>".join(escape(line) for line in lines if line) + "</p>")
+    return "".join(html)
+
+
+def clean_website(value: str) -> str:
+    """A web address with its scheme ("https://" added when missing), or "" for an empty value.
+
+    Raises ValueError saying what is wrong ("is not a web address", "is N characters long…").
+    """
+    url = " ".join(str(value or "").split())
+    if not url:
+        return ""
+    # People write "www.example.org"; a web address without its scheme is still clear.
+    if not _SCHEME.match(url):
+        url = "https://" + url
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValueError("is not a web address") from None
+    if len(url) > MAX_URL_LENGTH:
+        raise ValueError(f"is {len(url)} characters long; it must be {MAX_URL_LENGTH} or fewer")
+    return url
+
+
+def clean_email(value: str) -> str:
+    """An email address with surrounding space removed, or "" for an empty value.
+
+    Raises ValueError("is not an email address") when it is not one.
+    """
+    email = " ".join(str(value or "").split())
+    if not email:
+        return ""
+    try:
+        EmailValidator()(email)
+    except ValidationError:
+        raise ValueError("is not an email address") from None
+    return email
+
+
+def listing_slug(title: str) -> str:
+    """The slug a listing with this title gets when no sibling has it yet."""
+    return slugify(title, allow_unicode=True)[:MAX_SLUG_LENGTH]
+
+
+def free_slug(*, parent: Page, title: str, provider: Provider | None = None) -> str:
+    """The slug for a new listing under `parent`: its title, then title and provider, then ""."""
+    base = listing_slug(title)
+    candidates = [base]
+    if provider is not None:
+        candidates.append(f"{base}-{slugify(provider.name, allow_unicode=True)}"[:250])
+    siblings = parent.get_children()
+    for candidate in candidates:
+        if candidate and not siblings.filter(slug=candidate).exists():
+            return candidate
+    return ""  # Wagtail numbers it ("-2", "-3"…) when the page is saved.
+
+
+def _set(page: ListingPage, fields: dict, prices) -> None:
+    description_text = fields.pop("description_text", None)
+    if description_text is not None:
+        fields["description"] = text_to_html(description_text)
+    for name, value in fields.items():
+        setattr(page, name, value)
+    if prices is not None:
+        page.prices = [_price(price, index) for index, price in enumerate(prices)]
+
+
+def _price(price, index: int) -> ListingPrice:
+    if isinstance(price, ListingPrice):
+        return price
+    return ListingPrice(sort_order=index, **price)
+
+
+def write_listing(
+    *,
+    parent: Page,
+    provider: Provider,
+    title: str,
+    slug: str | None = None,
+    prices=None,
+    publish: bool = False,
+    user=None,
+    draft_without_postcode: bool = False,
+    **fields,
+) -> ListingPage:
+    """Create a listing under `parent` with a first revision, published or left as a draft.
+
+    `fields` are the page's own fields and relations (`summary`, `outcomes`, …); pass
+    `description_text=` to have plain text turned into rich text. `prices` are ListingPrice
+    objects or dicts of their fields, in order. Without `slug` the slug rule above applies.
+    With `draft_without_postcode`, a listing with no base postcode is still saved (as a draft
+    a coordinator finishes); it cannot be published until it has one.
+    """
+    page = ListingPage(
+        title=title,
+        provider=provider,
+        slug=free_slug(parent=parent, title=title, provider=provider) if slug is None else slug,
+        live=False,
+    )
+    _set(page, fields, prices)
+    parent.add_child(instance=page)
+    _save(page, publish=publish, user=user, draft_without_postcode=draft_without_postcode)
+    return page
+
+
+def update_listing(
+    page: ListingPage,
+    *,
+    prices=None,
+    publish: bool = False,
+    user=None,
+    draft_without_postcode: bool = False,
+    **fields,
+) -> ListingPage:
+    """Change a listing through a new revision, published or left as a draft.
+
+    `page` is the version to edit: usually `listing.get_latest_revision_as_object()`, so a
+    draft awaiting approval is built on, as the admin does. Arguments as `write_listing`;
+    `prices`, when given, replace all the listing's prices.
+    """
+    _set(page, fields, prices)
+    _save(page, publish=publish, user=user, draft_without_postcode=draft_without_postcode)
+    return page
+
+
+def _save(page: ListingPage, *, publish: bool, user, draft_without_postcode: bool) -> None:
+    if draft_without_postcode:
+        # Validate everything the admin would, except that a listing without a postcode may be
+        # saved as a draft (it cannot be published).
+        page.full_clean(exclude=None if page.base_postcode else ["base_postcode"])
+        revision = page.save_revision(user=user, clean=False)
+        publish = publish and bool(page.base_postcode)
+    else:
+        revision = page.save_revision(user=user)
+    if publish:
+        revision.publish(user=user)
