@@ -230,6 +230,9 @@ ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "listings")
 # Map tiles for the results map; the list works without them.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
+# The JSON search API: requests per minute per client address (0 = no limit).
+SEARCH_API_RATE_LIMIT_PER_MINUTE = int(env("SEARCH_API_RATE_LIMIT_PER_MINUTE", "60"))
+
 # Open Referral UK API: requests per minute per client (0 = no limit; production needs a shared
 # cache for the limit to hold across workers), cache lifetime, and the published profile/spec.
 ORUK_RATE_LIMIT_PER_MINUTE = int(env("ORUK_RATE_LIMIT_PER_MINUTE", "120"))
