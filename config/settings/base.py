@@ -164,9 +164,28 @@ MFA_TOTP_ISSUER = "Local Support Marketplace"
 # One 30-second step either side, for phones whose clock has drifted; a code works once only.
 MFA_TOTP_TOLERANCE = 1
 
-# Rate limits (allauth; counted in the cache, so production needs a shared cache such as Redis
-# or the database cache for them to hold across workers). "ip" counts per address, "key" per
-# email address signed in as or reset.
+
+def cache_settings(redis_url: str) -> dict:
+    """Django's own Redis cache when REDIS_URL is set, else the database cache (no server needed).
+
+    Rate limits and lockouts are counted here, so every worker process must share it.
+    """
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": env("CACHE_KEY_PREFIX", "lsm"),
+            }
+        }
+    # The table is made by `manage.py createcachetable` (scripts/run does; test databases make it).
+    return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
+
+CACHES = cache_settings(env("REDIS_URL", ""))
+
+# Rate limits (allauth; counted in the shared cache above, so they hold across workers). "ip"
+# counts per address, "key" per email address signed in as or reset.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # Wrong passwords (and wrong two-factor codes): per address, and per account over 5 minutes.
