@@ -94,6 +94,17 @@ MIDDLEWARE = [
     "cms.security.StaffIdleTimeoutMiddleware",
     "cms.security.RequireTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.uploads.OversizedUploadMiddleware",
+]
+# Uploads: a file over the limit is refused while it streams (cms/uploads.py). The reverse proxy
+# should refuse bodies a little larger still: nginx `client_max_body_size 21m;` (docs/security.md).
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # evidence and receipts (directory/evidence.py says 5MB)
+# Documents and images uploaded in the Wagtail admin.
+ADMIN_UPLOAD_MAX_BYTES = int(env("ADMIN_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "cms.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "config.urls"
