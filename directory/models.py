@@ -429,7 +429,8 @@ class ListingPage(Page):
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
 
-    # Where: the public sees the outward code only; coordinates drive distance searches.
+    # Where: the public sees the outward code only (or a venue the provider publishes); these
+    # precise coordinates are never shown or searched on: see public_location().
     base_postcode = models.CharField(
         max_length=8, help_text="Where the service is based: a full postcode or the first half."
     )
@@ -439,6 +440,16 @@ class ListingPage(Page):
         default=5,
         validators=[MaxValueValidator(100)],
         help_text="How far from the base you travel. 0 if people come to you.",
+    )
+    # A place the provider has chosen to publish (a hall, a café): shown in full, and distances
+    # are measured from it. Without one, the public sees only the postcode district.
+    venue = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional: a public place where you meet people, like “St Mark's Church Hall”.",
+    )
+    venue_postcode = models.CharField(
+        max_length=8, blank=True, help_text="The venue's full postcode, like BL3 4AB. The public sees it."
     )
     served_districts = ParentalManyToManyField(
         PostcodeDistrict,
@@ -489,7 +500,13 @@ class ListingPage(Page):
         ),
         InlinePanel("prices", heading="Prices", min_num=1, label="Price"),
         MultiFieldPanel(
-            [FieldPanel("base_postcode"), FieldPanel("service_radius_miles"), FieldPanel("served_districts")],
+            [
+                FieldPanel("base_postcode"),
+                FieldPanel("venue"),
+                FieldPanel("venue_postcode"),
+                FieldPanel("service_radius_miles"),
+                FieldPanel("served_districts"),
+            ],
             heading="Where",
         ),
         MultiFieldPanel([FieldPanel("availability"), FieldPanel("intake")], heading="When"),
@@ -540,10 +557,20 @@ class ListingPage(Page):
                 self.base_postcode = str(geo.parse_postcode(self.base_postcode))
             except geo.InvalidPostcode as exc:
                 raise ValidationError({"base_postcode": str(exc)}) from exc
+        if self.venue_postcode:
+            try:
+                parsed = geo.parse_postcode(self.venue_postcode)
+            except geo.InvalidPostcode as exc:
+                raise ValidationError({"venue_postcode": str(exc)}) from exc
+            if not parsed.is_full:
+                raise ValidationError({"venue_postcode": "Enter the venue's full postcode, like BL3 4AB."})
+            self.venue_postcode = str(parsed)
         super().clean_fields(exclude=exclude)
 
     def clean(self):
         super().clean()
+        if self.venue_postcode and not self.venue.strip():
+            raise ValidationError({"venue": "Enter the venue's name and street, or remove its postcode."})
         if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
             raise ValidationError(
                 {"max_age": "The oldest age must be the same as or more than the youngest."}
@@ -568,6 +595,28 @@ class ListingPage(Page):
             return geo.parse_postcode(self.base_postcode).outward
         except geo.InvalidPostcode:
             return ""
+
+    @property
+    def public_venue(self) -> str:
+        """The venue as the public sees it ("St Mark's Church Hall, Cross Street, BL3 4AB"), or ""."""
+        if not self.venue.strip():
+            return ""
+        return ", ".join(part for part in (self.venue.strip(), self.venue_postcode) if part)
+
+    def public_location(self):
+        """The point the public may know: the published venue's postcode, else the district centre.
+
+        Never the base postcode's own point, which for a sole trader is often their home. Search
+        indexes this point, so distances, radius filters and map pins cannot reveal more than
+        the district (see docs/security.md). None when neither is on our map.
+        """
+        from .services import locate_postcode
+
+        if self.public_venue and self.venue_postcode:
+            found = locate_postcode(self.venue_postcode)
+            if found:
+                return found
+        return locate_postcode(self.outward_code) if self.outward_code else None
 
     @property
     def is_stale(self) -> bool:

@@ -438,6 +438,7 @@ class WhereForm(ListingStepForm):
         "base_postcode": "govuk-input--width-10",
         "service_radius_miles": "govuk-input--width-3",
         "other_districts": "govuk-input--width-20",
+        "venue_postcode": "govuk-input--width-10",
     }
 
     other_districts = forms.CharField(
@@ -449,15 +450,23 @@ class WhereForm(ListingStepForm):
 
     class Meta:
         model = ListingPage
-        fields = ["base_postcode", "service_radius_miles"]
+        fields = ["base_postcode", "service_radius_miles", "venue", "venue_postcode"]
         labels = {
             "base_postcode": "Where are you based?",
             "service_radius_miles": "How many miles will you travel to people?",
+            "venue": "A public place where you meet people (optional)",
+            "venue_postcode": "The venue's postcode (optional)",
         }
         help_texts = {
-            "base_postcode": "A full postcode, or just the first half, like BL3. "
-            "We only show the first half.",
+            # Said plainly, because for many sole traders this is their home.
+            "base_postcode": "A full postcode, or just the first half, like BL3. The public sees only the "
+            "first half (BL3). Your full postcode is never shown, and distances in searches are "
+            "measured from the middle of BL3, so nobody can work out your address from them.",
             "service_radius_miles": "Enter 0 if people come to you.",
+            "venue": "Only if you meet people somewhere public, like “St Mark's Church Hall, Cross "
+            "Street”. The public sees the venue's name, street and postcode, and distances are "
+            "measured from it. Never enter your home here.",
+            "venue_postcode": "The venue's full postcode, like BL3 4AB.",
         }
         error_messages = {
             "base_postcode": {"required": "Enter the postcode where you are based"},

@@ -501,11 +501,18 @@ def report_problem(request, listing_id):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def confirm_by_link(request, token):
-    """The link in the yearly email: confirms the listing in one click, without signing in."""
+    """The link in the yearly email: a page with one button; only pressing it (a POST) confirms.
+
+    Mail servers' link scanners open (GET) every link in an email, so opening must change nothing.
+    The link works once, without signing in.
+    """
     try:
         listing = listing_for_token(token)
     except BadConfirmationLink as exc:
         return render(request, "directory/my/confirm_link.html", {"problem": str(exc)}, status=400)
-    services.confirm_listing(listing=listing)
+    if request.method == "POST":
+        services.confirm_listing(listing=listing)
+        return render(request, "directory/my/confirm_link.html", {"listing": listing, "confirmed": True})
     return render(request, "directory/my/confirm_link.html", {"listing": listing})

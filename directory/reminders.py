@@ -168,7 +168,16 @@ def listing_for_token(token: str) -> ListingPage:
     listing = ListingPage.objects.filter(public_id=public_id).first()
     if listing is None:
         raise BadConfirmationLink("We cannot find this listing any more. It may have been removed.")
+    # A link works once: confirming (by this link or signed in) after it was sent uses it up.
+    issued_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
+    if listing.last_confirmed_at.timestamp() >= issued_at:
+        confirmed_on = timezone.localdate(listing.last_confirmed_at)
+        raise BadConfirmationLink(
+            f"This link has already been used: {listing.title} was confirmed on "
+            f"{confirmed_on:%-d %B %Y}. We will ask you again in 12 months."
+        )
     return listing
+
 
 
 def send_confirmation_requests(*, today=None) -> int:

@@ -47,6 +47,9 @@ def build_document(listing) -> dict:
     vocabulary_text = " ".join(
         f"{term.label} {term.synonyms.replace(',', ' ')}" for term in [*outcomes, *categories, *audiences]
     )
+    # Only the public point is indexed (district centre or published venue), never the base
+    # postcode's own point: everything search shows or filters on is then no more precise.
+    public = listing.public_location()
     return {
         "id": listing.pk,
         "public_id": str(listing.public_id),
@@ -54,8 +57,8 @@ def build_document(listing) -> dict:
         "url": listing.url or "",
         "summary": listing.summary,
         "provider_name": listing.provider.name,
-        "latitude": listing.latitude,
-        "longitude": listing.longitude,
+        "latitude": public.latitude if public else None,
+        "longitude": public.longitude if public else None,
         "radius_miles": listing.service_radius_miles,
         "districts": [d.code for d in listing.served_districts.all()],
         "title_text": listing.title,

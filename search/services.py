@@ -43,6 +43,7 @@ def search_listings(*, query: SearchQuery) -> SearchResults:
             Location(found.latitude, found.longitude, found.label, found.district_code)
         )
     results = get_search_backend().search(query)
+    _add_venues(results)
     if results.count < LOW_RESULT_THRESHOLD and (query.outcomes or query.categories or query.location):
         LowResultSearch.objects.create(
             outcomes=",".join(query.outcomes)[:300],
@@ -51,6 +52,15 @@ def search_listings(*, query: SearchQuery) -> SearchResults:
             result_count=results.count,
         )
     return results
+
+
+def _add_venues(results: SearchResults) -> None:
+    """Name the published venue on the hits that have one (one query for the page)."""
+    ids = [hit.listing_id for hit in results.hits]
+    with_venue = ListingPage.objects.filter(pk__in=ids).exclude(venue="").only("venue", "venue_postcode")
+    venues = {listing.pk: listing.public_venue for listing in with_venue}
+    for hit in results.hits:
+        hit.venue = venues.get(hit.listing_id, "")
 
 
 def index_listing(*, listing_id: int) -> None:

@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cms.ratelimit import over_limit
 from directory.fields import DAYS, PARTS
 from directory.models import Audience, Category, Language, Outcome
 
@@ -103,6 +104,7 @@ def search_page(request):
         "price_choices": PRICE_CHOICES,
         "query_string": params.urlencode(),
         "map_points": [
+            # The public point only (district centre or published venue): see docs/security.md.
             {"title": h.title, "url": h.url, "lat": h.latitude, "lon": h.longitude}
             for h in (results.hits if results else [])
             if h.latitude is not None
@@ -115,7 +117,17 @@ def search_page(request):
 
 @require_GET
 def search_api(request):
-    """GET /api/search: the same parameters as the page; JSON results, or a 400 naming the problem."""
+    """GET /api/search: the same parameters as the page; JSON results, or a 400 naming the problem.
+
+    Limited per client address (SEARCH_API_RATE_LIMIT_PER_MINUTE), counted in the shared cache.
+    """
+    limit = settings.SEARCH_API_RATE_LIMIT_PER_MINUTE
+    retry_after = over_limit(request, scope="search-api", limit=limit)
+    if retry_after:
+        message = f"Too many searches: the limit is {limit} a minute. Try again in {retry_after} seconds."
+        response = JsonResponse({"error": {"param": "", "message": message}}, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     query, results, error = _run(request)
     if error is not None:
         return JsonResponse({"error": {"param": error.param, "message": str(error)}}, status=400)
@@ -133,6 +145,7 @@ def search_api(request):
                     "provider": hit.provider_name,
                     "summary": hit.summary,
                     "distance_miles": hit.distance_miles,
+                    "venue": hit.venue,
                     "outcomes": [{"slug": slug, "label": label} for slug, label in hit.outcomes],
                     "matched_outcomes": hit.matched_outcomes,
                     "price_per_hour_pence": hit.price_per_hour_pence,

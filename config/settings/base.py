@@ -94,6 +94,17 @@ MIDDLEWARE = [
     "cms.security.StaffIdleTimeoutMiddleware",
     "cms.security.RequireTwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "cms.uploads.OversizedUploadMiddleware",
+]
+# Uploads: a file over the limit is refused while it streams (cms/uploads.py). The reverse proxy
+# should refuse bodies a little larger still: nginx `client_max_body_size 21m;` (docs/security.md).
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # evidence and receipts (directory/evidence.py says 5MB)
+# Documents and images uploaded in the Wagtail admin.
+ADMIN_UPLOAD_MAX_BYTES = int(env("ADMIN_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "cms.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -164,9 +175,28 @@ MFA_TOTP_ISSUER = "Local Support Marketplace"
 # One 30-second step either side, for phones whose clock has drifted; a code works once only.
 MFA_TOTP_TOLERANCE = 1
 
-# Rate limits (allauth; counted in the cache, so production needs a shared cache such as Redis
-# or the database cache for them to hold across workers). "ip" counts per address, "key" per
-# email address signed in as or reset.
+
+def cache_settings(redis_url: str) -> dict:
+    """Django's own Redis cache when REDIS_URL is set, else the database cache (no server needed).
+
+    Rate limits and lockouts are counted here, so every worker process must share it.
+    """
+    if redis_url:
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": env("CACHE_KEY_PREFIX", "lsm"),
+            }
+        }
+    # The table is made by `manage.py createcachetable` (scripts/run does; test databases make it).
+    return {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+
+
+CACHES = cache_settings(env("REDIS_URL", ""))
+
+# Rate limits (allauth; counted in the shared cache above, so they hold across workers). "ip"
+# counts per address, "key" per email address signed in as or reset.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     # Wrong passwords (and wrong two-factor codes): per address, and per account over 5 minutes.
@@ -229,6 +259,9 @@ ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "listings")
 # Map tiles for the results map; the list works without them.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# The JSON search API: requests per minute per client address (0 = no limit).
+SEARCH_API_RATE_LIMIT_PER_MINUTE = int(env("SEARCH_API_RATE_LIMIT_PER_MINUTE", "60"))
 
 # Open Referral UK API: requests per minute per client (0 = no limit; production needs a shared
 # cache for the limit to hold across workers), cache lifetime, and the published profile/spec.

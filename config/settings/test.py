@@ -19,3 +19,6 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The test servers serve static files from the finders; WhiteNoise is for collected files.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+# Each test process counts limits in its own memory, whatever REDIS_URL says, so runs and tests
+# cannot share counters; tests/cms/test_shared_limits.py runs the site against Redis itself.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -36,9 +36,11 @@ class SearchHit:
     intake: str
     verified: bool
     stale: bool
+    # The listing's public point (district centre or published venue), never its base postcode.
     latitude: float | None
     longitude: float | None
-    distance_miles: float | None = None
+    distance_miles: int | None = None  # whole miles from that point
+    venue: str = ""  # the published venue, when there is one
     score: float = 0.0
     matched_outcomes: list[str] = field(default_factory=list)
 
@@ -91,6 +93,11 @@ def rotation_key(listing_id: int, day: date) -> int:
 def freshness_factor(days_since_confirmed: float) -> float:
     """1 for a listing confirmed within a year, STALE_FACTOR after."""
     return STALE_FACTOR if days_since_confirmed > STALE_AFTER_DAYS else 1.0
+
+
+def shown_distance(miles: float | None) -> int | None:
+    """The distance people see: whole miles (from the listing's public point, never its base)."""
+    return None if miles is None else round(miles)
 
 
 def distance_factor(miles: float | None) -> float:

@@ -39,6 +39,7 @@ from .base import (
     distance_factor,
     freshness_factor,
     rotation_key,
+    shown_distance,
 )
 
 # A word in the listing's own title counts most, then its own description, then the words of
@@ -478,7 +479,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             stale=freshness_factor((query.today - row[CONFIRMED].date()).days) < 1,
             latitude=row[LAT],
             longitude=row[LON],
-            distance_miles=round(distance, 1) if distance is not None else None,
+            distance_miles=shown_distance(distance),
             score=score,
             matched_outcomes=[s for s in outcome_slugs if s in query.outcomes],
         )

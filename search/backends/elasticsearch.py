@@ -59,6 +59,7 @@ from .base import (
     SearchResults,
     day_seed,
     freshness_factor,
+    shown_distance,
 )
 from .database import BODY_WEIGHT, TITLE_WEIGHT, VOCABULARY_WEIGHT, DatabaseSearchBackend
 
@@ -539,7 +540,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             stale=freshness_factor((query.today - confirmed).days) < 1,
             latitude=lat,
             longitude=lon,
-            distance_miles=round(distance, 1) if distance is not None else None,
+            distance_miles=shown_distance(distance),
             score=raw.get("_score") or 0.0,
             matched_outcomes=[slug for slug in outcome_slugs if slug in query.outcomes],
         )

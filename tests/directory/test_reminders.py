@@ -230,9 +230,9 @@ def test_listing_unconfirmed_for_a_year_gets_one_request_with_a_working_link(cli
     assert "office@joswims.example" in message.to
     assert 'You last confirmed "Swimming buddy" on 2 March 2025' in message.body
 
-    # One click, no sign-in.
+    # One press of the button on the link's page, no sign-in.
     with time_machine.travel(START + timedelta(days=3)):
-        response = client.get(link_in(message).replace("http://127.0.0.1:8000", ""))
+        response = client.post(link_in(message).replace("http://127.0.0.1:8000", ""))
     assert response.status_code == 200
     assert "Swimming buddy is confirmed as still right" in response.content.decode()
     year_old_listing.refresh_from_db()
@@ -286,7 +286,7 @@ def test_confirming_by_link_keeps_a_waiting_draft_unpublished(client, year_old_l
     draft = year_old_listing.get_latest_revision_as_object()
     draft.summary = "A change waiting for review."
     draft.save_revision()
-    client.get(reverse("my:confirm_by_link", args=[reminders.make_confirmation_token(year_old_listing)]))
+    client.post(reverse("my:confirm_by_link", args=[reminders.make_confirmation_token(year_old_listing)]))
     live = ListingPage.objects.get(pk=year_old_listing.pk)
     assert not live.is_stale
     assert live.summary != "A change waiting for review."
@@ -329,3 +329,48 @@ def test_reminder_task_runs_the_same_work(team):
     make_check(team, expires_on=date(2026, 3, 9), issued_on=date(2025, 1, 1))
     result = send_reminders_task.enqueue(today="2026-03-02")
     assert result.return_value == {"evidence": 1, "confirmation": 0}
+
+
+# --- Email link scanners (security review, issue 14) -------------------------------------
+
+
+@pytest.mark.django_db
+def test_opening_the_confirm_link_confirms_nothing_until_the_button_is_pressed(client, year_old_listing):
+    """A mail server's link scanner fetches every link in an email (GET): that must not confirm."""
+    with time_machine.travel(START):
+        reminders.send_confirmation_requests()
+    address = link_in(mail.outbox[0]).replace("http://127.0.0.1:8000", "")
+    with time_machine.travel(START + timedelta(days=1)):
+        for _ in range(3):
+            response = client.get(address)
+            assert response.status_code == 200
+    page = response.content.decode()
+    assert "Is Swimming buddy still right?" in page
+    assert re.search(r'<form method="post" action="' + re.escape(address) + '"', page)
+    assert "Yes, it is still right" in page
+    year_old_listing.refresh_from_db()
+    assert year_old_listing.is_stale
+
+
+@pytest.mark.django_db
+def test_the_confirm_button_confirms_once(client, year_old_listing):
+    with time_machine.travel(START):
+        reminders.send_confirmation_requests()
+    address = link_in(mail.outbox[0]).replace("http://127.0.0.1:8000", "")
+    with time_machine.travel(START + timedelta(days=1)):
+        response = client.post(address)
+    assert response.status_code == 200
+    assert "Swimming buddy is confirmed as still right" in response.content.decode()
+    year_old_listing.refresh_from_db()
+    confirmed_at = year_old_listing.last_confirmed_at
+    assert timezone.localdate(confirmed_at) == date(2026, 3, 3)
+
+    # The same link again (a second press, a forwarded email): it has been used.
+    with time_machine.travel(START + timedelta(days=2)):
+        again = client.post(address)
+        opened = client.get(address)
+    assert again.status_code == 400
+    assert "This link has already been used" in again.content.decode()
+    assert "This link has already been used" in opened.content.decode()
+    year_old_listing.refresh_from_db()
+    assert year_old_listing.last_confirmed_at == confirmed_at

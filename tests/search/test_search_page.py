@@ -25,7 +25,7 @@ def test_search_page_shows_results_with_distance_and_price(client, listings):
     body = response.content.decode()
     assert response.status_code == 200
     assert "Swimming buddy" in body
-    assert "0.0 miles away" in body
+    assert "less than a mile away" in body
     assert "From £18 an hour" in body
     assert "Lunch club" not in body
 
@@ -64,7 +64,7 @@ def test_api_returns_results_and_facets(client, listings):
     assert data["count"] == 1
     result = data["results"][0]
     assert result["name"] == "Swimming buddy"
-    assert result["distance_miles"] == 0.0
+    assert result["distance_miles"] == 0
     assert result["price_per_hour_pence"] == 1800
     assert result["outcomes"] == [{"slug": "get-out-and-about", "label": "Get out and about"}]
     assert result["id"] == str(listings[0].public_id)
