@@ -38,7 +38,7 @@ from .provider_services import html_to_text
 class GovukDateWidget(forms.MultiWidget):
     """Day, month and year boxes (the design system's date input)."""
 
-    template_name = "directory/my/_date_widget.html"
+    template_name = "includes/govuk/date_input.html"
 
     def __init__(self, attrs=None):
         def box(width):
