@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from cms import mail
 from cms.models import Role
+from cms.roles import is_coordinator
+from cms.site import site_url
 from directory.models import Category, ListingPage, Outcome
 from directory.services import PlaceNotFound, locate
 
@@ -119,13 +121,6 @@ class TooManySavedSearches(SignpostingError):
 
 
 # --- Who is who ---------------------------------------------------------------------------
-
-
-def is_coordinator(user) -> bool:
-    """True for coordinators and superusers: the people who see the demand report."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.has_role(Role.COORDINATOR)
 
 
 def is_verified_professional(user) -> bool:
@@ -408,12 +403,6 @@ def contact_counts(*, shortlist: Shortlist) -> dict[int, int]:
         .order_by("listing_id")
     )
     return {row["listing_id"]: row["n"] for row in rows}
-
-
-def site_url(path: str) -> str:
-    """An absolute address on this site, for links in emails and on printouts."""
-    base = getattr(settings, "SITE_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL
-    return base.rstrip("/") + path
 
 
 def shortlist_link(shortlist: Shortlist, *, request=None) -> str:

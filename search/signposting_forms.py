@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from directory.provider_forms import GovukFormMixin
+from cms.forms import GovukFormMixin
 
 from .signposting_models import SavedSearch, Shortlist
 
