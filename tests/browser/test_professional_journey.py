@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from cms.models import Role
 from search.backends import get_search_backend
-from search.signposting_models import Enquiry, ProfessionalVerification
+from signposting.models import Enquiry, ProfessionalVerification
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.two_factor import sign_in_to_site
@@ -55,7 +55,7 @@ def heading(page):
 
 def add_from_results(page, live_url, listing):
     """Use the results' "Add to shortlist" control; until the search page includes it
-    (search/signposting/_add_to_shortlist.html), open the address that control links to."""
+    (signposting/_add_to_shortlist.html), open the address that control links to."""
     control = page.get_by_role("link", name=f"Add to shortlist: {listing.title}")
     if control.count():
         control.click()
