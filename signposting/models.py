@@ -14,17 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-__all__ = [
-    "AlertSent",
-    "Enquiry",
-    "ProfessionalVerification",
-    "SavedSearch",
-    "Shortlist",
-    "ShortlistComment",
-    "ShortlistItem",
-    "ShortlistMember",
-    "new_token",
-]
+# These models lived in `search` until the signposting app was made: each keeps its table
+# (`db_table`), so the move changed no data (migrations signposting/0001 and search/0004).
 
 
 def new_token() -> str:
@@ -56,6 +47,7 @@ class Shortlist(models.Model):
     opened_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
+        db_table = "search_shortlist"
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -87,6 +79,7 @@ class ShortlistItem(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "search_shortlistitem"
         ordering = ["added_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["shortlist", "listing"], name="listing_once_per_shortlist")
@@ -113,6 +106,7 @@ class ShortlistComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "search_shortlistcomment"
         ordering = ["created_at", "pk"]
 
     def __str__(self):
@@ -129,6 +123,7 @@ class ShortlistMember(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "search_shortlistmember"
         ordering = ["-joined_at"]
         constraints = [
             models.UniqueConstraint(fields=["shortlist", "user"], name="member_once_per_shortlist")
@@ -159,6 +154,7 @@ class Enquiry(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "search_enquiry"
         ordering = ["-created_at"]
         verbose_name_plural = "enquiries"
 
@@ -191,6 +187,7 @@ class SavedSearch(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "search_savedsearch"
         ordering = ["-created_at"]
         verbose_name_plural = "saved searches"
 
@@ -211,6 +208,7 @@ class AlertSent(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "search_alertsent"
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(
@@ -246,6 +244,7 @@ class ProfessionalVerification(models.Model):
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
 
     class Meta:
+        db_table = "search_professionalverification"
         ordering = ["verified_at", "-requested_at"]
 
     def __str__(self):

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from directory import geo
 from directory.models import CONFIRMATION_INTERVAL, Category, Check, ListingPage, Outcome
-
 from search.models import LowResultSearch
+
 from .models import Enquiry, Shortlist, ShortlistItem
 
 ANY = "any"

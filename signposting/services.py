@@ -31,9 +31,9 @@ from cms.roles import is_coordinator
 from cms.site import site_url
 from directory.models import Category, ListingPage, Outcome
 from directory.services import PlaceNotFound, locate
-
 from search.backends import get_search_backend
 from search.query import Location, QueryError, SearchQuery, parse_query
+
 from .models import (
     AlertSent,
     Enquiry,

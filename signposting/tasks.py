@@ -1,7 +1,7 @@
 """Background tasks for signposting: the enquiry email to a provider, and saved-search alerts.
 
 Both are safe to run twice: an enquiry is claimed before its email goes, and each alert
-listing is recorded once per saved search (see search/signposting.py).
+listing is recorded once per saved search (see signposting/services.py).
 """
 
 from django_tasks import task

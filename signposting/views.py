@@ -21,9 +21,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.models import ListingPage
+from search.query import QueryError
 
 from . import services
-from search.query import QueryError
 from .forms import (
     AddToShortlistForm,
     CommentForm,
@@ -375,9 +375,7 @@ def item_edit(request, shortlist_id, item_id):
         )
         messages.success(request, f"The note on {item.listing.title} is saved.")
         return redirect("signposting:shortlist", shortlist.public_id)
-    return render(
-        request, "signposting/item_form.html", {"form": form, "item": item, "shortlist": shortlist}
-    )
+    return render(request, "signposting/item_form.html", {"form": form, "item": item, "shortlist": shortlist})
 
 
 @require_POST

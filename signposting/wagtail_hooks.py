@@ -17,9 +17,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from . import report
-from .services import is_coordinator, notify_verified, remove_professional, verify_professional
 from .forms import ReportPeriodForm
 from .models import ProfessionalVerification
+from .services import is_coordinator, notify_verified, remove_professional, verify_professional
 
 DEFAULT_PERIOD_DAYS = 90
 PRESETS = ((30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 12 months"))

@@ -13,9 +13,9 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 
-from signposting import services as signposting
 from search.backends import get_search_backend
 from search.models import LowResultSearch
+from signposting import services as signposting
 from signposting.models import AlertSent, SavedSearch
 from signposting.tasks import send_alerts_task
 from tests.factories import UserFactory, make_listing

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from cms.models import Role
 from directory.models import Check
-from signposting import report
-from signposting import services as signposting
 from search.models import LowResultSearch
 from search.query import parse_query
 from search.services import search_listings, vocabularies
+from signposting import report
+from signposting import services as signposting
 from signposting.models import Enquiry, ProfessionalVerification
 from tests.factories import ProviderFactory, UserFactory, make_check, make_listing
 

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import Role
-from signposting import services as signposting
 from search.backends.base import SearchHit
+from signposting import services as signposting
 from signposting.models import ProfessionalVerification, Shortlist, ShortlistItem, ShortlistMember
 from tests.factories import UserFactory, make_listing
 

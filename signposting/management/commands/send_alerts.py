@@ -6,8 +6,8 @@ Running it again sends nothing twice.
 
 from django.core.management.base import BaseCommand
 
-from signposting.services import send_alerts
 from signposting.models import SavedSearch
+from signposting.services import send_alerts
 
 
 class Command(BaseCommand):
