@@ -84,3 +84,11 @@ def ensure_role_groups(**kwargs):
 
     for task in GroupApprovalTask.objects.all():
         task.groups.add(coordinators)
+
+
+def is_coordinator(user) -> bool:
+    """True for signed-in, active coordinators and superusers: the staff who moderate, verify
+    evidence and professionals, see the demand report and may open a holder's record."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.has_role(Role.COORDINATOR)

@@ -23,7 +23,7 @@ urlpatterns = [
     path("my/", include("directory.provider_urls")),
     path("openreferral/", include("directory.oruk.urls")),
     path("", include("search.urls")),
-    path("", include("search.signposting_urls")),
+    path("", include("signposting.urls")),
     path("", include("marketplace.urls")),
 ]
 

@@ -1,19 +1,18 @@
 """Forms for the providers' own area, in the GOV.UK Design System's style.
 
-Every form here uses `GovukFormMixin`, which gives widgets the design system's classes and
-links hints and errors to their fields (`aria-describedby`), so the shared template
-`directory/my/_field.html` can draw any field, and `_error_summary.html` can list the
-problems at the top with links to each field. Messages follow the design system's
-pattern: say what to do ("Enter the name of your service"), not what went wrong.
+Every form here uses the shared kit in `cms/forms.py` (`GovukFormMixin`, the date and money
+fields), so `includes/govuk/field.html` can draw any field and `{% govuk_error_summary %}`
+can list the problems at the top with links to each field. Messages follow the design
+system's pattern: say what to do ("Enter the name of your service"), not what went wrong.
 """
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 
 from . import evidence
 from .fields import DAYS, PARTS, AvailabilityFormField
@@ -31,214 +30,6 @@ from .models import (
     Provider,
 )
 from .provider_services import html_to_text
-
-# --- Design-system plumbing -------------------------------------------------------------
-
-
-class GovukDateWidget(forms.MultiWidget):
-    """Day, month and year boxes (the design system's date input)."""
-
-    template_name = "directory/my/_date_widget.html"
-
-    def __init__(self, attrs=None):
-        def box(width):
-            return forms.TextInput(
-                attrs={
-                    "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
-                    "inputmode": "numeric",
-                }
-            )
-
-        super().__init__([box(2), box(2), box(4)], attrs)
-
-    def decompress(self, value):
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-
-class GovukDateField(forms.MultiValueField):
-    """A date typed as day, month and year, with the design system's error messages."""
-
-    widget = GovukDateWidget
-
-    def __init__(self, *, what="the date", **kwargs):
-        self.what = what
-        kwargs.setdefault("error_messages", {"required": f"Enter {what}"})
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=fields, require_all_fields=False, **kwargs)
-        for part in self.fields:
-            part.required = False
-
-    def compress(self, data_list):
-        if not data_list or not any(data_list):
-            return None
-        day, month, year = ((part or "").strip() for part in data_list)
-        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
-        if missing:
-            raise ValidationError(
-                f"{self.what[0].upper()}{self.what[1:]} must include a {' and '.join(missing)}"
-            )
-        try:
-            if len(year) != 4:
-                raise ValueError
-            return date(int(year), int(month), int(day))
-        except (ValueError, OverflowError):  # a 20-digit day overflows before date() can say "invalid"
-            raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be a real date") from None
-
-
-class PoundsField(forms.Field):
-    """Money typed in pounds ("18", "18.50", "£18.50"), cleaned to whole pence."""
-
-    widget = forms.TextInput
-
-    def __init__(self, *, what="the price", **kwargs):
-        self.what = what
-        kwargs.setdefault("error_messages", {"required": f"Enter {what}"})
-        super().__init__(**kwargs)
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "inputmode": "decimal", "spellcheck": "false"}
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return f"{value / 100:.2f}"
-        return value
-
-    def to_python(self, value):
-        text = str(value or "").replace("£", "").replace(",", "").strip()
-        if not text:
-            return None
-        if not re.fullmatch(r"\d+(\.\d{1,2})?", text):
-            raise ValidationError(f"Enter {self.what} in pounds and pence, like 18.50")
-        try:
-            pence = int(Decimal(text) * 100)
-        except InvalidOperation:
-            raise ValidationError(f"Enter {self.what} in pounds and pence, like 18.50") from None
-        if pence > 100_000_00:
-            raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be £100,000 or less")
-        return pence
-
-
-def _kind_of(widget) -> str:
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    if isinstance(widget, GovukDateWidget):
-        return "date"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    if isinstance(widget, forms.Select):
-        return "select"
-    if isinstance(widget, forms.FileInput):
-        return "file"
-    return "input"
-
-
-WIDGET_CLASSES = {
-    "input": ("govuk-input", "govuk-input--error"),
-    "textarea": ("govuk-textarea", "govuk-textarea--error"),
-    "select": ("govuk-select", "govuk-select--error"),
-    "file": ("govuk-file-upload", "govuk-file-upload--error"),
-    "checkboxes": ("govuk-checkboxes__input", ""),
-    "checkbox": ("govuk-checkboxes__input", ""),
-    "radios": ("govuk-radios__input", ""),
-}
-# Kinds drawn as a <fieldset>: the hint and error belong to the fieldset, not each input.
-FIELDSET_KINDS = {"checkboxes", "radios", "date"}
-
-
-class GovukFormMixin:
-    """Design-system classes, hint/error links and an error summary for any Django form.
-
-    `widths` maps a field name to an input width class ("govuk-input--width-10").
-    """
-
-    widths: dict[str, str] = {}
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
-                # Model choice fields add a "---------" choice; as a radio button it is noise.
-                field.choices = [(value, label) for value, label in field.choices if value != ""]
-        self._decorate()
-
-    def full_clean(self):
-        super().full_clean()
-        self._decorate()
-
-    def _decorate(self):
-        """Set classes and aria-describedby from the current errors (called again after cleaning)."""
-        errors = self._errors or {}
-        for name, field in self.fields.items():
-            kind = _kind_of(field.widget)
-            field.govuk_kind = kind
-            if kind == "hidden":
-                continue
-            bound_id = self[name].auto_id
-            has_error = name in errors
-            if kind == "date":
-                for box in field.widget.widgets:
-                    classes = [c for c in box.attrs["class"].split() if c != "govuk-input--error"]
-                    if has_error:
-                        classes.append("govuk-input--error")
-                    box.attrs["class"] = " ".join(classes)
-                continue
-            base, error_class = WIDGET_CLASSES[kind]
-            width = self.widths.get(name, "")
-            field.widget.attrs["class"] = " ".join(
-                c for c in (base, width, error_class if has_error else "") if c
-            )
-            if kind in FIELDSET_KINDS:
-                continue
-            described = []
-            if field.help_text:
-                described.append(f"{bound_id}-hint")
-            if has_error:
-                described.append(f"{bound_id}-error")
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
-
-    def anchor_for(self, name) -> str:
-        """The id the error summary links to for a field: its first input."""
-        if name not in self.fields:
-            name = next(iter(self.fields))
-        auto_id = self[name].auto_id
-        return f"{auto_id}_0" if self.fields[name].govuk_kind in FIELDSET_KINDS else auto_id
-
-    def error_summary(self) -> list[tuple[str, str]]:
-        """(link target, message) for every problem, in the order the fields appear."""
-        items = [(self.anchor_for("__all__"), str(e)) for e in self.non_field_errors()]
-        for name in self.fields:
-            for message in self.errors.get(name, []):
-                items.append((self.anchor_for(name), message))
-        return items
-
-
-def error_summary(*forms_and_formsets) -> list[tuple[str, str]]:
-    """The error summary for a page with several forms or formsets."""
-    items = []
-    for thing in forms_and_formsets:
-        if thing is None:
-            continue
-        if isinstance(thing, forms.BaseFormSet):
-            first = thing.forms[0] if thing.forms else None
-            for message in thing.non_form_errors():
-                items.append((first.anchor_for("__all__") if first else "", str(message)))
-            for form in thing.forms:
-                items.extend(form.error_summary())
-        else:
-            items.extend(thing.error_summary())
-    return items
 
 
 def availability_grid(bound_field):

@@ -30,10 +30,10 @@ from wagtail.models import WorkflowState
 
 from cms.mail import send_mail
 from cms.models import Role
+from cms.site import site_url
 
 from .evidence import display_name
 from .models import Check, Claim, DirectoryIndexPage, ListingPage, ProblemReport, Provider
-from .reminders import site_url
 from .signals import listing_updated_in_place
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cms.models import Role
+from cms.roles import is_coordinator
 
 from . import provider_services as services
 from .evidence import content_type_for
@@ -34,7 +34,6 @@ from .provider_forms import (
     ProblemReportForm,
     WhenContactForm,
     WhereForm,
-    error_summary,
 )
 from .reminders import BadConfirmationLink, listing_for_token
 from .services import locate_postcode
@@ -66,11 +65,6 @@ def get_check_for_member(user, public_id) -> Check:
     return get_object_or_404(
         Check.objects.select_related("provider"), public_id=public_id, provider__members=user
     )
-
-
-def is_coordinator(user) -> bool:
-    """Coordinators (and superusers) may read any provider's evidence."""
-    return user.is_active and (user.is_superuser or user.has_role(Role.COORDINATOR))
 
 
 # --- Dashboard and organisation ---------------------------------------------------------
@@ -123,7 +117,7 @@ def organisation_create(request):
     return render(
         request,
         "directory/my/organisation_form.html",
-        {"form": form, "errors": error_summary(form), "creating": True},
+        {"form": form, "creating": True},
     )
 
 
@@ -140,7 +134,7 @@ def organisation_edit(request, provider_id):
     return render(
         request,
         "directory/my/organisation_form.html",
-        {"form": form, "errors": error_summary(form), "provider": provider},
+        {"form": form, "provider": provider},
     )
 
 
@@ -197,7 +191,6 @@ def listing_create(request, provider_id):
         {
             "provider": provider,
             "form": form,
-            "errors": error_summary(form),
             "step": "about",
             "step_title": STEP_TITLES["about"],
             "step_number": 1,
@@ -252,7 +245,7 @@ def listing_step(request, listing_id, step):
         return render(
             request,
             "directory/my/listing_prices.html",
-            _step_context(listing, step, draft, formset=formset, errors=error_summary(formset)),
+            _step_context(listing, step, draft, formset=formset),
         )
 
     if step == "about":
@@ -278,7 +271,7 @@ def listing_step(request, listing_id, step):
     return render(
         request,
         "directory/my/listing_step.html",
-        _step_context(listing, step, draft, form=form, errors=error_summary(form)),
+        _step_context(listing, step, draft, form=form),
     )
 
 
@@ -344,7 +337,7 @@ def listing_availability(request, listing_id):
     return render(
         request,
         "directory/my/availability_form.html",
-        {"listing": listing, "draft": draft, "form": form, "errors": error_summary(form)},
+        {"listing": listing, "draft": draft, "form": form},
     )
 
 
@@ -394,7 +387,7 @@ def check_add(request, provider_id):
     return render(
         request,
         "directory/my/check_form.html",
-        {"provider": provider, "form": form, "errors": error_summary(form)},
+        {"provider": provider, "form": form},
     )
 
 
@@ -446,7 +439,7 @@ def cqc_self_check(request):
     return render(
         request,
         "directory/my/cqc_check.html",
-        {"form": form, "errors": error_summary(form), "advice": advice},
+        {"form": form, "advice": advice},
     )
 
 
@@ -481,7 +474,7 @@ def claim(request, listing_id):
     return render(
         request,
         "directory/my/claim_form.html",
-        {"listing": listing, "form": form, "errors": error_summary(form), "pending": pending},
+        {"listing": listing, "form": form, "pending": pending},
     )
 
 
@@ -497,7 +490,7 @@ def report_problem(request, listing_id):
     return render(
         request,
         "directory/my/report_problem.html",
-        {"listing": listing, "form": form, "errors": error_summary(form)},
+        {"listing": listing, "form": form},
     )
 
 

@@ -13,7 +13,6 @@ import smtplib
 from collections import defaultdict
 from datetime import timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -22,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.mail import send_mail
+from cms.site import site_url
 
 from .models import CONFIRMATION_INTERVAL, Check, ListingPage, Provider, ReminderSent
 
@@ -40,12 +40,6 @@ CONFIRM_SALT = "directory.reminders.confirm-listing"
 
 class BadConfirmationLink(Exception):
     """A confirm link that is expired, altered or for a listing that has gone; `str()` says which."""
-
-
-def site_url(path: str) -> str:
-    """An absolute address on this site, for links in emails."""
-    base = getattr(settings, "SITE_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL
-    return base.rstrip("/") + path
 
 
 def recipients_for(provider: Provider) -> list[str]:

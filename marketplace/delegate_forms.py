@@ -3,7 +3,7 @@ budget to work on. GOV.UK Design System markup comes from `GovukFormMixin`."""
 
 from django import forms
 
-from directory.provider_forms import GovukFormMixin
+from cms.forms import GovukFormMixin
 
 from . import services
 from .delegation import ABILITY_WORDS, holder_name

@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from directory.provider_forms import error_summary
-
 from . import delegation, services
 from .delegate_forms import (
     ChangeDelegateForm,
@@ -95,7 +93,6 @@ def switch_budget(request):
         "marketplace/delegates/switch.html",
         {
             "form": form,
-            "errors": error_summary(form),
             "next": _safe_next(request, ""),
             "helping": helping,
             "acting": current,
@@ -174,7 +171,6 @@ def delegates(request):
         "marketplace/delegates/list.html",
         {
             "form": form,
-            "errors": error_summary(form),
             "current_helpers": current_helpers,
             "past_helpers": past_helpers,
             "recent_actions": _recent_actions(budget, helpers),
@@ -222,7 +218,6 @@ def delegate_change(request, delegate_id):
         {
             "delegate": delegate,
             "form": form,
-            "errors": error_summary(form),
             "acting": delegation.acting(request.user, delegate.budget),
         },
     )

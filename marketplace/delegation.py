@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from cms.mail import send_mail
 from cms.models import Role
+from cms.site import site_url
 
 from . import audit, services
-from .emails import site_url
 from .models import Budget, Delegate
 
 INVITATION_LIFETIME = timedelta(days=14)

@@ -14,16 +14,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cms import mail
+from cms.site import site_url
 
 from .models import SupportRequest
 
 logger = logging.getLogger(__name__)
-
-
-def site_url(path: str) -> str:
-    """An absolute address on this site, for links in emails."""
-    base = getattr(settings, "SITE_BASE_URL", "") or settings.WAGTAILADMIN_BASE_URL
-    return base.rstrip("/") + path
 
 
 def _holder_emails(support_request) -> list[str]:

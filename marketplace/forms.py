@@ -12,10 +12,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 from cms.templatetags.money import pounds
 from directory import evidence
 from directory.models import Outcome
-from directory.provider_forms import GovukDateField, GovukFormMixin, PoundsField
 
 from .models import Budget, PlanOutcome
 from .services import MAX_DAYS_AHEAD, MAX_QUANTITY

@@ -9,8 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 from directory.models import ListingPage, ListingPrice
-from directory.provider_forms import GovukDateField, GovukFormMixin, PoundsField
 
 from .forms import _clean_plan_outcome, _plan_outcome_choices
 from .models import GroupActivity

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.models import Provider
-from directory.provider_forms import error_summary
 
 from . import pooling, services
 from .delegate_views import chosen_budget
@@ -92,7 +91,7 @@ def provider_group_new(request):
     return render(
         request,
         "marketplace/groups/provider_form.html",
-        {"form": form, "errors": error_summary(form), "has_listings": bool(form.listings)},
+        {"form": form, "has_listings": bool(form.listings)},
     )
 
 
@@ -193,7 +192,6 @@ def _detail(request, activity, form=None, status=200):
             "left_after_pence": None if left is None else left - activity.price_per_place_pence,
             "not_filled": pooling.not_filled_wording(activity),
             "form": form,
-            "errors": error_summary(form) if form is not None and form.is_bound else [],
         },
         status=status,
     )

@@ -34,10 +34,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.mail import send
+from cms.site import site_url
 from directory.models import ListingPrice
 
 from . import audit, services
-from .emails import site_url
 from .models import Budget, GroupActivity, Order, PlanOutcome, RequestEvent, SupportRequest
 from .services import (
     BudgetExceeded,

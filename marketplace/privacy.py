@@ -23,7 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from cms.models import Role
+from cms.roles import is_coordinator
 from cms.signals import erasing_personal_data
 from directory.evidence import display_name
 
@@ -56,13 +56,6 @@ class ErasureNotAllowed(PrivacyError):
 
 
 # --- Who is who --------------------------------------------------------------------------
-
-
-def is_coordinator(user) -> bool:
-    """True for active coordinators and superusers: the staff who may open a holder's record."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.has_role(Role.COORDINATOR)
 
 
 def own_budget(user) -> Budget | None:

@@ -6,7 +6,7 @@ fields); the admin forms are plain Django forms drawn in Wagtail's own markup.
 
 from django import forms
 
-from directory.provider_forms import GovukFormMixin
+from cms.forms import GovukFormMixin
 
 from . import audit
 

@@ -13,8 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from directory.provider_forms import error_summary
-
 from . import audit, privacy, services
 from .privacy_forms import ConfirmErasureForm
 
@@ -87,7 +85,7 @@ def erase_confirm(request):
     return render(
         request,
         "marketplace/privacy/erase_confirm.html",
-        {"budget": budget, "form": form, "errors": error_summary(form)},
+        {"budget": budget, "form": form},
     )
 
 

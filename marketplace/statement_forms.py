@@ -4,7 +4,7 @@ from datetime import date
 
 from django import forms
 
-from directory.provider_forms import GovukDateField, GovukFormMixin
+from cms.forms import GovukDateField, GovukFormMixin
 
 from . import statements
 from .statements import period_problems

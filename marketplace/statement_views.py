@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.evidence import private_storage
-from directory.provider_forms import error_summary
 
 from . import audit, services, statements
 from .delegate_views import chosen_budget
@@ -148,7 +147,6 @@ def statement_page(request):
         {
             "budget": budget,
             "form": form,
-            "errors": error_summary(form),
             "statement": statement,
             "lines": statement.lines[:SCREEN_LINES] if statement else (),
             "quick_periods": statements.quick_periods(),
@@ -253,7 +251,6 @@ def statement_shares(request):
         {
             "budget": budget,
             "form": form,
-            "errors": error_summary(form),
             "shares": shares,
             "new_link": request.session.pop(SHARE_LINK_SESSION_KEY, None),
         },

@@ -28,7 +28,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.evidence import content_type_for
 from directory.models import ListingPage, Provider
-from directory.provider_forms import error_summary
 
 from . import audit, services
 from .delegate_views import choose_person, current_acting
@@ -218,7 +217,6 @@ def budget_setup(request):
         "marketplace/budget_form.html",
         {
             "form": form,
-            "errors": error_summary(form),
             "budget": budget,
             "acting": acting(request.user, budget),
         },
@@ -257,7 +255,6 @@ def plan(request):
         "marketplace/plan.html",
         {
             "form": form,
-            "errors": error_summary(form),
             "outcomes": outcomes,
             "budget": budget,
             "acting": current,
@@ -328,7 +325,6 @@ def spending_new(request):
         "marketplace/spending_form.html",
         {
             "form": form,
-            "errors": error_summary(form),
             "has_outcomes": bool(form.fields["plan_outcome"].choices),
             "acting": current,
         },
@@ -453,7 +449,6 @@ def request_new(request, listing_id):
                     ],
                 },
             )
-    context["errors"] = error_summary(form)
     return render(request, "marketplace/request_form.html", context)
 
 
@@ -538,7 +533,7 @@ def request_decline(request, request_id):
     return render(
         request,
         "marketplace/request_decline.html",
-        {"support_request": support_request, "form": form, "errors": error_summary(form)},
+        {"support_request": support_request, "form": form},
     )
 
 
@@ -578,7 +573,7 @@ def request_change(request, request_id):
     return render(
         request,
         "marketplace/request_change.html",
-        {"support_request": support_request, "form": form, "errors": error_summary(form)},
+        {"support_request": support_request, "form": form},
     )
 
 
@@ -763,7 +758,6 @@ def order_cancel(request, order_id):
             "order": order,
             "terms": terms,
             "form": form,
-            "errors": error_summary(form),
             "acting": None if as_provider else acting(request.user, order.budget),
         },
     )

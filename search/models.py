@@ -99,6 +99,3 @@ class LowResultSearch(models.Model):
     def __str__(self):
         what = self.outcomes or self.categories or "any"
         return f"{what} in {self.district or 'anywhere'}: {self.result_count}"
-
-
-from .signposting_models import *  # noqa: E402,F403

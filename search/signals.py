@@ -5,7 +5,6 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
-from cms.signals import erasing_personal_data
 from directory.models import Check, ListingPage, Provider
 from directory.signals import listing_updated_in_place
 
@@ -54,11 +53,3 @@ def provider_changed(sender, instance, created, **kwargs):
     """The provider's name appears in results."""
     if not created:
         _enqueue(ListingPage.objects.filter(provider=instance).values_list("pk", flat=True))
-
-
-@receiver(erasing_personal_data)
-def erase_signposting_records(sender, user, **kwargs):
-    """A person's data is being erased: delete the signposting records that name them."""
-    from .signposting import erase_records_of
-
-    erase_records_of(user)

@@ -29,7 +29,7 @@ from directory.models import Check
 from directory.oruk import mapping as oruk_mapping
 from marketplace import delegation, pooling, services, statements
 from marketplace.models import Delegate, GroupActivity, SupportRequest
-from search import signposting
+from signposting import services as signposting
 from tests import factories
 from tests.marketplace import factories as mf
 

@@ -1,8 +1,21 @@
 """Fixtures shared by every test package."""
 
+from pathlib import Path
+
 import pytest
 
 from tests import factories
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    """Private uploads (evidence, receipts) go to a throwaway folder of this test's own.
+
+    Returns the folder. Test modules that upload turn it on for every test with
+    `pytestmark = pytest.mark.usefixtures("private_media")`.
+    """
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    return Path(settings.PRIVATE_MEDIA_ROOT)
 
 
 @pytest.fixture

@@ -640,7 +640,7 @@ def snapshot():
         StatementShare,
         SupportRequest,
     )
-    from search.signposting_models import (
+    from signposting.models import (
         Enquiry,
         ProfessionalVerification,
         SavedSearch,

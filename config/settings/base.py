@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "cms",
     "directory",
     "search",
+    "signposting",
     "marketplace",
     # Wagtail
     "wagtail.contrib.forms",

@@ -2,10 +2,15 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import search.signposting_models
+import secrets
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+def new_token():
+    """Kept here since the models moved to the signposting app (signposting.models.new_token)."""
+    return secrets.token_urlsafe(32)
 
 
 class Migration(migrations.Migration):
@@ -42,7 +47,7 @@ class Migration(migrations.Migration):
                 ('querystring', models.CharField(max_length=1000)),
                 ('description', models.CharField(max_length=300)),
                 ('frequency', models.CharField(choices=[('immediate', 'As soon as there is a new match'), ('weekly', 'Once a week')], default='weekly', max_length=10)),
-                ('unsubscribe_token', models.CharField(default=search.signposting_models.new_token, editable=False, max_length=64, unique=True)),
+                ('unsubscribe_token', models.CharField(default=new_token, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('last_sent_at', models.DateTimeField(blank=True, null=True)),
                 ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),
@@ -60,7 +65,7 @@ class Migration(migrations.Migration):
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('title', models.CharField(help_text='For example "Options for Mrs P: getting out".', max_length=120)),
                 ('person_label', models.CharField(blank=True, help_text='Initials or a first name only: anyone with the link can see this.', max_length=60, verbose_name='who it is for')),
-                ('token', models.CharField(default=search.signposting_models.new_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=new_token, editable=False, max_length=64, unique=True)),
                 ('comments_open', models.BooleanField(default=False, help_text='Anyone with the link (the person, their family) can add comments.')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),

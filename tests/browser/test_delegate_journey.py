@@ -18,6 +18,7 @@ from marketplace.delegation import hash_token
 from marketplace.models import AuditEvent, Delegate, Order, RequestEvent
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 from tests.marketplace import fixtures as marketplace_fixtures
 from tests.marketplace.fixtures import point_webhooks_at
@@ -27,10 +28,7 @@ stripe_server = marketplace_fixtures.stripe_server
 
 VIEWPORT = {"width": 1280, "height": 900}
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 def heading(page):
@@ -47,12 +45,6 @@ def fill_sign_in(page, email):
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill("password")
     page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-
-
-def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    fill_sign_in(page, email)
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
 
 def new_page(browser):
@@ -73,7 +65,7 @@ def test_holder_invites_a_helper_who_accepts_from_the_email(page, browser, holde
     factories.UserFactory(email="alex@example.org", first_name="Alex", last_name="Helper")
 
     # 1. The holder invites Alex, who may pay.
-    sign_in(page, live_url, "sam@example.org")
+    sign_in_to_site(page, live_url, "sam@example.org")
     page.goto(live_url + "/budget/")
     check_page(page, "Your budget")
     page.get_by_role("link", name="People who help you").click()
@@ -139,7 +131,7 @@ def test_helper_who_may_pay_pays_and_the_holder_sees_it_was_them(
     delegation.accept_invitation(token="emailed-token", user=helper)
 
     # 1. Alex pays the agreed order through Checkout.
-    sign_in(page, live_url, "alex@example.org")
+    sign_in_to_site(page, live_url, "alex@example.org")
     page.goto(live_url + "/budget/")
     check_page(page, "Budget of Sam Holder")
     expect(page.locator("#acting-banner")).to_contain_text("You are acting for Sam Holder.")
@@ -158,7 +150,7 @@ def test_helper_who_may_pay_pays_and_the_holder_sees_it_was_them(
 
     # 2. Sam sees the payment, started by Alex on their behalf.
     holder_page = new_page(browser)
-    sign_in(holder_page, live_url, "sam@example.org")
+    sign_in_to_site(holder_page, live_url, "sam@example.org")
     holder_page.goto(f"{live_url}/orders/{order.public_id}/")
     check_page(holder_page, "Support")
     expect(holder_page.locator("#order-status")).to_have_text("Paid")

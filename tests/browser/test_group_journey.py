@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from marketplace import pooling
 from marketplace.models import GroupActivity, LedgerEntry, Order
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 from tests.marketplace import fixtures as marketplace_fixtures
 from tests.marketplace.fixtures import point_webhooks_at
@@ -27,10 +28,7 @@ stripe_server = marketplace_fixtures.stripe_server
 
 VIEWPORT = {"width": 1280, "height": 900}
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture
@@ -58,14 +56,6 @@ def check_page(page, title):
     assert_no_axe_violations(page)
 
 
-def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill("password")
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
 def fill_date(page, prefix, day):
     page.locator(f"#id_{prefix}_0").fill(str(day.day))
     page.locator(f"#id_{prefix}_1").fill(str(day.month))
@@ -79,7 +69,7 @@ def test_holder_joins_a_group_from_the_listing_and_pays_their_share(
     provider_page.set_default_timeout(10_000)
 
     # 1. The provider offers a group activity: a mistake is explained, then it is saved.
-    sign_in(provider_page, live_url, "jo@example.org")
+    sign_in_to_site(provider_page, live_url, "jo@example.org")
     provider_page.goto(live_url + "/provider/groups/")
     check_page(provider_page, "Group activities")
     provider_page.get_by_role("link", name="Offer a group activity").click()
@@ -114,7 +104,7 @@ def test_holder_joins_a_group_from_the_listing_and_pays_their_share(
     )
 
     # 2. The holder finds it on the listing page.
-    sign_in(page, live_url, "sam@example.org")
+    sign_in_to_site(page, live_url, "sam@example.org")
     page.goto(live_url + people["listing"].url)
     check_page(page, "Swimming buddy")
     groups = page.locator("main")
@@ -191,7 +181,7 @@ def test_a_held_place_is_shown_and_can_be_given_up_without_javascript(page_nojs,
         if_not_filled="hold",
     )
 
-    sign_in(page_nojs, live_url, "sam@example.org")
+    sign_in_to_site(page_nojs, live_url, "sam@example.org")
     page_nojs.goto(f"{live_url}/groups/")
     check_page(page_nojs, "Group activities")
     page_nojs.locator("#open-activities").get_by_role("link", name="Cooking club").click()

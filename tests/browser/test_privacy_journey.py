@@ -15,13 +15,11 @@ from marketplace import audit
 from marketplace.models import AuditEvent
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 from tests.marketplace.test_audit import add_helper
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture
@@ -37,16 +35,8 @@ def holder(live_url):
     return budget.holder
 
 
-def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill("password")
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
 def test_holder_sees_who_has_seen_their_information_and_downloads_it(page, live_url, holder):
-    sign_in(page, live_url, "sam@example.org")
+    sign_in_to_site(page, live_url, "sam@example.org")
 
     page.goto(live_url + "/budget/privacy/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Who has seen my information")

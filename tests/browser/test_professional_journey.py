@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 
 from cms.models import Role
 from search.backends import get_search_backend
-from search.signposting_models import Enquiry, ProfessionalVerification
+from signposting.models import Enquiry, ProfessionalVerification
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.two_factor import sign_in as sign_in_with_code
+from tests.browser.two_factor import sign_in_to_site
 
 TITLE = "Options for Mrs P: getting out"
 STATEMENT = "We do not endorse any of these providers. You choose who, if anyone, to contact."
@@ -49,19 +49,13 @@ def site(live_url):
     return {"url": live_url, "swim": swim, "club": club, "professional": professional}
 
 
-def sign_in(page, live_url, email):
-    # Professionals sign in with a code from their authenticator app as well as the password.
-    sign_in_with_code(page, live_url, email)
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
 def heading(page):
     return page.get_by_role("heading", level=1)
 
 
 def add_from_results(page, live_url, listing):
     """Use the results' "Add to shortlist" control; until the search page includes it
-    (search/signposting/_add_to_shortlist.html), open the address that control links to."""
+    (signposting/_add_to_shortlist.html), open the address that control links to."""
     control = page.get_by_role("link", name=f"Add to shortlist: {listing.title}")
     if control.count():
         control.click()
@@ -76,7 +70,7 @@ def test_professional_hands_over_a_shortlist_and_sees_that_it_led_to_contact(sit
     live_url, swim, club = site["url"], site["swim"], site["club"]
 
     # The professional searches and adds two results, one note shared and one private.
-    sign_in(page, live_url, "asha.khan@nhs.net")
+    sign_in_to_site(page, live_url, "asha.khan@nhs.net")
     page.goto(live_url + "/search/?q=swimming&near=BL3")
     expect(page.locator("#results-heading")).to_contain_text("2 results")
     add_from_results(page, live_url, swim)

@@ -15,13 +15,11 @@ from directory.models import ListingPage
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.two_factor import sign_in as sign_in_with_code
+from tests.browser.two_factor import sign_in_to_site
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture
@@ -45,14 +43,6 @@ def check_page(page, title):
     """The page we expect, with no accessibility violations."""
     expect(heading(page)).to_contain_text(title)
     assert_no_axe_violations(page)
-
-
-def sign_in(page, live_url, email, password="password"):  # noqa: S107 - the factories' test password
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
 
 def fill_wizard(page, *, title="Swimming buddy"):
@@ -148,7 +138,7 @@ def test_provider_signs_up_lists_a_service_and_a_coordinator_approves_it(site, p
 
     page.goto(live_url + "/my/")
     if "/accounts/login/" in page.url:
-        sign_in(page, live_url, "jo@example.org", PASSWORD)
+        sign_in_to_site(page, live_url, "jo@example.org", password=PASSWORD)
         page.goto(live_url + "/my/")
     check_page(page, "My listings")
 
@@ -204,7 +194,7 @@ def test_edit_while_published_keeps_the_approved_version_public_until_approval(
     )
     visitor = browser.new_context(locale="en-GB").new_page()
 
-    sign_in(page, live_url, jo.email)
+    sign_in_to_site(page, live_url, jo.email)
     page.goto(live_url + "/my/")
     check_page(page, "My listings")
     expect(page.locator("main")).to_contain_text("Approved")
@@ -268,7 +258,7 @@ def test_provider_area_works_without_javascript(site, page_nojs, browser, coordi
     page = page_nojs
     jo = factories.UserFactory(email="jo@example.org")
 
-    sign_in(page, live_url, jo.email)
+    sign_in_to_site(page, live_url, jo.email)
     page.goto(live_url + "/my/")
     check_page(page, "My listings")
     page.get_by_role("link", name="Tell us about your organisation").click()
@@ -339,7 +329,7 @@ def test_public_can_report_a_problem_and_claim_without_javascript(site, page_noj
     assert any("Garden tidy-ups" in m.subject for m in mail.outbox)
 
     claimant = factories.UserFactory(email="gardener@example.org")
-    sign_in(page, live_url, claimant.email)
+    sign_in_to_site(page, live_url, claimant.email)
     page.goto(live_url + listing.url)
     page.get_by_role("link", name="Is this your service? Claim this listing").click()
     check_page(page, "Claim this listing")

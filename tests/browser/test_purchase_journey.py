@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from marketplace.models import LedgerEntry, Order, ProviderPaymentAccount
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 from tests.marketplace import fixtures as marketplace_fixtures
 from tests.marketplace.fixtures import point_webhooks_at
@@ -28,10 +29,7 @@ stripe_server = marketplace_fixtures.stripe_server
 
 VIEWPORT = {"width": 1280, "height": 900}
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture
@@ -56,14 +54,6 @@ def check_page(page, title):
     assert_no_axe_violations(page)
 
 
-def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill("password")
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
 def fill_date(page, prefix, day):
     page.locator(f"#id_{prefix}_0").fill(str(day.day))
     page.locator(f"#id_{prefix}_1").fill(str(day.month))
@@ -75,7 +65,7 @@ def test_holder_buys_support_from_request_to_receipt(page, browser, people, live
     provider_page.set_default_timeout(10_000)
 
     # 1. The provider connects a Stripe account through hosted onboarding.
-    sign_in(provider_page, live_url, "jo@example.org")
+    sign_in_to_site(provider_page, live_url, "jo@example.org")
     provider_page.goto(live_url + "/provider/payments/")
     check_page(provider_page, "Getting paid")
     expect(provider_page.locator("main")).to_contain_text("You have not set up payments yet")
@@ -87,7 +77,7 @@ def test_holder_buys_support_from_request_to_receipt(page, browser, people, live
     assert ProviderPaymentAccount.objects.get(provider=people["provider"]).can_accept_paid_work
 
     # 2. The holder records their budget and support plan.
-    sign_in(page, live_url, "sam@example.org")
+    sign_in_to_site(page, live_url, "sam@example.org")
     page.goto(live_url + "/budget/")
     check_page(page, "Your budget")
     page.get_by_role("link", name="Set up your budget").click()
@@ -200,7 +190,7 @@ def test_paying_works_without_javascript_and_the_return_page_waits_for_the_webho
     # Hold back the webhook, as when Stripe's delivery is slow.
     stripe_server.set_webhook("platform", live_url + "/stripe/webhook/never/", "whsec_unused")
 
-    sign_in(page_nojs, live_url, "sam@example.org")
+    sign_in_to_site(page_nojs, live_url, "sam@example.org")
     page_nojs.goto(f"{live_url}/orders/{order.public_id}/")
     check_page(page_nojs, "Support")
     page_nojs.get_by_role("button", name="Pay £55.50").click()

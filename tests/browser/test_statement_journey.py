@@ -4,7 +4,6 @@ JavaScript on and off (with it off the form and the downloads are plain GETs).""
 
 import csv
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -14,12 +13,10 @@ from playwright.sync_api import expect
 from marketplace import services
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
+from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture
@@ -42,14 +39,6 @@ def holder(live_url):
     return holder
 
 
-def sign_in(page, live_url, email):
-    page.goto(live_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill("password")
-    page.locator("form").get_by_role("button", name=re.compile("Sign in", re.I)).click()
-    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
-
-
 def fill_date(page, prefix, day):
     page.locator(f"#id_{prefix}_0").fill(str(day.day))
     page.locator(f"#id_{prefix}_1").fill(str(day.month))
@@ -59,7 +48,7 @@ def fill_date(page, prefix, day):
 def test_holder_chooses_a_period_and_downloads_the_statement(page, holder, live_url):
     today = timezone.localdate()
     start = today - timedelta(days=7)
-    sign_in(page, live_url, "sam@example.org")
+    sign_in_to_site(page, live_url, "sam@example.org")
     page.goto(live_url + "/budget/statements/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Statements")
     assert_no_axe_violations(page)
@@ -104,7 +93,7 @@ def test_holder_chooses_a_period_and_downloads_the_statement(page, holder, live_
 
 
 def test_statement_page_works_without_javascript(page_nojs, holder, live_url):
-    sign_in(page_nojs, live_url, "sam@example.org")
+    sign_in_to_site(page_nojs, live_url, "sam@example.org")
     page_nojs.goto(live_url + "/budget/statements/")
     page_nojs.get_by_role("link", name="Last 6 months").click()
     expect(page_nojs.locator("#statement-closing")).to_have_text("£387.60")

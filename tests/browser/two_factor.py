@@ -50,3 +50,12 @@ def sign_in(page, live_url, email, *, password="password", next_path="", secret=
         page.locator("main form").get_by_role("button", name=re.compile("Sign in", re.I)).first.click()
         page.wait_for_load_state()
     expect(page.locator("input[name=code]")).to_have_count(0)
+
+
+def sign_in_to_site(page, live_url, email, *, password="password"):  # noqa: S107 - the factories' test password
+    """Sign in (with the code when asked) and check the site's header now offers "Sign out".
+
+    The one sign-in preamble for browser journeys; `sign_in` alone is for the admin.
+    """
+    sign_in(page, live_url, email, password=password)
+    expect(page.get_by_role("link", name="Sign out")).to_be_visible()

@@ -116,7 +116,7 @@ def test_an_enquiry_without_the_form_token_is_refused(listing):
         },
     )
     assert response.status_code == 403
-    from search.models import Enquiry
+    from signposting.models import Enquiry
 
     assert not Enquiry.objects.exists()
 

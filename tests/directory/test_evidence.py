@@ -22,11 +22,13 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+pytestmark = pytest.mark.usefixtures("private_media")
+
+
 @pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+def public_media(settings, tmp_path):
+    """Public uploads go to a folder of their own, so a test can see that evidence never lands there."""
     settings.MEDIA_ROOT = tmp_path / "public-media"
-    return Path(settings.PRIVATE_MEDIA_ROOT)
 
 
 @pytest.fixture

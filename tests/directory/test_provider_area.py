@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import WorkflowState
 
+from cms.forms import GovukDateField, PoundsField, error_summary
 from cms.models import Role
 from directory import provider_services as services
 from directory.fields import slots_to_mask
@@ -18,23 +19,16 @@ from directory.models import Check, Claim, ListingPage, Outcome, ProblemReport, 
 from directory.provider_forms import (
     AboutForm,
     CheckForm,
-    GovukDateField,
     HelpForm,
     OrganisationForm,
-    PoundsField,
     PriceFormSet,
-    error_summary,
 )
 from tests.factories import ProviderFactory, UserFactory, make_check, make_listing
 
 # --- Fixtures and helpers ---------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    """Evidence goes to a throwaway private folder."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    return settings.PRIVATE_MEDIA_ROOT
+pytestmark = pytest.mark.usefixtures("private_media")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cms import mail
 from marketplace.models import Order
-from search.signposting_models import Enquiry
+from signposting.models import Enquiry
 from tests.factories import ProviderFactory, make_listing
 from tests.marketplace import factories as mf
 

@@ -28,7 +28,7 @@ from marketplace.models import (
     SupportRequest,
     add_months,
 )
-from search.signposting_models import SavedSearch, Shortlist, ShortlistMember
+from signposting.models import SavedSearch, Shortlist, ShortlistMember
 from tests import factories
 from tests.marketplace import factories as mf
 from tests.marketplace.test_audit import add_helper, make_coordinator

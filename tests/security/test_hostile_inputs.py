@@ -30,11 +30,11 @@ from directory.provider_services import draft_of, html_to_text
 from marketplace import forms as market_forms
 from marketplace import services as market
 from marketplace.models import Budget, LedgerEntry, Order, PlanOutcome, SupportRequest
-from search import signposting
-from search import signposting_forms as sp_forms
 from search.query import parse_query
 from search.services import vocabularies
-from search.signposting_models import Enquiry, ProfessionalVerification, Shortlist, ShortlistComment
+from signposting import forms as sp_forms
+from signposting import services as signposting
+from signposting.models import Enquiry, ProfessionalVerification, Shortlist, ShortlistComment
 from tests import factories
 from tests.marketplace import factories as mf
 

@@ -1,0 +1,257 @@
+"""Signposting: shortlists that professionals hand over, enquiries to providers, saved
+searches with their alert emails, and which accounts are verified professionals.
+
+What is kept, and what is not (see docs/signposting.md): a shortlist link is a bearer token,
+so it is long, random and revocable; a professional's note stays private unless they mark it
+shared; an enquiry's words reach the provider only, and the professional who made the
+shortlist sees how many enquiries were sent from it, never who sent them or what they said.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+# These models lived in `search` until the signposting app was made: each keeps its table
+# (`db_table`), so the move changed no data (migrations signposting/0001 and search/0004).
+
+
+def new_token() -> str:
+    """A fresh link token: 32 random bytes, URL-safe (43 characters), unguessable."""
+    return secrets.token_urlsafe(32)
+
+
+class Shortlist(models.Model):
+    """A named list of listings a professional makes for one person and hands over by link."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shortlists")
+    title = models.CharField(max_length=120, help_text='For example "Options for Mrs P: getting out".')
+    person_label = models.CharField(
+        "who it is for",
+        max_length=60,
+        blank=True,
+        help_text="Initials or a first name only: anyone with the link can see this.",
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    comments_open = models.BooleanField(
+        default=False, help_text="Anyone with the link (the person, their family) can add comments."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # How often the link was opened by anyone but its owner: a count, never who or when.
+    opened_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        db_table = "search_shortlist"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_revoked(self) -> bool:
+        """True once the owner has switched the link off."""
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        """True when the link had an end date and it has passed."""
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def link_works(self, now=None) -> bool:
+        """True when the shared link opens the shortlist."""
+        return not self.is_revoked and not self.is_expired(now)
+
+
+class ShortlistItem(models.Model):
+    """One listing on a shortlist, with the professional's note about it."""
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="items")
+    listing = models.ForeignKey("directory.ListingPage", on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True, max_length=500)
+    note_shared = models.BooleanField(
+        default=False, help_text="Show the note to the person. Otherwise only you see it."
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "search_shortlistitem"
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["shortlist", "listing"], name="listing_once_per_shortlist")
+        ]
+
+    def __str__(self):
+        return f"{self.listing} on {self.shortlist}"
+
+    @property
+    def note_for_person(self) -> str:
+        """The note as the person (or anyone with the link) may see it: empty unless shared."""
+        return self.note if self.note_shared else ""
+
+
+class ShortlistComment(models.Model):
+    """A comment on a shared shortlist by the professional, the person or their family."""
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=60)
+    text = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "search_shortlistcomment"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.shortlist}"
+
+
+class ShortlistMember(models.Model):
+    """Someone who saved a shortlist to their own account (the person, or family)."""
+
+    shortlist = models.ForeignKey(Shortlist, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_shortlists"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "search_shortlistmember"
+        ordering = ["-joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["shortlist", "user"], name="member_once_per_shortlist")
+        ]
+
+    def __str__(self):
+        return f"{self.user} saved {self.shortlist}"
+
+
+class Enquiry(models.Model):
+    """A message from a person to a provider, sent through the site.
+
+    Only the provider's team reads it. `shortlist` records that it came from a shortlist, so
+    the professional can be shown a count, never the enquiry itself.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    listing = models.ForeignKey("directory.ListingPage", on_delete=models.CASCADE, related_name="enquiries")
+    shortlist = models.ForeignKey(
+        Shortlist, null=True, blank=True, on_delete=models.SET_NULL, related_name="enquiries"
+    )
+    name = models.CharField(max_length=100)
+    reply_to = models.CharField("how to reply", max_length=200, help_text="An email address or phone number.")
+    message = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set just before the email to the provider goes, so a task run twice sends it once.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "search_enquiry"
+        ordering = ["-created_at"]
+        verbose_name_plural = "enquiries"
+
+    def __str__(self):
+        return f"Enquiry to {self.listing} ({self.created_at:%d %b %Y})"
+
+    @property
+    def reply_by_email(self) -> bool:
+        """True when the person gave an email address to reply to."""
+        return "@" in self.reply_to
+
+
+class SavedSearch(models.Model):
+    """A search someone keeps, with an email when a new listing matches it."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", "As soon as there is a new match"
+        WEEKLY = "weekly", "Once a week"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    querystring = models.CharField(max_length=1000)
+    description = models.CharField(max_length=300)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "search_savedsearch"
+        ordering = ["-created_at"]
+        verbose_name_plural = "saved searches"
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def emails_on(self) -> bool:
+        """True while alert emails go out for this search."""
+        return self.unsubscribed_at is None
+
+
+class AlertSent(models.Model):
+    """One listing already emailed about for one saved search: it is never sent twice."""
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="alerts_sent")
+    listing = models.ForeignKey("directory.ListingPage", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "search_alertsent"
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_search", "listing"], name="one_alert_per_search_and_listing"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.listing} sent for {self.saved_search}"
+
+
+class ProfessionalVerification(models.Model):
+    """A request to be treated as a professional, and once verified, how and by whom.
+
+    Verified either by a coordinator, or automatically for a confirmed email address at an
+    allow-listed domain (settings.PROFESSIONAL_EMAIL_DOMAINS).
+    """
+
+    class Method(models.TextChoices):
+        COORDINATOR = "coordinator", "Checked by a coordinator"
+        EMAIL_DOMAIN = "email-domain", "Work email address"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional_verification"
+    )
+    organisation = models.CharField(max_length=120, blank=True)
+    job_title = models.CharField(max_length=120, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+
+    class Meta:
+        db_table = "search_professionalverification"
+        ordering = ["verified_at", "-requested_at"]
+
+    def __str__(self):
+        state = "verified" if self.verified_at else "waiting"
+        return f"{self.user} ({state})"
+
+    @property
+    def is_verified(self) -> bool:
+        """True once a coordinator or the email domain has verified the account."""
+        return self.verified_at is not None

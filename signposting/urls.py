@@ -1,0 +1,41 @@
+"""Addresses for signposting (included at the site root, before Wagtail's pages).
+
+/shortlists/ is the professional's side; /s/<token>/ is the shared link, which needs no
+sign-in; /enquiries/ is for people contacting providers and providers reading them;
+/saved-searches/ and /alerts/unsubscribe/ are for search alerts; /professional/ is where
+someone becomes a verified professional.
+"""
+
+from django.urls import path
+
+from . import views
+
+app_name = "signposting"
+
+urlpatterns = [
+    path("shortlists/", views.shortlists, name="shortlists"),
+    path("shortlists/new/", views.shortlist_new, name="shortlist_new"),
+    path("shortlists/add/", views.shortlist_add, name="shortlist_add"),
+    path("shortlists/<uuid:shortlist_id>/", views.shortlist_detail, name="shortlist"),
+    path("shortlists/<uuid:shortlist_id>/edit/", views.shortlist_edit, name="shortlist_edit"),
+    path("shortlists/<uuid:shortlist_id>/print/", views.shortlist_print, name="shortlist_print"),
+    path("shortlists/<uuid:shortlist_id>/email/", views.shortlist_email, name="shortlist_email"),
+    path("shortlists/<uuid:shortlist_id>/link/", views.shortlist_link_action, name="shortlist_link"),
+    path("shortlists/<uuid:shortlist_id>/comments/", views.shortlist_comment, name="shortlist_comment"),
+    path("shortlists/<uuid:shortlist_id>/items/<int:item_id>/", views.item_edit, name="item_edit"),
+    path("shortlists/<uuid:shortlist_id>/items/<int:item_id>/remove/", views.item_remove, name="item_remove"),
+    path("s/<str:token>/", views.shortlist_public, name="shortlist_public"),
+    path("s/<str:token>/print/", views.shortlist_public_print, name="shortlist_public_print"),
+    path("s/<str:token>/comments/", views.shortlist_public_comment, name="shortlist_public_comment"),
+    path("s/<str:token>/save/", views.shortlist_save, name="shortlist_save"),
+    path("enquiries/", views.enquiries, name="enquiries"),
+    path("enquiries/new/", views.enquiry_new, name="enquiry_new"),
+    path("enquiries/sent/", views.enquiry_sent, name="enquiry_sent"),
+    path("enquiries/<uuid:enquiry_id>/replied/", views.enquiry_replied, name="enquiry_replied"),
+    path("saved-searches/", views.saved_searches, name="saved_searches"),
+    path("saved-searches/new/", views.saved_search_new, name="saved_search_new"),
+    path("saved-searches/<uuid:saved_id>/", views.saved_search_edit, name="saved_search_edit"),
+    path("saved-searches/<uuid:saved_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
+    path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("professional/", views.professional, name="professional"),
+]
