@@ -6,8 +6,8 @@ from django import forms
 from directory.provider_forms import GovukFormMixin
 
 from . import services
-from .delegation import ABILITY_WORDS, holder_name
 from .models import Delegate
+from .services.delegation import ABILITY_WORDS, holder_name
 
 # The levels a holder can add on top of viewing, as tick boxes.
 PERMISSION_CHOICES = [

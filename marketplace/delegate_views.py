@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.provider_forms import error_summary
 
-from . import delegation, services
+from . import services
 from .delegate_forms import (
     ChangeDelegateForm,
     InviteDelegateForm,
@@ -28,6 +28,7 @@ from .delegate_forms import (
     permission_initial,
 )
 from .models import AuditEvent, Delegate
+from .services import delegation
 
 SESSION_KEY = "acting_budget"
 # How many of the helpers' latest actions the holder sees on the helpers page.

@@ -20,8 +20,9 @@ from django.utils import timezone
 from directory.demo import DEMO_PROVIDER_NAME
 from directory.models import Outcome, Provider
 
-from . import pooling, services
+from . import services
 from .models import Budget, Delegate, GroupActivity, ProviderPaymentAccount
+from .services import pooling
 
 HOLDER_EMAIL = "holder@example.org"
 HELPER_EMAIL = "delegate@example.org"

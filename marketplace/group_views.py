@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from directory.models import Provider
 from directory.provider_forms import error_summary
 
-from . import pooling, services
+from . import services
 from .delegate_views import chosen_budget
 from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
+from .services import pooling
 
 
 def _bound(request):

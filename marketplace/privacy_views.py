@@ -2,7 +2,7 @@
 and "Ask us to erase your data".
 
 Only the holder may use them (a delegate acts for the holder but these are the holder's own
-rights, so they get 403). Each view makes one domain call (`marketplace.privacy`) and renders.
+rights, so they get 403). Each view makes one domain call (`marketplace.services.privacy`) and renders.
 """
 
 from django.contrib.auth import logout
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from directory.provider_forms import error_summary
 
-from . import audit, privacy, services
+from . import audit, services
 from .privacy_forms import ConfirmErasureForm
+from .services import privacy
 
 NOT_YOURS = "Only the person whose budget it is can use this page."
 

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.evidence import private_storage
 from directory.provider_forms import error_summary
 
-from . import audit, services, statements
+from . import audit, services
 from .delegate_views import chosen_budget
 from .models import StatementShare
+from .services import statements
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
 from .tasks import prepare_statement_pdf_task
 

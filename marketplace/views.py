@@ -32,7 +32,6 @@ from directory.provider_forms import error_summary
 
 from . import audit, services
 from .delegate_views import choose_person, current_acting
-from .delegation import acting, holder_name
 from .emails import receipt_context, render_receipt_html
 from .forms import (
     BudgetForm,
@@ -52,6 +51,7 @@ from .models import (
     SupportRequest,
     quantity_words,
 )
+from .services.delegation import acting, holder_name
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import audit, privacy, services
+from . import audit, services
 from .models import AuditEvent
 from .privacy_forms import AuditFilterForm, StaffErasureForm, StaffReasonForm
+from .services import privacy
 
 EVENTS_PER_PAGE = 50
 

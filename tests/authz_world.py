@@ -27,8 +27,9 @@ from cms.models import ContentPage, Role
 from directory import provider_services, reminders
 from directory.models import Check
 from directory.oruk import mapping as oruk_mapping
-from marketplace import delegation, pooling, services, statements
+from marketplace import services
 from marketplace.models import Delegate, GroupActivity, SupportRequest
+from marketplace.services import delegation, pooling, statements
 from search import signposting
 from tests import factories
 from tests.marketplace import factories as mf

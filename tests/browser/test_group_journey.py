@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from marketplace import pooling
 from marketplace.models import GroupActivity, LedgerEntry, Order
+from marketplace.services import pooling
 from tests.browser.axe import assert_no_axe_violations
 from tests.marketplace import factories as mf
 from tests.marketplace import fixtures as marketplace_fixtures

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import pooling, services
+from marketplace import services
 from marketplace.models import (
     AuditEvent,
     Delegate,
@@ -26,6 +26,7 @@ from marketplace.models import (
     RequestEvent,
     SupportRequest,
 )
+from marketplace.services import pooling
 from marketplace.tasks import settle_group_activities_task
 from tests import factories
 from tests.marketplace import factories as mf
@@ -442,7 +443,7 @@ def test_a_payment_service_outage_while_settling_leaves_the_share_for_the_next_r
     share = _pay(group.join(amount_pence=10_000), stripe_server)
     stripe_server.fail_next(10)
 
-    with caplog.at_level(logging.WARNING, logger="marketplace.pooling"):
+    with caplog.at_level(logging.WARNING, logger="marketplace.services.pooling"):
         (settlement,) = pooling.settle_due_activities(today=group.after_deadline)
 
     assert (settlement.outcome, settlement.left_for_later, settlement.refunded) == ("called_off", 1, 0)

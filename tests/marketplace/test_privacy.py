@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import audit, privacy, services
+from marketplace import audit, services
 from marketplace.models import (
     AuditEvent,
     Budget,
@@ -28,6 +28,7 @@ from marketplace.models import (
     SupportRequest,
     add_months,
 )
+from marketplace.services import privacy
 from search.signposting_models import SavedSearch, Shortlist, ShortlistMember
 from tests import factories
 from tests.marketplace import factories as mf
@@ -395,7 +396,7 @@ def test_coordinator_erases_from_the_admin_with_a_reason(client, two_holders):
 def test_erasure_deletes_kept_statement_pdfs_which_name_the_holder(
     client, two_holders, settings, django_capture_on_commit_callbacks
 ):
-    from marketplace import statements
+    from marketplace.services import statements
 
     world, other = two_holders["world"], two_holders["other"]
     today = timezone.localdate()

@@ -45,10 +45,10 @@ from django.utils.text import slugify
 
 from directory.evidence import private_storage
 
-from . import audit, services
-from .emails import render_receipt_html
-from .models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
-from .services import MarketplaceError
+from .. import audit, services
+from ..emails import render_receipt_html
+from ..models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
+from ..services import MarketplaceError
 
 # Councils keep direct-payment records for seven years; a longer statement is a mistake.
 MAX_YEARS = 7

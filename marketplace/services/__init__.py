@@ -31,8 +31,8 @@ from cms.models import Role
 from directory.evidence import display_name
 from directory.models import ListingPage, ListingPrice, Outcome, Provider
 
-from .gateways import GatewayRejected, GatewayUnavailable, WebhookVerificationError, get_payment_gateway
-from .models import (
+from ..gateways import GatewayRejected, GatewayUnavailable, WebhookVerificationError, get_payment_gateway
+from ..models import (
     Budget,
     BudgetPeriod,
     Delegate,
@@ -1133,7 +1133,7 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
     """Cancel an order on the site's own authority, refunding all of it if it was paid.
 
     For what the cancellation rules do not cover because no person chose it, such as a
-    group activity called off for lack of people (`marketplace.pooling`); the caller
+    group activity called off for lack of people (`marketplace.services.pooling`); the caller
     decides that it may. A held or unpaid order is cancelled with nothing charged (an open
     checkout is expired first, as in `cancel_order`). A paid one is refunded through the
     payment service with the order's idempotency key, then recorded exactly as
@@ -1503,7 +1503,7 @@ def _on_dispute_created(event: dict) -> tuple[str, str]:
 
 def _on_account_updated(event: dict) -> tuple[str, str]:
     """account.updated: keep the provider's payment status current, ignoring older news."""
-    from .gateways import AccountStatus
+    from ..gateways import AccountStatus
 
     data = event["data"]["object"]
     created = int(event.get("created") or 0)
@@ -1544,6 +1544,6 @@ WEBHOOK_HANDLERS = {
 
 def _notify_on_commit(what: str, request_pk: int) -> None:
     """Queue the email for this step once the transaction has committed (never for a rollback)."""
-    from .tasks import send_notification_task
+    from ..tasks import send_notification_task
 
     transaction.on_commit(lambda: send_notification_task.enqueue(what, request_pk))

@@ -36,10 +36,10 @@ from django.utils import timezone
 from cms.mail import send
 from directory.models import ListingPrice
 
-from . import audit, services
-from .emails import site_url
-from .models import Budget, GroupActivity, Order, PlanOutcome, RequestEvent, SupportRequest
-from .services import (
+from .. import audit, services
+from ..emails import site_url
+from ..models import Budget, GroupActivity, Order, PlanOutcome, RequestEvent, SupportRequest
+from ..services import (
     BudgetExceeded,
     CancellationNotAllowed,
     InvalidState,
@@ -474,7 +474,7 @@ def summarise(settlements: list[Settlement]) -> dict[str, int]:
 
 
 def _email_on_commit(what: str, activity_pk: int) -> None:
-    from .tasks import send_group_email_task
+    from ..tasks import send_group_email_task
 
     transaction.on_commit(lambda: send_group_email_task.enqueue(what, activity_pk))
 

@@ -27,8 +27,8 @@ from cms.models import Role
 from cms.signals import erasing_personal_data
 from directory.evidence import display_name
 
-from . import audit, services
-from .models import (
+from .. import audit, services
+from ..models import (
     AuditEvent,
     Budget,
     Delegate,

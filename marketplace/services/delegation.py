@@ -22,9 +22,9 @@ from django.utils import timezone
 from cms.mail import send_mail
 from cms.models import Role
 
-from . import audit, services
-from .emails import site_url
-from .models import Budget, Delegate
+from .. import audit, services
+from ..emails import site_url
+from ..models import Budget, Delegate
 
 INVITATION_LIFETIME = timedelta(days=14)
 
