@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.provider_forms import error_summary
 
-from . import services
+from .acting import MANAGE, acting_budget, budgets_for, can
 from .delegate_forms import (
     ChangeDelegateForm,
     InviteDelegateForm,
@@ -29,6 +29,7 @@ from .delegate_forms import (
 )
 from .models import AuditEvent, Delegate
 from .services import delegation
+from .services.common import NotPermitted
 
 SESSION_KEY = "acting_budget"
 # How many of the helpers' latest actions the holder sees on the helpers page.
@@ -44,7 +45,7 @@ def chosen_budget(request):
     Every holder-side page finds its budget here, so a stale choice is forgotten everywhere.
     """
     chosen = request.session.get(SESSION_KEY)
-    budget = services.acting_budget(request.user, chosen)
+    budget = acting_budget(request.user, chosen)
     if chosen and (budget is None or str(budget.public_id) != str(chosen)):
         # Withdrawn, or never theirs: forget it so it cannot come back to life.
         del request.session[SESSION_KEY]
@@ -111,7 +112,7 @@ def _managed_budget(request):
     """(acting, None) for the holder, or (None, a redirect) when there is no budget chosen."""
     current = current_acting(request)
     if current is None:
-        if services.budgets_for(request.user).exists():
+        if budgets_for(request.user).exists():
             return None, choose_person(request)
         return None, redirect("marketplace:dashboard")
     if not current.may_manage:
@@ -199,7 +200,7 @@ def _get_delegate(request, delegate_id) -> Delegate:
 def delegate_change(request, delegate_id):
     """The holder changes what a helper may do."""
     delegate = _get_delegate(request, delegate_id)
-    if not services.can(request.user, delegate.budget, services.MANAGE):
+    if not can(request.user, delegate.budget, MANAGE):
         raise PermissionDenied("Only the budget holder can change what helpers may do.")
     form = ChangeDelegateForm(
         request.POST if request.method == "POST" else None,
@@ -234,14 +235,14 @@ def delegate_change(request, delegate_id):
 def delegate_withdraw(request, delegate_id):
     """Confirm, then end a helper's access: by the holder, or by the helper stepping down."""
     delegate = _get_delegate(request, delegate_id)
-    by_holder = services.can(request.user, delegate.budget, services.MANAGE)
+    by_holder = can(request.user, delegate.budget, MANAGE)
     if delegate.status not in (Delegate.Status.ACTIVE, Delegate.Status.INVITED):
         messages.error(request, f"{delegate.name} does not have access now.")
         return redirect("marketplace:delegates" if by_holder else "marketplace:dashboard")
     if request.method == "POST":
         try:
             delegation.withdraw(delegate=delegate, by=request.user)
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
         except delegation.DelegationError as exc:
             messages.error(request, str(exc))
@@ -272,7 +273,7 @@ def delegate_resend(request, delegate_id):
     delegate = _get_delegate(request, delegate_id)
     try:
         delegation.resend_invitation(delegate=delegate, by=request.user)
-    except services.NotPermitted as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
     except delegation.DelegationError as exc:
         messages.error(request, str(exc))

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from directory.models import Provider
 from directory.provider_forms import error_summary
 
-from . import services
+from .acting import PAY, REQUEST, can
 from .delegate_views import chosen_budget
 from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
 from .services import pooling
+from .services.budgets import left_pence, open_periods
+from .services.common import MarketplaceError, NotPermitted, ProviderNotReadyForPayments
+from .services.payments import payment_readiness
 
 
 def _bound(request):
@@ -47,7 +50,7 @@ def provider_groups(request):
         {
             "providers": providers,
             "activities": _member_activities(request.user).order_by("-created_at"),
-            "not_ready": [p for p in providers if services.payment_readiness(accounts.get(p.pk))],
+            "not_ready": [p for p in providers if payment_readiness(accounts.get(p.pk))],
         },
     )
 
@@ -81,11 +84,11 @@ def provider_group_new(request):
                 join_by=data["join_by"],
                 if_not_filled=data["if_not_filled"],
             )
-        except services.ProviderNotReadyForPayments as exc:
+        except ProviderNotReadyForPayments as exc:
             form.add_error(None, " ".join([str(exc), *exc.reasons]))
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        except services.MarketplaceError as exc:
+        except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"“{activity.title}” is on your listing. People can join it now.")
@@ -121,7 +124,7 @@ def group_activities(request):
     activities = pooling.joinable_activities().order_by("join_by", "starts_on", "pk")
     joined = []
     if budget is not None:
-        services.open_periods(budget=budget)
+        open_periods(budget=budget)
         joined = list(
             Order.objects.filter(budget=budget, activity__isnull=False)
             .select_related("activity__provider")
@@ -140,7 +143,7 @@ def group_activities(request):
             "activities": activities,
             "joined": joined,
             "budget": budget,
-            "left_pence": services.left_pence(budget=budget) if budget else None,
+            "left_pence": left_pence(budget=budget) if budget else None,
         },
     )
 
@@ -160,11 +163,11 @@ def _detail(request, activity, form=None, status=200):
     past_shares = []
     can_join = False
     if budget is not None:
-        services.open_periods(budget=budget)
+        open_periods(budget=budget)
         past_shares = list(
             activity.shares.filter(budget=budget).exclude(status__in=pooling.TAKEN).order_by("-created_at")
         )
-        can_join = services.can(request.user, budget, services.REQUEST)
+        can_join = can(request.user, budget, REQUEST)
     has_outcomes = bool(budget and PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists())
     today = timezone.localdate()
     joinable = (
@@ -175,7 +178,7 @@ def _detail(request, activity, form=None, status=200):
     )
     if form is None and budget is not None and can_join and has_outcomes:
         form = JoinForm(budget=budget)
-    left = services.left_pence(budget=budget) if budget else None
+    left = left_pence(budget=budget) if budget else None
     return render(
         request,
         "marketplace/groups/detail.html",
@@ -186,7 +189,7 @@ def _detail(request, activity, form=None, status=200):
             "share": share,
             "past_shares": past_shares,
             "can_join": can_join,
-            "can_pay": bool(budget and services.can(request.user, budget, services.PAY)),
+            "can_pay": bool(budget and can(request.user, budget, PAY)),
             "has_outcomes": has_outcomes,
             "joinable": joinable,
             "can_leave": bool(share and can_join and today <= activity.join_by),
@@ -219,9 +222,9 @@ def group_activity(request, activity_id):
                 by=request.user,
                 plan_outcome=form.cleaned_data["plan_outcome"],
             )
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        except services.MarketplaceError as exc:
+        except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
             if order.status == Order.Status.RESERVED:
@@ -244,9 +247,9 @@ def group_leave(request, activity_id):
         return redirect("marketplace:group_activity", activity.public_id)
     try:
         share = pooling.leave_activity(order=share, by=request.user)
-    except services.NotPermitted as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
-    except services.MarketplaceError as exc:
+    except MarketplaceError as exc:
         messages.error(request, str(exc))
     else:
         if share.status == Order.Status.REFUNDED:

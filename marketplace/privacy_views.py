@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from directory.provider_forms import error_summary
 
-from . import audit, services
+from . import audit
+from .acting import MANAGE, can
 from .privacy_forms import ConfirmErasureForm
 from .services import privacy
 
@@ -25,7 +26,7 @@ NOT_YOURS = "Only the person whose budget it is can use this page."
 def _holders_budget(request):
     """The signed-in person's own budget, or 403 (a delegate, a provider, anyone without one)."""
     budget = privacy.own_budget(request.user)
-    if budget is None or not services.can(request.user, budget, services.MANAGE):
+    if budget is None or not can(request.user, budget, MANAGE):
         raise PermissionDenied(NOT_YOURS)
     return budget
 

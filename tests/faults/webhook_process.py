@@ -30,6 +30,7 @@ def main() -> None:
 
     from marketplace import services
     from marketplace.models import Payment, WebhookEvent
+    from marketplace.services import webhooks
 
     kill_at = os.environ.get("FAULTS_KILL_AT", "")
     if kill_at == "received":
@@ -38,7 +39,7 @@ def main() -> None:
             assert WebhookEvent.objects.filter(event_id=event["id"]).exists()
             die()
 
-        services._dispatch = dispatch_then_die
+        webhooks._dispatch = dispatch_then_die
     elif kill_at == "payment-written":
         post_save.connect(die, sender=Payment, weak=False)
     elif kill_at:

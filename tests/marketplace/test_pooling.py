@@ -26,7 +26,7 @@ from marketplace.models import (
     RequestEvent,
     SupportRequest,
 )
-from marketplace.services import pooling
+from marketplace.services import pooling, webhooks
 from marketplace.tasks import settle_group_activities_task
 from tests import factories
 from tests.marketplace import factories as mf
@@ -96,7 +96,7 @@ def _pay(share, stripe_server):
         cancel_url=mf.CHECKOUT_CANCEL_URL,
     )
     share.refresh_from_db()
-    services._on_checkout_paid(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
+    webhooks._on_checkout_paid(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
     share.refresh_from_db()
     assert share.status == Order.Status.PAID
     return share

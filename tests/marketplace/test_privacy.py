@@ -28,7 +28,7 @@ from marketplace.models import (
     SupportRequest,
     add_months,
 )
-from marketplace.services import privacy
+from marketplace.services import payments, privacy
 from search.signposting_models import SavedSearch, Shortlist, ShortlistMember
 from tests import factories
 from tests.marketplace import factories as mf
@@ -41,7 +41,7 @@ CONFIRM_URL = reverse("marketplace:privacy_erase_confirm")
 
 def pay(order, reference):
     """Record the order as paid, as the payment service's webhook would."""
-    return services._record_payment(
+    return payments.record_payment(
         order=order, payment_intent_id=reference, amount_pence=order.total_pence, currency="gbp"
     )
 
@@ -50,7 +50,7 @@ def refund(payment, reference, reason=""):
     """Record a refund of the whole payment, as the payment service's webhook would."""
     with transaction.atomic():
         Budget.objects.select_for_update().get(pk=payment.order.budget_id)
-        return services._record_refund(
+        return payments.record_refund(
             payment=payment, refund_id=reference, amount_pence=payment.amount_pence, reason=reason
         )
 
