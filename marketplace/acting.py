@@ -1,12 +1,20 @@
 """Whose budget is this person acting for, and what may they do with it.
 
 A budget's holder may do everything; a helper (delegate) may view it and do what the holder
-chose. Everything that asks "which budget" or "may they" asks here.
+chose. Everything that asks "which budget" or "may they" asks here: services for their
+permission checks, views and the `acting` context processor for the budget a person works on
+now (`current_acting`): the one they chose on the switch page (kept in their session), if
+they may still see it, else their own, else the only one they help with. A choice that is
+no longer valid (access withdrawn, or an id that was never theirs) is forgotten, never obeyed.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import (
     Budget,
@@ -27,6 +35,15 @@ PAY = "pay"
 STATEMENTS = "statements"
 MANAGE = "manage"
 ALL_PERMISSIONS = frozenset({VIEW, REQUEST, PAY, STATEMENTS, MANAGE})
+
+# What each permission lets a helper do, in the words the holder and the helper read.
+ABILITY_WORDS = {
+    VIEW: "see the budget, support plan, orders and receipts",
+    REQUEST: "ask providers for support and change the support plan",
+    PAY: "pay for agreed support and record spending",
+    STATEMENTS: "download statements",
+    MANAGE: "choose who helps and what they may do",
+}
 
 
 def _active_delegations(user):
@@ -123,3 +140,105 @@ def orders_visible_to(user):
     if not user.is_authenticated:
         return Order.objects.none()
     return Order.objects.filter(Q(budget__in=budgets_for(user)) | Q(provider__members=user)).distinct()
+
+
+def permission_words(permissions) -> list[str]:
+    """Plain words for a set of permissions, in a fixed order (for the "acting for" banner)."""
+    order = (VIEW, REQUEST, PAY, STATEMENTS)
+    return [ABILITY_WORDS[p] for p in order if p in permissions]
+
+
+def holder_name(budget: Budget) -> str:
+    """The holder's name, or their email address when they have not given a name."""
+    return str(budget.holder)
+
+
+# --- Who is being acted for --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The budget someone is working on, and what they may do with it (for pages and banners)."""
+
+    budget: Budget
+    permissions: frozenset
+    several: bool
+
+    @property
+    def is_own(self) -> bool:
+        """True when it is the person's own budget."""
+        return MANAGE in self.permissions
+
+    @property
+    def holder_name(self) -> str:
+        return holder_name(self.budget)
+
+    @property
+    def may_request(self) -> bool:
+        return REQUEST in self.permissions
+
+    @property
+    def may_pay(self) -> bool:
+        return PAY in self.permissions
+
+    @property
+    def may_download_statements(self) -> bool:
+        return STATEMENTS in self.permissions
+
+    @property
+    def may_manage(self) -> bool:
+        return MANAGE in self.permissions
+
+    @property
+    def ability_words(self) -> list[str]:
+        return permission_words(self.permissions)
+
+
+def acting_for(user, budget: Budget | None) -> Acting | None:
+    """`user`'s standing with `budget` (None when they may not see it)."""
+    if budget is None:
+        return None
+    permissions = permissions_for(user, budget)
+    if VIEW not in permissions:
+        return None
+    several = budgets_for(user)[:2].count() > 1
+    return Acting(budget=budget, permissions=permissions, several=several)
+
+
+# --- The person's choice, kept in their session ------------------------------------------
+
+SESSION_KEY = "acting_budget"
+
+
+def chosen_budget(request) -> Budget | None:
+    """The budget `request.user` is working on now (their choice kept in the session), or None.
+
+    Every holder-side page finds its budget here, so a stale choice is forgotten everywhere.
+    """
+    chosen = request.session.get(SESSION_KEY)
+    budget = acting_budget(request.user, chosen)
+    if chosen and (budget is None or str(budget.public_id) != str(chosen)):
+        # Withdrawn, or never theirs: forget it so it cannot come back to life.
+        del request.session[SESSION_KEY]
+    return budget
+
+
+def current_acting(request) -> Acting | None:
+    """The budget `request.user` is working on now and what they may do with it, or None."""
+    return acting_for(request.user, chosen_budget(request))
+
+
+def choose(request, budget_public_id) -> None:
+    """Remember in the session that the person now works on this budget (checked on every use)."""
+    request.session[SESSION_KEY] = str(budget_public_id)
+
+
+def forget(request, budget) -> None:
+    """Forget the person's choice if it was `budget` (they no longer help that person)."""
+    if request.session.get(SESSION_KEY) == str(budget.public_id):
+        del request.session[SESSION_KEY]
+
+
+def choose_person(request):
+    """Send someone who helps several people to choose one, then back to where they were."""
+    return redirect(f"{reverse('marketplace:switch_budget')}?{urlencode({'next': request.get_full_path()})}")

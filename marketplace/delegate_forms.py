@@ -5,9 +5,8 @@ from django import forms
 
 from directory.provider_forms import GovukFormMixin
 
-from .acting import PAY, REQUEST, STATEMENTS, budgets_for
+from .acting import ABILITY_WORDS, PAY, REQUEST, STATEMENTS, budgets_for, holder_name
 from .models import Delegate
-from .services.delegation import ABILITY_WORDS, holder_name
 
 # The levels a holder can add on top of viewing, as tick boxes.
 PERMISSION_CHOICES = [

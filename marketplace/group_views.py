@@ -1,7 +1,7 @@
 """Pages for pooled purchases: providers offer group activities; holders find, join and leave them.
 
 Providers see only their own team's activities (another provider's id is a 404). Holders
-act for the budget they are working on (`delegate_views.chosen_budget`); what they may do with
+act for the budget they are working on (`acting.chosen_budget`); what they may do with
 it is checked by the services (`pooling`), which refuse view-only helpers. Each view makes
 one domain call and renders.
 """
@@ -16,8 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from directory.models import Provider
 from directory.provider_forms import error_summary
 
-from .acting import PAY, REQUEST, can
-from .delegate_views import chosen_budget
+from .acting import PAY, REQUEST, can, chosen_budget
 from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
 from .services import pooling

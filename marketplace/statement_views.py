@@ -1,7 +1,7 @@
 """Statement pages: choose a period, see its summary, download it (CSV, PDF, receipts), and
 share it with the council through a read-only link.
 
-The budget is the one the person is acting for (`delegate_views.chosen_budget`, with the choice
+The budget is the one the person is acting for (`acting.chosen_budget`, with the choice
 kept in their session). Statements need the STATEMENTS permission (the holder, or a delegate
 allowed to download statements): anyone else with the budget gets a 403 page. Share links
 need MANAGE (the holder only). A share link's pages need no sign-in: the token in the
@@ -24,8 +24,7 @@ from directory.evidence import private_storage
 from directory.provider_forms import error_summary
 
 from . import audit
-from .acting import MANAGE, STATEMENTS, budgets_for, can
-from .delegate_views import chosen_budget
+from .acting import MANAGE, STATEMENTS, budgets_for, can, chosen_budget
 from .models import StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted

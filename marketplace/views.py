@@ -35,13 +35,16 @@ from .acting import (
     PAY,
     REQUEST,
     VIEW,
+    acting_for,
     budgets_for,
     can,
+    choose_person,
+    current_acting,
+    holder_name,
     is_provider_member,
     orders_visible_to,
     requests_visible_to,
 )
-from .delegate_views import choose_person, current_acting
 from .emails import receipt_context, render_receipt_html
 from .forms import (
     BudgetForm,
@@ -88,7 +91,6 @@ from .services.common import (
     PaymentServiceUnavailable,
     ProviderNotReadyForPayments,
 )
-from .services.delegation import acting, holder_name
 from .services.payments import (
     cancel_order,
     cancellation_terms,
@@ -262,7 +264,7 @@ def budget_setup(request):
             "form": form,
             "errors": error_summary(form),
             "budget": budget,
-            "acting": acting(request.user, budget),
+            "acting": acting_for(request.user, budget),
         },
     )
 
@@ -499,7 +501,7 @@ def request_new(request, listing_id):
 
 def _request_context(request, support_request, **extra):
     user = request.user
-    standing = acting(user, support_request.budget)
+    standing = acting_for(user, support_request.budget)
     as_provider = is_provider_member(user, support_request.provider)
     order = Order.objects.filter(request=support_request).first()
     account = ProviderPaymentAccount.objects.filter(provider=support_request.provider).first()
@@ -680,7 +682,7 @@ def provider_inbox(request):
 def order_detail(request, order_id):
     """An order: what was agreed, its status, and paying, receipts or cancelling."""
     order = _get_order(request.user, order_id)
-    standing = acting(request.user, order.budget)
+    standing = acting_for(request.user, order.budget)
     terms = cancellation_terms(order=order, user=request.user)
     _audit(request, "viewed_order", order.budget, obj=order)
     return render(
@@ -726,7 +728,7 @@ def order_return(request, order_id):
     return render(
         request,
         "marketplace/order_return.html",
-        {"order": order, "payment": order.payment, "acting": acting(request.user, order.budget)},
+        {"order": order, "payment": order.payment, "acting": acting_for(request.user, order.budget)},
     )
 
 
@@ -737,7 +739,7 @@ def order_payment_cancelled(request, order_id):
     return render(
         request,
         "marketplace/order_payment_cancelled.html",
-        {"order": order, "acting": acting(request.user, order.budget)},
+        {"order": order, "acting": acting_for(request.user, order.budget)},
     )
 
 
@@ -756,7 +758,7 @@ def order_receipt(request, order_id):
     return render(
         request,
         "marketplace/receipt.html",
-        {**receipt_context(order), "acting": acting(request.user, order.budget)},
+        {**receipt_context(order), "acting": acting_for(request.user, order.budget)},
     )
 
 
@@ -802,7 +804,7 @@ def order_cancel(request, order_id):
             "terms": terms,
             "form": form,
             "errors": error_summary(form),
-            "acting": None if as_provider else acting(request.user, order.budget),
+            "acting": None if as_provider else acting_for(request.user, order.budget),
         },
     )
 

@@ -10,7 +10,6 @@ change or a withdrawal takes effect on the helper's very next page.
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
@@ -23,21 +22,21 @@ from cms.mail import send_mail
 from cms.models import Role
 
 from .. import audit
-from ..acting import MANAGE, PAY, REQUEST, STATEMENTS, VIEW, budgets_for, can, permissions_for
+from ..acting import (
+    ABILITY_WORDS,
+    MANAGE,
+    PAY,
+    REQUEST,
+    STATEMENTS,
+    VIEW,
+    can,
+    holder_name,
+)
 from ..emails import site_url
 from ..models import Budget, Delegate
 from .common import MarketplaceError, NotPermitted
 
 INVITATION_LIFETIME = timedelta(days=14)
-
-# What each permission lets a helper do, in the words the holder and the helper read.
-ABILITY_WORDS = {
-    VIEW: "see the budget, support plan, orders and receipts",
-    REQUEST: "ask providers for support and change the support plan",
-    PAY: "pay for agreed support and record spending",
-    STATEMENTS: "download statements",
-    MANAGE: "choose who helps and what they may do",
-}
 
 
 class DelegationError(MarketplaceError):
@@ -87,69 +86,6 @@ def delegate_abilities(delegate: Delegate) -> list[str]:
         can_pay=delegate.can_pay,
         can_download_statements=delegate.can_download_statements,
     )
-
-
-def permission_words(permissions) -> list[str]:
-    """Plain words for a set of permissions, in a fixed order (for the "acting for" banner)."""
-    order = (VIEW, REQUEST, PAY, STATEMENTS)
-    return [ABILITY_WORDS[p] for p in order if p in permissions]
-
-
-def holder_name(budget: Budget) -> str:
-    """The holder's name, or their email address when they have not given a name."""
-    return str(budget.holder)
-
-
-# --- Who is being acted for --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Acting:
-    """The budget someone is working on, and what they may do with it (for pages and banners)."""
-
-    budget: Budget
-    permissions: frozenset
-    several: bool
-
-    @property
-    def is_own(self) -> bool:
-        """True when it is the person's own budget."""
-        return MANAGE in self.permissions
-
-    @property
-    def holder_name(self) -> str:
-        return holder_name(self.budget)
-
-    @property
-    def may_request(self) -> bool:
-        return REQUEST in self.permissions
-
-    @property
-    def may_pay(self) -> bool:
-        return PAY in self.permissions
-
-    @property
-    def may_download_statements(self) -> bool:
-        return STATEMENTS in self.permissions
-
-    @property
-    def may_manage(self) -> bool:
-        return MANAGE in self.permissions
-
-    @property
-    def ability_words(self) -> list[str]:
-        return permission_words(self.permissions)
-
-
-def acting(user, budget: Budget | None) -> Acting | None:
-    """`user`'s standing with `budget` (None when they may not see it)."""
-    if budget is None:
-        return None
-    permissions = permissions_for(user, budget)
-    if VIEW not in permissions:
-        return None
-    several = budgets_for(user)[:2].count() > 1
-    return Acting(budget=budget, permissions=permissions, several=several)
 
 
 # --- Inviting ----------------------------------------------------------------------------
