@@ -897,5 +897,5 @@ def stripe_webhook(request):
 @csrf_exempt  # as above
 @require_POST
 def stripe_connect_webhook(request):
-    """Events about connected accounts (account.updated), signed with the Connect secret."""
+    """Events about connected accounts (`AccountUpdated`), signed with the Connect secret."""
     return _webhook(request, "connect")

@@ -35,8 +35,8 @@ def main() -> None:
     kill_at = os.environ.get("FAULTS_KILL_AT", "")
     if kill_at == "received":
         # handle_webhook looks _dispatch up when it calls it: after the event row is written.
-        def dispatch_then_die(event):
-            assert WebhookEvent.objects.filter(event_id=event["id"]).exists()
+        def dispatch_then_die(received):
+            assert WebhookEvent.objects.filter(event_id=received.event_id).exists()
             die()
 
         webhooks._dispatch = dispatch_then_die

@@ -96,7 +96,7 @@ def _pay(share, stripe_server):
         cancel_url=mf.CHECKOUT_CANCEL_URL,
     )
     share.refresh_from_db()
-    webhooks._on_checkout_paid(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
+    webhooks._apply_stored(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
     share.refresh_from_db()
     assert share.status == Order.Status.PAID
     return share

@@ -83,7 +83,7 @@ def test_every_call_the_project_makes_matches_the_sdks_typed_params(stripe_serve
     event = stripe_server.build_event(
         "checkout.session.completed", stripe_server.get(paid.checkout_session_id)
     )
-    webhooks._on_checkout_paid(event)
+    webhooks._apply_stored(event)
     paid.refresh_from_db()
     services.cancel_order(order=paid, by=world.holder)
 
@@ -234,7 +234,7 @@ def _paid_order(stripe_server, world, quantity=3):
     mf.start_checkout(world, order)
     order.refresh_from_db()
     event = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
-    webhooks._on_checkout_paid(event)
+    webhooks._apply_stored(event)
     order.refresh_from_db()
     return order
 

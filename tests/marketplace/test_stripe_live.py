@@ -127,7 +127,7 @@ def test_refund_of_a_destination_charge_reverses_the_transfer(ready_world):
         },
     )
     event = {"type": "payment_intent.succeeded", "data": {"object": intent.to_dict(for_json=True)}}
-    webhooks._on_payment_intent_succeeded(event)
+    webhooks._apply_stored(event)
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
 

@@ -123,7 +123,7 @@ def refund(world, model, index, percent, twice):
         },
     }
     for _ in range(2 if twice else 1):
-        webhooks._dispatch(event)
+        webhooks._apply_stored(event)
     model.money_in += amount
 
 
