@@ -10,9 +10,10 @@ gets 403. Addresses use public UUIDs only. Each view makes one domain call and r
 The holder's pages work on the budget the person is acting for (`current_acting`: their
 own, or the one they chose on "switch person" as a helper) and show only the actions their
 level allows; a direct request for an action they may not take is 403. Where a holder's
-personal data is shown or changed, the view writes an audit event as the signed-in person
-(a helper's actions are theirs, never the holder's). Providers looking at their own orders
-are not audited: it is their business record, not the holder's file.
+personal data is shown, the view writes an audit event as the signed-in person (a helper's
+actions are theirs, never the holder's); where it is changed, the service called writes it.
+Providers looking at their own orders are not audited: it is their business record, not
+the holder's file.
 """
 
 import logging
@@ -252,7 +253,6 @@ def budget_setup(request):
         except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
-            audit.record(actor=request.user, action="changed_budget", budget=budget)
             messages.success(request, "Your budget is saved.")
             if not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
                 return redirect("marketplace:plan")
@@ -288,7 +288,6 @@ def plan(request):
             )
         except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        audit.record(actor=request.user, action="changed_plan", budget=budget, detail="added an outcome")
         messages.success(request, "Outcome added to the plan.")
         return redirect("marketplace:plan")
     outcomes = PlanOutcome.objects.filter(plan__budget=budget, archived=False).select_related("outcome")
@@ -318,13 +317,6 @@ def plan_outcome_remove(request, outcome_id):
         remove_plan_outcome(plan_outcome=plan_outcome, by=request.user)
     except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
-    audit.record(
-        actor=request.user,
-        action="changed_plan",
-        budget=plan_outcome.plan.budget,
-        obj=plan_outcome,
-        detail="removed an outcome",
-    )
     messages.success(request, "Outcome taken off the plan.")
     return redirect("marketplace:plan")
 
@@ -341,7 +333,7 @@ def spending_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            entry = record_outside_spending(
+            record_outside_spending(
                 budget=budget,
                 by=request.user,
                 amount_pence=data["amount"],
@@ -356,7 +348,6 @@ def spending_new(request):
         except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
-            audit.record(actor=request.user, action="recorded_spending", budget=budget, obj=entry)
             left = left_pence(budget=budget)
             if left < 0:
                 messages.warning(
@@ -471,9 +462,6 @@ def request_new(request, listing_id):
             except MarketplaceError as exc:
                 form.add_error(None, str(exc))
             else:
-                audit.record(
-                    actor=request.user, action="requested_support", budget=budget, obj=support_request
-                )
                 messages.success(
                     request, f"Request sent to {listing.provider.name}. We will email you their answer."
                 )
@@ -631,13 +619,6 @@ def request_accept_change(request, request_id):
     support_request = _get_request(request.user, request_id)
     order = _run(request, accept_change, support_request, "You accepted the change. You can now pay.")
     if order:
-        _audit(
-            request,
-            "changed_request",
-            support_request.budget,
-            obj=support_request,
-            detail="accepted a change",
-        )
         return redirect("marketplace:order_detail", order.public_id)
     return redirect("marketplace:request_detail", support_request.public_id)
 
@@ -647,8 +628,7 @@ def request_accept_change(request, request_id):
 def request_withdraw(request, request_id):
     """The holder withdraws a request (or turns down a suggested change)."""
     support_request = _get_request(request.user, request_id)
-    if _run(request, withdraw_request, support_request, "You withdrew the request."):
-        _audit(request, "changed_request", support_request.budget, obj=support_request, detail="withdrew it")
+    _run(request, withdraw_request, support_request, "You withdrew the request.")
     return redirect("marketplace:request_detail", support_request.public_id)
 
 
@@ -717,7 +697,6 @@ def order_pay(request, order_id):
     except MarketplaceError as exc:
         messages.error(request, str(exc))
         return redirect("marketplace:order_detail", order.public_id)
-    _audit(request, "paid", order.budget, obj=order)
     return redirect(url)
 
 
@@ -789,8 +768,6 @@ def order_cancel(request, order_id):
         except MarketplaceError as exc:
             messages.error(request, str(exc))
         else:
-            if not as_provider:
-                _audit(request, "cancelled_order", order.budget, obj=order)
             if order.status == Order.Status.REFUNDED:
                 messages.success(request, "The order is cancelled and the money is on its way back.")
             else:

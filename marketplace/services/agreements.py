@@ -27,6 +27,7 @@ from .common import (
     InvalidState,
     MarketplaceError,
     NotPermitted,
+    audit_holder_side,
     notify_on_commit,
     pounds,
 )
@@ -147,6 +148,7 @@ def request_support(
         )
         RequestEvent.objects.create(request=support_request, kind=RequestEvent.Kind.REQUESTED, actor=by)
         notify_on_commit("request_received", support_request.pk)
+    audit_holder_side(by=by, budget=budget, action="requested_support", obj=support_request)
     return support_request
 
 
@@ -173,13 +175,21 @@ def accept_change(*, support_request: SupportRequest, by) -> Order:
     if not can_act_for(by, support_request.budget):
         raise NotPermitted("You cannot accept this change.")
     require_payment_ready(support_request.provider, for_holder=True)
-    return _agree(
+    order = _agree(
         support_request=support_request,
         by=by,
         expected=SupportRequest.Status.CHANGE_PROPOSED,
         use_proposed=True,
         kind=RequestEvent.Kind.CHANGE_ACCEPTED,
     )
+    audit_holder_side(
+        by=by,
+        budget=support_request.budget,
+        action="changed_request",
+        obj=support_request,
+        detail="accepted a change",
+    )
+    return order
 
 
 def _agree(*, support_request, by, expected, use_proposed, kind) -> Order:
@@ -249,7 +259,7 @@ def withdraw_request(*, support_request: SupportRequest, by) -> SupportRequest:
     """The holder withdraws a request (or turns down a suggested change) before it is agreed."""
     if not can_act_for(by, support_request.budget):
         raise NotPermitted("You cannot withdraw this request.")
-    return _close_request(
+    support_request = _close_request(
         support_request=support_request,
         by=by,
         allowed=SupportRequest.OPEN,
@@ -257,6 +267,14 @@ def withdraw_request(*, support_request: SupportRequest, by) -> SupportRequest:
         kind=RequestEvent.Kind.WITHDRAWN,
         note="",
     )
+    audit_holder_side(
+        by=by,
+        budget=support_request.budget,
+        action="changed_request",
+        obj=support_request,
+        detail="withdrew it",
+    )
+    return support_request
 
 
 def _close_request(*, support_request, by, allowed, status, kind, note) -> SupportRequest:

@@ -32,6 +32,7 @@ from .common import (
     InvalidState,
     MarketplaceError,
     NotPermitted,
+    audit_holder_side,
 )
 
 # --- Budgets and plans -------------------------------------------------------------------
@@ -72,6 +73,7 @@ def set_up_budget(
         budget.save()
         SupportPlan.objects.get_or_create(budget=budget)
         holder.groups.add(Group.objects.get_or_create(name=Role.BUDGET_HOLDER.value)[0])
+    audit_holder_side(by=holder, budget=budget, action="changed_budget")
     return budget
 
 
@@ -247,7 +249,9 @@ def add_plan_outcome(*, budget, by, own_words: str, outcome: Outcome) -> PlanOut
     if not can_act_for(by, budget):
         raise NotPermitted("You cannot change this support plan.")
     plan, _ = SupportPlan.objects.get_or_create(budget=budget)
-    return PlanOutcome.objects.create(plan=plan, own_words=own_words.strip(), outcome=outcome)
+    plan_outcome = PlanOutcome.objects.create(plan=plan, own_words=own_words.strip(), outcome=outcome)
+    audit_holder_side(by=by, budget=budget, action="changed_plan", detail="added an outcome")
+    return plan_outcome
 
 
 def remove_plan_outcome(*, plan_outcome, by) -> None:
@@ -257,10 +261,14 @@ def remove_plan_outcome(*, plan_outcome, by) -> None:
     used = (
         plan_outcome.requests.exists() or plan_outcome.orders.exists() or plan_outcome.ledger_entries.exists()
     )
+    budget = plan_outcome.plan.budget
     if used:
         PlanOutcome.objects.filter(pk=plan_outcome.pk).update(archived=True)
     else:
         plan_outcome.delete()
+    audit_holder_side(
+        by=by, budget=budget, action="changed_plan", obj=plan_outcome, detail="removed an outcome"
+    )
 
 
 # --- Spending outside the site -----------------------------------------------------------
@@ -312,4 +320,5 @@ def record_outside_spending(
             entry.receipt_name = display_name(receipt.name)
             entry.receipt.save(receipt.name, receipt, save=False)
         entry.save()
+    audit_holder_side(by=by, budget=budget, action="recorded_spending", obj=entry)
     return entry

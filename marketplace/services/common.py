@@ -73,6 +73,17 @@ def pounds(pence: int) -> str:
 # --- Notifications -----------------------------------------------------------------------
 
 
+def audit_holder_side(*, by, budget, action: str, obj=None, detail: str = "") -> None:
+    """Write the audit line for something `by` did with `budget`'s data as its holder or a
+    helper (`marketplace.audit`). A provider's team acting on their own orders is not on the
+    holder's side, so it is not recorded about the holder."""
+    from .. import audit
+    from ..acting import VIEW, can
+
+    if can(by, budget, VIEW):
+        audit.record(actor=by, action=action, budget=budget, obj=obj, detail=detail)
+
+
 def notify_on_commit(what: str, request_pk: int) -> None:
     """Queue the email for this step once the transaction has committed (never for a rollback)."""
     from ..tasks import send_notification_task

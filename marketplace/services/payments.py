@@ -36,6 +36,7 @@ from .common import (
     PaymentRejected,
     PaymentServiceUnavailable,
     ProviderNotReadyForPayments,
+    audit_holder_side,
     notify_on_commit,
     pounds,
 )
@@ -242,6 +243,7 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
             RequestEvent.objects.create(
                 request_id=locked.request_id, kind=RequestEvent.Kind.PAYMENT_STARTED, actor=by
             )
+    audit_holder_side(by=by, budget=order.budget, action="paid", obj=order)
     return session.url
 
 
@@ -376,6 +378,14 @@ def cancel_order(*, order: Order, by, reason: str = "", today: date | None = Non
     terms = cancellation_terms(order=order, user=by, today=today)
     if not terms.allowed:
         raise CancellationNotAllowed(terms.explanation)
+    order = _cancel_allowed(order=order, by=by, reason=reason, terms=terms)
+    if not is_provider_member(by, order.provider):
+        audit_holder_side(by=by, budget=order.budget, action="cancelled_order", obj=order)
+    return order
+
+
+def _cancel_allowed(*, order: Order, by, reason: str, terms: CancellationTerms) -> Order:
+    """Cancel (and refund) an order the rules allow: the payment service first, then here."""
     gateway = get_payment_gateway()
     if order.status == Order.Status.AWAITING_PAYMENT:
         if order.checkout_session_id:
