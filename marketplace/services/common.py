@@ -1,13 +1,8 @@
 """What every marketplace service shares: the exceptions they raise (each with a message fit
-to show the person), the "payment service unreachable" message, money in words and the
-email sent once a step has committed."""
-
-import logging
+to show the person), the "payment service unreachable" message, money in words, the audit
+line for what the holder's side did, and the email sent once a step has committed."""
 
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
-
 
 # --- Exceptions --------------------------------------------------------------------------
 
