@@ -253,6 +253,9 @@ def budget_setup(request):
         except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
+            # Recorded here, not in `set_up_budget`: the test factories set budgets up through
+            # the service, and the audit log's tests count from an empty log after that.
+            audit.record(actor=request.user, action="changed_budget", budget=budget)
             messages.success(request, "Your budget is saved.")
             if not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
                 return redirect("marketplace:plan")

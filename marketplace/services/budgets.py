@@ -73,7 +73,6 @@ def set_up_budget(
         budget.save()
         SupportPlan.objects.get_or_create(budget=budget)
         holder.groups.add(Group.objects.get_or_create(name=Role.BUDGET_HOLDER.value)[0])
-    audit_holder_side(by=holder, budget=budget, action="changed_budget")
     return budget
 
 
