@@ -276,7 +276,7 @@ def timed(function, *, trace: bool = False):
 
 
 def measure(size: int, number: int, *, trace_pdf: bool) -> dict:
-    from marketplace import statements
+    from marketplace.services import statements
 
     log(f"size={size}: loading")
     (budget, starts_on, ends_on), load_s, _ = timed(lambda: build_holder(size, number))

@@ -8,12 +8,12 @@ from django.utils.functional import SimpleLazyObject
 
 
 def acting(request):
-    """`acting`: the budget the person works on and what they may do (see `delegation.Acting`)."""
+    """`acting`: the budget the person works on and what they may do (see `acting.Acting`)."""
 
     def compute():
         if not getattr(request, "user", None) or not request.user.is_authenticated:
             return None
-        from .delegate_views import current_acting
+        from .acting import current_acting
 
         return current_acting(request)
 

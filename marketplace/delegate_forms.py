@@ -5,15 +5,14 @@ from django import forms
 
 from cms.forms import GovukFormMixin
 
-from . import services
-from .delegation import ABILITY_WORDS, holder_name
+from .acting import ABILITY_WORDS, PAY, REQUEST, STATEMENTS, budgets_for, holder_name
 from .models import Delegate
 
 # The levels a holder can add on top of viewing, as tick boxes.
 PERMISSION_CHOICES = [
-    ("request", f"Ask for support: {ABILITY_WORDS[services.REQUEST]}"),
-    ("pay", f"Pay: {ABILITY_WORDS[services.PAY]}"),
-    ("statements", f"Statements: {ABILITY_WORDS[services.STATEMENTS]}"),
+    ("request", f"Ask for support: {ABILITY_WORDS[REQUEST]}"),
+    ("pay", f"Pay: {ABILITY_WORDS[PAY]}"),
+    ("statements", f"Statements: {ABILITY_WORDS[STATEMENTS]}"),
 ]
 PERMISSION_HELP = (
     "They can always see your budget, support plan, orders and receipts. "
@@ -103,7 +102,7 @@ class SwitchBudgetForm(GovukFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         choices = []
-        for budget in services.budgets_for(user).select_related("holder").order_by("pk"):
+        for budget in budgets_for(user).select_related("holder").order_by("pk"):
             if budget.holder_id == user.pk:
                 choices.insert(0, (str(budget.public_id), f"Your own budget ({holder_name(budget)})"))
             else:

@@ -1,10 +1,8 @@
 """Pages for helpers (delegates): the holder's list of helpers (invite, change, withdraw), the
 invitation a helper accepts or declines, and "switch person" for people who help several.
 
-Also the one place that works out whose budget a person is working on now
-(`current_acting`): the budget they chose on the switch page (kept in their session), if they
-may still see it, else their own, else the only one they help with. A choice that is no
-longer valid (access withdrawn, or an id that was never theirs) is forgotten, never obeyed.
+Whose budget a person is working on now is answered by `marketplace.acting` (their choice
+on the switch page is kept in their session through `acting.choose` and `acting.forget`).
 """
 
 from django.contrib import messages
@@ -17,7 +15,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import delegation, services
+from .acting import (
+    MANAGE,
+    acting_for,
+    budgets_for,
+    can,
+    choose,
+    choose_person,
+    current_acting,
+    forget,
+    holder_name,
+)
 from .delegate_forms import (
     ChangeDelegateForm,
     InviteDelegateForm,
@@ -26,36 +34,11 @@ from .delegate_forms import (
     permission_initial,
 )
 from .models import AuditEvent, Delegate
+from .services import delegation
+from .services.common import NotPermitted
 
-SESSION_KEY = "acting_budget"
 # How many of the helpers' latest actions the holder sees on the helpers page.
 RECENT_ACTIONS = 20
-
-
-# --- Whose budget ------------------------------------------------------------------------
-
-
-def chosen_budget(request):
-    """The budget `request.user` is working on now (their choice kept in the session), or None.
-
-    Every holder-side page finds its budget here, so a stale choice is forgotten everywhere.
-    """
-    chosen = request.session.get(SESSION_KEY)
-    budget = services.acting_budget(request.user, chosen)
-    if chosen and (budget is None or str(budget.public_id) != str(chosen)):
-        # Withdrawn, or never theirs: forget it so it cannot come back to life.
-        del request.session[SESSION_KEY]
-    return budget
-
-
-def current_acting(request) -> delegation.Acting | None:
-    """The budget `request.user` is working on now and what they may do with it, or None."""
-    return delegation.acting(request.user, chosen_budget(request))
-
-
-def choose_person(request):
-    """Send someone who helps several people to choose one, then back to where they were."""
-    return redirect(f"{reverse('marketplace:switch_budget')}?{urlencode({'next': request.get_full_path()})}")
 
 
 def _safe_next(request, default: str) -> str:
@@ -79,7 +62,7 @@ def switch_budget(request):
     if request.method == "GET" and current is not None:
         form.initial["budget"] = str(current.budget.public_id)
     if request.method == "POST" and form.is_valid():
-        request.session[SESSION_KEY] = form.cleaned_data["budget"]
+        choose(request, form.cleaned_data["budget"])
         chosen = dict(choices)[form.cleaned_data["budget"]]
         messages.success(request, f"You are now working on: {chosen}.")
         return redirect(_safe_next(request, reverse("marketplace:dashboard")))
@@ -107,7 +90,7 @@ def _managed_budget(request):
     """(acting, None) for the holder, or (None, a redirect) when there is no budget chosen."""
     current = current_acting(request)
     if current is None:
-        if services.budgets_for(request.user).exists():
+        if budgets_for(request.user).exists():
             return None, choose_person(request)
         return None, redirect("marketplace:dashboard")
     if not current.may_manage:
@@ -194,7 +177,7 @@ def _get_delegate(request, delegate_id) -> Delegate:
 def delegate_change(request, delegate_id):
     """The holder changes what a helper may do."""
     delegate = _get_delegate(request, delegate_id)
-    if not services.can(request.user, delegate.budget, services.MANAGE):
+    if not can(request.user, delegate.budget, MANAGE):
         raise PermissionDenied("Only the budget holder can change what helpers may do.")
     form = ChangeDelegateForm(
         request.POST if request.method == "POST" else None,
@@ -218,7 +201,7 @@ def delegate_change(request, delegate_id):
         {
             "delegate": delegate,
             "form": form,
-            "acting": delegation.acting(request.user, delegate.budget),
+            "acting": acting_for(request.user, delegate.budget),
         },
     )
 
@@ -228,14 +211,14 @@ def delegate_change(request, delegate_id):
 def delegate_withdraw(request, delegate_id):
     """Confirm, then end a helper's access: by the holder, or by the helper stepping down."""
     delegate = _get_delegate(request, delegate_id)
-    by_holder = services.can(request.user, delegate.budget, services.MANAGE)
+    by_holder = can(request.user, delegate.budget, MANAGE)
     if delegate.status not in (Delegate.Status.ACTIVE, Delegate.Status.INVITED):
         messages.error(request, f"{delegate.name} does not have access now.")
         return redirect("marketplace:delegates" if by_holder else "marketplace:dashboard")
     if request.method == "POST":
         try:
             delegation.withdraw(delegate=delegate, by=request.user)
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
         except delegation.DelegationError as exc:
             messages.error(request, str(exc))
@@ -243,9 +226,8 @@ def delegate_withdraw(request, delegate_id):
             if by_holder:
                 messages.success(request, f"{delegate.name} can no longer see your budget or act for you.")
                 return redirect("marketplace:delegates")
-            if request.session.get(SESSION_KEY) == str(delegate.budget.public_id):
-                del request.session[SESSION_KEY]
-            messages.success(request, f"You no longer help {delegation.holder_name(delegate.budget)}.")
+            forget(request, delegate.budget)
+            messages.success(request, f"You no longer help {holder_name(delegate.budget)}.")
             return redirect("marketplace:dashboard")
     return render(
         request,
@@ -253,8 +235,8 @@ def delegate_withdraw(request, delegate_id):
         {
             "delegate": delegate,
             "by_holder": by_holder,
-            "holder": delegation.holder_name(delegate.budget),
-            "acting": delegation.acting(request.user, delegate.budget),
+            "holder": holder_name(delegate.budget),
+            "acting": acting_for(request.user, delegate.budget),
         },
     )
 
@@ -266,7 +248,7 @@ def delegate_resend(request, delegate_id):
     delegate = _get_delegate(request, delegate_id)
     try:
         delegation.resend_invitation(delegate=delegate, by=request.user)
-    except services.NotPermitted as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
     except delegation.DelegationError as exc:
         messages.error(request, str(exc))
@@ -293,7 +275,7 @@ def delegate_accept(request, token):
         return _problem(request, str(exc), 404)
     user = request.user
     if delegate.status == Delegate.Status.ACTIVE and delegate.user_id == user.pk:
-        messages.info(request, f"You already help {delegation.holder_name(delegate.budget)}.")
+        messages.info(request, f"You already help {holder_name(delegate.budget)}.")
         return redirect("marketplace:dashboard")
     try:
         delegation.check_usable(delegate)
@@ -305,7 +287,7 @@ def delegate_accept(request, token):
         return render(
             request,
             "marketplace/delegates/declined.html",
-            {"holder": delegation.holder_name(delegate.budget)},
+            {"holder": holder_name(delegate.budget)},
         )
     problem = ""
     if request.method == "POST":
@@ -318,9 +300,9 @@ def delegate_accept(request, token):
         except delegation.DelegationError as exc:
             problem = str(exc)
         else:
-            request.session[SESSION_KEY] = str(delegate.budget.public_id)
+            choose(request, delegate.budget.public_id)
             messages.success(
-                request, f"You can now help {delegation.holder_name(delegate.budget)}. This is their budget."
+                request, f"You can now help {holder_name(delegate.budget)}. This is their budget."
             )
             return redirect("marketplace:dashboard")
     elif user.is_authenticated and user.email.lower() != delegate.email.lower():
@@ -334,7 +316,7 @@ def delegate_accept(request, token):
         "marketplace/delegates/accept.html",
         {
             "delegate": delegate,
-            "holder": delegation.holder_name(delegate.budget),
+            "holder": holder_name(delegate.budget),
             "inviter": str(delegate.invited_by or delegate.budget.holder),
             "abilities": delegation.delegate_abilities(delegate),
             "problem": problem,

@@ -20,8 +20,10 @@ from django.utils import timezone
 from directory.demo import DEMO_PROVIDER_NAME
 from directory.models import Outcome, Provider
 
-from . import pooling, services
 from .models import Budget, Delegate, GroupActivity, ProviderPaymentAccount
+from .services import pooling
+from .services.agreements import request_support
+from .services.budgets import add_plan_outcome, open_periods, record_outside_spending, set_up_budget
 
 HOLDER_EMAIL = "holder@example.org"
 HELPER_EMAIL = "delegate@example.org"
@@ -47,7 +49,7 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
     if not (holder and helper and provider) or Budget.objects.filter(holder=holder).exists():
         return {"budgets": 0}
 
-    budget = services.set_up_budget(
+    budget = set_up_budget(
         holder=holder,
         amount_pence=45_000,
         period=Budget.Period.FOUR_WEEKS,
@@ -58,16 +60,16 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
     # Set up three periods ago (as if the council's payments began then).
     Budget.objects.filter(pk=budget.pk).update(created_at=timezone.now() - timedelta(weeks=12))
     budget.refresh_from_db()
-    services.open_periods(budget=budget, today=today)
+    open_periods(budget=budget, today=today)
     outcomes = [
-        services.add_plan_outcome(budget=budget, by=holder, own_words=words, outcome=_outcome(slug))
+        add_plan_outcome(budget=budget, by=holder, own_words=words, outcome=_outcome(slug))
         for words, slug in PLAN
     ]
     for days_ago, pence, description, payee in (
         (40, 1_240, "Taxi to the lunch club and back", "Bolton Cabs"),
         (12, 2_000, "Bus pass top-up", "Bee Network"),
     ):
-        services.record_outside_spending(
+        record_outside_spending(
             budget=budget,
             by=holder,
             amount_pence=pence,
@@ -105,7 +107,7 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
         return made
     price = listing.prices.order_by("sort_order", "pk").first()
     if price and price.weekday_pence:
-        services.request_support(
+        request_support(
             budget=budget,
             by=holder,
             listing=listing,

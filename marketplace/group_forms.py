@@ -14,8 +14,8 @@ from directory.models import ListingPage, ListingPrice
 
 from .forms import _clean_plan_outcome, _plan_outcome_choices
 from .models import GroupActivity
-from .pooling import MAX_PLACES
 from .services import MAX_QUANTITY
+from .services.pooling import MAX_PLACES
 
 
 def _whole_number(what: str, *, low: int, high: int, example: int) -> dict:

@@ -1,7 +1,7 @@
 """Pages for pooled purchases: providers offer group activities; holders find, join and leave them.
 
 Providers see only their own team's activities (another provider's id is a 404). Holders
-act for the budget they are working on (`delegate_views.chosen_budget`); what they may do with
+act for the budget they are working on (`acting.chosen_budget`); what they may do with
 it is checked by the services (`pooling`), which refuse view-only helpers. Each view makes
 one domain call and renders.
 """
@@ -15,10 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.models import Provider
 
-from . import pooling, services
-from .delegate_views import chosen_budget
+from .acting import PAY, REQUEST, can, chosen_budget
 from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
+from .services import pooling
+from .services.budgets import left_pence, open_periods
+from .services.common import MarketplaceError, NotPermitted, ProviderNotReadyForPayments
+from .services.payments import payment_readiness
 
 
 def _bound(request):
@@ -45,7 +48,7 @@ def provider_groups(request):
         {
             "providers": providers,
             "activities": _member_activities(request.user).order_by("-created_at"),
-            "not_ready": [p for p in providers if services.payment_readiness(accounts.get(p.pk))],
+            "not_ready": [p for p in providers if payment_readiness(accounts.get(p.pk))],
         },
     )
 
@@ -79,11 +82,11 @@ def provider_group_new(request):
                 join_by=data["join_by"],
                 if_not_filled=data["if_not_filled"],
             )
-        except services.ProviderNotReadyForPayments as exc:
+        except ProviderNotReadyForPayments as exc:
             form.add_error(None, " ".join([str(exc), *exc.reasons]))
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        except services.MarketplaceError as exc:
+        except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"“{activity.title}” is on your listing. People can join it now.")
@@ -119,7 +122,7 @@ def group_activities(request):
     activities = pooling.joinable_activities().order_by("join_by", "starts_on", "pk")
     joined = []
     if budget is not None:
-        services.open_periods(budget=budget)
+        open_periods(budget=budget)
         joined = list(
             Order.objects.filter(budget=budget, activity__isnull=False)
             .select_related("activity__provider")
@@ -138,7 +141,7 @@ def group_activities(request):
             "activities": activities,
             "joined": joined,
             "budget": budget,
-            "left_pence": services.left_pence(budget=budget) if budget else None,
+            "left_pence": left_pence(budget=budget) if budget else None,
         },
     )
 
@@ -158,11 +161,11 @@ def _detail(request, activity, form=None, status=200):
     past_shares = []
     can_join = False
     if budget is not None:
-        services.open_periods(budget=budget)
+        open_periods(budget=budget)
         past_shares = list(
             activity.shares.filter(budget=budget).exclude(status__in=pooling.TAKEN).order_by("-created_at")
         )
-        can_join = services.can(request.user, budget, services.REQUEST)
+        can_join = can(request.user, budget, REQUEST)
     has_outcomes = bool(budget and PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists())
     today = timezone.localdate()
     joinable = (
@@ -173,7 +176,7 @@ def _detail(request, activity, form=None, status=200):
     )
     if form is None and budget is not None and can_join and has_outcomes:
         form = JoinForm(budget=budget)
-    left = services.left_pence(budget=budget) if budget else None
+    left = left_pence(budget=budget) if budget else None
     return render(
         request,
         "marketplace/groups/detail.html",
@@ -184,7 +187,7 @@ def _detail(request, activity, form=None, status=200):
             "share": share,
             "past_shares": past_shares,
             "can_join": can_join,
-            "can_pay": bool(budget and services.can(request.user, budget, services.PAY)),
+            "can_pay": bool(budget and can(request.user, budget, PAY)),
             "has_outcomes": has_outcomes,
             "joinable": joinable,
             "can_leave": bool(share and can_join and today <= activity.join_by),
@@ -216,9 +219,9 @@ def group_activity(request, activity_id):
                 by=request.user,
                 plan_outcome=form.cleaned_data["plan_outcome"],
             )
-        except services.NotPermitted as exc:
+        except NotPermitted as exc:
             raise PermissionDenied(str(exc)) from exc
-        except services.MarketplaceError as exc:
+        except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
             if order.status == Order.Status.RESERVED:
@@ -241,9 +244,9 @@ def group_leave(request, activity_id):
         return redirect("marketplace:group_activity", activity.public_id)
     try:
         share = pooling.leave_activity(order=share, by=request.user)
-    except services.NotPermitted as exc:
+    except NotPermitted as exc:
         raise PermissionDenied(str(exc)) from exc
-    except services.MarketplaceError as exc:
+    except MarketplaceError as exc:
         messages.error(request, str(exc))
     else:
         if share.status == Order.Status.REFUNDED:

@@ -242,7 +242,7 @@ class ProviderPaymentAccount(models.Model):
     """A provider's connected account at the payment service (Stripe Connect).
 
     Mirrors what the payment service last told us; `last_event_created` lets an older
-    `account.updated` event that arrives late be ignored.
+    news of the account (`AccountUpdated`) that arrives late be ignored.
     """
 
     provider = models.OneToOneField(Provider, on_delete=models.PROTECT, related_name="payment_account")

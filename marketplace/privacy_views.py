@@ -2,7 +2,7 @@
 and "Ask us to erase your data".
 
 Only the holder may use them (a delegate acts for the holder but these are the holder's own
-rights, so they get 403). Each view makes one domain call (`marketplace.privacy`) and renders.
+rights, so they get 403). Each view makes one domain call (`marketplace.services.privacy`) and renders.
 """
 
 from django.contrib.auth import logout
@@ -13,8 +13,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import audit, privacy, services
+from . import audit
+from .acting import MANAGE, can
 from .privacy_forms import ConfirmErasureForm
+from .services import privacy
 
 NOT_YOURS = "Only the person whose budget it is can use this page."
 
@@ -22,7 +24,7 @@ NOT_YOURS = "Only the person whose budget it is can use this page."
 def _holders_budget(request):
     """The signed-in person's own budget, or 403 (a delegate, a provider, anyone without one)."""
     budget = privacy.own_budget(request.user)
-    if budget is None or not services.can(request.user, budget, services.MANAGE):
+    if budget is None or not can(request.user, budget, MANAGE):
         raise PermissionDenied(NOT_YOURS)
     return budget
 

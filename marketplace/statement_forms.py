@@ -6,8 +6,8 @@ from django import forms
 
 from cms.forms import GovukDateField, GovukFormMixin
 
-from . import statements
-from .statements import period_problems
+from .services import statements
+from .services.statements import period_problems
 
 SHARE_DAYS = [(days, f"{days} days") for days in statements.SHARE_DAYS]
 

@@ -1,7 +1,7 @@
 """Statement pages: choose a period, see its summary, download it (CSV, PDF, receipts), and
 share it with the council through a read-only link.
 
-The budget is the one the person is acting for (`delegate_views.chosen_budget`, with the choice
+The budget is the one the person is acting for (`acting.chosen_budget`, with the choice
 kept in their session). Statements need the STATEMENTS permission (the holder, or a delegate
 allowed to download statements): anyone else with the budget gets a 403 page. Share links
 need MANAGE (the holder only). A share link's pages need no sign-in: the token in the
@@ -22,9 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.evidence import private_storage
 
-from . import audit, services, statements
-from .delegate_views import chosen_budget
+from . import audit
+from .acting import MANAGE, STATEMENTS, budgets_for, can, chosen_budget
 from .models import StatementShare
+from .services import statements
+from .services.common import MarketplaceError, NotPermitted
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
 from .tasks import prepare_statement_pdf_task
 
@@ -43,13 +45,13 @@ def _forbidden(request, message):
     return render(request, "marketplace/statements/forbidden.html", {"message": message}, status=403)
 
 
-def _budget_or_refusal(request, permission=services.STATEMENTS):
+def _budget_or_refusal(request, permission=STATEMENTS):
     """(budget, None) when the person may do `permission`; else (None, a response to send)."""
     budget = chosen_budget(request)
     if budget is None:
         return None, redirect("marketplace:dashboard")
-    if not services.can(request.user, budget, permission):
-        if permission == services.MANAGE:
+    if not can(request.user, budget, permission):
+        if permission == MANAGE:
             return None, _forbidden(request, "Only the budget holder can share statements.")
         return None, _forbidden(
             request, "You cannot see statements for this budget. The budget holder can let you download them."
@@ -151,7 +153,7 @@ def statement_page(request):
             "lines": statement.lines[:SCREEN_LINES] if statement else (),
             "quick_periods": statements.quick_periods(),
             "period_query": _period_query(statement) if statement else "",
-            "can_share": services.can(request.user, budget, services.MANAGE),
+            "can_share": can(request.user, budget, MANAGE),
         },
     )
 
@@ -213,7 +215,7 @@ def statement_receipts(request):
 @require_http_methods(["GET", "POST"])
 def statement_shares(request):
     """The holder's statement links: make one for their social worker, see and stop them."""
-    budget, refusal = _budget_or_refusal(request, services.MANAGE)
+    budget, refusal = _budget_or_refusal(request, MANAGE)
     if refusal:
         return refusal
     _, year_start, today = statements.quick_periods()[1]
@@ -232,7 +234,7 @@ def statement_shares(request):
                 ends_on=data["end"],
                 days=data["expires_in_days"],
             )
-        except services.MarketplaceError as exc:
+        except MarketplaceError as exc:
             form.add_error(None, str(exc))
         else:
             # The token exists only in this link: hand it to the next page once, then forget it.
@@ -264,11 +266,11 @@ def statement_share_revoke(request, share_id):
     share = get_object_or_404(
         StatementShare.objects.select_related("budget"),
         public_id=share_id,
-        budget__in=services.budgets_for(request.user),
+        budget__in=budgets_for(request.user),
     )
     try:
         statements.revoke_share(share=share, by=request.user)
-    except services.NotPermitted as exc:
+    except NotPermitted as exc:
         return _forbidden(request, str(exc))
     messages.success(request, f"The link for {share.recipient} has stopped working.")
     return redirect("marketplace:statement_shares")

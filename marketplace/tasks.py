@@ -17,7 +17,7 @@ def send_notification_task(what: str, request_pk: int) -> int:
 @task()
 def send_group_email_task(what: str, activity_pk: int) -> int:
     """Email the people a step in a group activity concerns ("going_ahead", "called_off")."""
-    from .pooling import send_group_emails
+    from .services.pooling import send_group_emails
 
     return send_group_emails(what, activity_pk)
 
@@ -30,7 +30,7 @@ def settle_group_activities_task(today: str | None = None) -> dict[str, int]:
     """
     from datetime import date
 
-    from .pooling import settle_due_activities, summarise
+    from .services.pooling import settle_due_activities, summarise
 
     return summarise(settle_due_activities(today=date.fromisoformat(today) if today else None))
 
@@ -40,7 +40,7 @@ def prepare_statement_pdf_task(budget_pk: int, starts_on: str, ends_on: str) -> 
     """Make a large statement's PDF and keep it for download (dates are ISO strings: JSON)."""
     from datetime import date
 
-    from .statements import prepare_pdf
+    from .services.statements import prepare_pdf
 
     return prepare_pdf(
         budget_pk=budget_pk, starts_on=date.fromisoformat(starts_on), ends_on=date.fromisoformat(ends_on)

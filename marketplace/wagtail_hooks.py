@@ -16,9 +16,11 @@ from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import audit, privacy, services
+from . import audit
 from .models import AuditEvent
 from .privacy_forms import AuditFilterForm, StaffErasureForm, StaffReasonForm
+from .services import privacy
+from .services.budgets import budget_summary
 
 EVENTS_PER_PAGE = 50
 
@@ -126,7 +128,7 @@ class HolderRecordView(AuditPageMixin, TemplateView):
             self.get_context_data(
                 form=form,
                 shown=True,
-                summary=services.budget_summary(budget=budget),
+                summary=budget_summary(budget=budget),
                 rows=privacy.audit_rows(events, holder=self.holder),
                 erased=self.holder.email == privacy.erased_email(self.holder),
             )

@@ -27,8 +27,9 @@ from cms.models import ContentPage, Role
 from directory import provider_services, reminders
 from directory.models import Check
 from directory.oruk import mapping as oruk_mapping
-from marketplace import delegation, pooling, services, statements
+from marketplace import services
 from marketplace.models import Delegate, GroupActivity, SupportRequest
+from marketplace.services import delegation, payments, pooling, statements
 from signposting import services as signposting
 from tests import factories
 from tests.marketplace import factories as mf
@@ -159,7 +160,7 @@ def build_world() -> World:
     unpaid_order = mf.make_order(budget=budget_a, listing=listing_x, provider_user=provider_x_user)
     paid_order = mf.make_order(budget=budget_a, listing=listing_x, provider_user=provider_x_user)
     # What the signed checkout webhook does once Stripe has taken the money.
-    services._record_payment(
+    payments.record_payment(
         order=paid_order,
         payment_intent_id="pi_authz_matrix",
         amount_pence=paid_order.total_pence,

@@ -63,6 +63,108 @@ class RefundResult:
     status: str  # "succeeded", "pending", "failed" or "canceled"
 
 
+# --- Events: what the payment service tells us, in the marketplace's terms ---------------------
+# The gateway verifies a webhook and turns it into one of these; the rest of the code never
+# sees the service's own event names or fields. `order_ref` is the order's public id as the
+# service echoes it back (the handler checks it is one of ours); `payment_ref` is the
+# service's reference for the money taken, which refunds and disputes point at.
+
+
+@dataclass(frozen=True)
+class CheckoutCompleted:
+    """A hosted checkout finished. `paid` is False while a delayed payment method is still
+    clearing (a later `CheckoutCompleted` with `paid` True follows)."""
+
+    order_ref: str
+    session_id: str
+    account_id: str  # the provider's account the money goes to ("" when not stated)
+    amount_pence: int
+    currency: str
+    payment_ref: str
+    paid: bool = True
+
+
+@dataclass(frozen=True)
+class CheckoutEnded:
+    """A hosted checkout closed without taking money: it expired, or its delayed payment failed."""
+
+    order_ref: str
+    session_id: str
+    payment_failed: bool = False
+
+
+@dataclass(frozen=True)
+class PaymentSucceeded:
+    """Money was taken for an order (the same money a completed checkout reports; recorded once)."""
+
+    order_ref: str
+    payment_ref: str
+    account_id: str
+    amount_pence: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PaymentFailed:
+    """An attempt to pay for an order was declined; `message` says why, in the service's words."""
+
+    order_ref: str
+    payment_ref: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentRefunded:
+    """Money was refunded from a payment, here or in the service's own dashboard.
+
+    `amount_refunded_pence` is the payment's refunded total so far, always present;
+    `refunds` lists individual refunds only when the service included them (it may not).
+    """
+
+    payment_ref: str
+    amount_refunded_pence: int
+    refunds: tuple[RefundResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class DisputeOpened:
+    """The card holder disputed a payment with their bank."""
+
+    payment_ref: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AccountUpdated:
+    """A provider's connected account changed (what it can do, what is still needed)."""
+
+    status: AccountStatus
+
+
+PaymentEvent = (
+    CheckoutCompleted
+    | CheckoutEnded
+    | PaymentSucceeded
+    | PaymentFailed
+    | PaymentRefunded
+    | DisputeOpened
+    | AccountUpdated
+)
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    """One verified webhook delivery: its identity, and what it means (`event` is None for
+    events the marketplace does not act on). `payload` is the verified body, kept so an
+    event that arrives before the payment it refers to can be read again later."""
+
+    event_id: str
+    type: str  # the service's own name for it, kept on record for people reading the log
+    created: int
+    payload: dict
+    event: PaymentEvent | None
+
+
 class PaymentGateway(abc.ABC):
     """What the marketplace asks of a payment service. Each hook raises `GatewayUnavailable`
     when the service cannot be reached and `GatewayRejected` when it says no."""
@@ -104,5 +206,10 @@ class PaymentGateway(abc.ABC):
         """Refund (part of) a payment and reverse the transfer to the provider."""
 
     @abc.abstractmethod
-    def verify_webhook(self, *, payload: bytes, signature: str, endpoint: str) -> dict:
-        """Check a webhook's signature and age; return the event as plain data."""
+    def parse_event(self, *, payload: bytes, signature: str, endpoint: str) -> ReceivedEvent:
+        """Check a webhook's signature and age and return what it means; raises
+        `WebhookVerificationError` when it is not a genuine, fresh event."""
+
+    @abc.abstractmethod
+    def read_event(self, data: dict) -> ReceivedEvent:
+        """What a stored event (`ReceivedEvent.payload`, verified when it arrived) means."""

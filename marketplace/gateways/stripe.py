@@ -19,10 +19,19 @@ from django.conf import settings
 
 from .base import (
     AccountStatus,
+    AccountUpdated,
+    CheckoutCompleted,
+    CheckoutEnded,
     CheckoutSession,
+    DisputeOpened,
     GatewayRejected,
     GatewayUnavailable,
+    PaymentEvent,
+    PaymentFailed,
     PaymentGateway,
+    PaymentRefunded,
+    PaymentSucceeded,
+    ReceivedEvent,
     RefundResult,
     WebhookVerificationError,
 )
@@ -242,6 +251,22 @@ class StripeGateway(PaymentGateway):
 
     # --- Webhooks --------------------------------------------------------------------
 
+    def parse_event(self, *, payload: bytes, signature: str, endpoint: str) -> ReceivedEvent:
+        """Check a webhook's signature and age and return what it means."""
+        return self.read_event(self.verify_webhook(payload=payload, signature=signature, endpoint=endpoint))
+
+    def read_event(self, data: dict) -> ReceivedEvent:
+        """What a verified Stripe event means, as one of the marketplace's event types."""
+        reader = EVENT_READERS.get(data.get("type") or "")
+        obj = (data.get("data") or {}).get("object") or {}
+        return ReceivedEvent(
+            event_id=data.get("id") or "",
+            type=data.get("type") or "",
+            created=int(data.get("created") or 0),
+            payload=data,
+            event=reader(data, obj) if reader else None,
+        )
+
     def verify_webhook(self, *, payload: bytes, signature: str, endpoint: str) -> dict:
         """Check a webhook's signature and age; return the event as plain data."""
         secret = self.webhook_secrets.get(endpoint) or self.webhook_secrets.get("platform")
@@ -311,7 +336,10 @@ def _signature_timestamp(header: str) -> int | None:
 
 
 def _account_status(account) -> AccountStatus:
-    account = account.to_dict()
+    return _account_status_from(account.to_dict())
+
+
+def _account_status_from(account: dict) -> AccountStatus:
     requirements = account.get("requirements") or {}
     return AccountStatus(
         account_id=account["id"],
@@ -337,3 +365,106 @@ def _checkout_session(session) -> CheckoutSession:
         payment_intent_id=payment_intent,
         expires_at=datetime.fromtimestamp(int(expires_at), tz=UTC) if expires_at else None,
     )
+
+
+# --- Reading events --------------------------------------------------------------------
+# Each reader takes the whole event and its `data.object` and returns the marketplace's event.
+
+
+def _object_id(value) -> str:
+    """An id from a field that is either the id or the expanded object."""
+    if isinstance(value, dict):
+        return value.get("id") or ""
+    return value or ""
+
+
+def _order_ref(obj: dict) -> str:
+    return str((obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id") or "")
+
+
+def _destination(payment_intent) -> str:
+    if not isinstance(payment_intent, dict):
+        return ""
+    return _object_id((payment_intent.get("transfer_data") or {}).get("destination"))
+
+
+def _checkout_completed(event: dict, session: dict) -> PaymentEvent:
+    payment_intent = session.get("payment_intent")
+    payment_ref = _object_id(payment_intent)
+    return CheckoutCompleted(
+        order_ref=_order_ref(session),
+        session_id=session.get("id") or "",
+        # A session does not name a destination charge's account unless its payment is
+        # expanded; a direct charge's event names it at the top.
+        account_id=_destination(payment_intent) or event.get("account") or "",
+        amount_pence=int(session.get("amount_total") or 0),
+        currency=(session.get("currency") or CURRENCY).lower(),
+        payment_ref=payment_ref,
+        paid=session.get("payment_status") == "paid" and bool(payment_ref),
+    )
+
+
+def _checkout_ended(event: dict, session: dict) -> PaymentEvent:
+    return CheckoutEnded(
+        order_ref=_order_ref(session),
+        session_id=session.get("id") or "",
+        payment_failed=event["type"] == "checkout.session.async_payment_failed",
+    )
+
+
+def _payment_succeeded(event: dict, intent: dict) -> PaymentEvent:
+    return PaymentSucceeded(
+        order_ref=_order_ref(intent),
+        payment_ref=intent.get("id") or "",
+        account_id=_destination(intent),
+        amount_pence=int(intent.get("amount_received") or intent.get("amount") or 0),
+        currency=(intent.get("currency") or CURRENCY).lower(),
+    )
+
+
+def _payment_failed(event: dict, intent: dict) -> PaymentEvent:
+    return PaymentFailed(
+        order_ref=_order_ref(intent),
+        payment_ref=intent.get("id") or "",
+        message=((intent.get("last_payment_error") or {}).get("message") or "").strip(),
+    )
+
+
+def _charge_refunded(event: dict, charge: dict) -> PaymentEvent:
+    # Since API version 2022-11-15 a charge in an event no longer embeds its refunds, so the
+    # refunded total is what counts; individual refunds are passed on only when present.
+    embedded = (charge.get("refunds") or {}).get("data") or []
+    return PaymentRefunded(
+        payment_ref=_object_id(charge.get("payment_intent")),
+        amount_refunded_pence=int(charge.get("amount_refunded") or 0),
+        refunds=tuple(
+            RefundResult(
+                refund_id=item["id"], amount_pence=int(item["amount"]), status=item.get("status") or ""
+            )
+            for item in embedded
+            if item.get("id")
+        ),
+    )
+
+
+def _dispute_created(event: dict, dispute: dict) -> PaymentEvent:
+    return DisputeOpened(
+        payment_ref=_object_id(dispute.get("payment_intent")), reason=dispute.get("reason") or ""
+    )
+
+
+def _account_updated(event: dict, account: dict) -> PaymentEvent:
+    return AccountUpdated(status=_account_status_from({**account, "id": account.get("id") or ""}))
+
+
+EVENT_READERS = {
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _checkout_completed,
+    "checkout.session.async_payment_failed": _checkout_ended,
+    "checkout.session.expired": _checkout_ended,
+    "payment_intent.succeeded": _payment_succeeded,
+    "payment_intent.payment_failed": _payment_failed,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+    "account.updated": _account_updated,
+}

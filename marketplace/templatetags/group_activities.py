@@ -6,7 +6,7 @@ includes `marketplace/groups/_on_listing.html`, which calls this.
 
 from django import template
 
-from marketplace import pooling
+from marketplace.services import pooling
 
 register = template.Library()
 

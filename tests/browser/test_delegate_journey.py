@@ -13,9 +13,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from marketplace import delegation
-from marketplace.delegation import hash_token
 from marketplace.models import AuditEvent, Delegate, Order, RequestEvent
+from marketplace.services import delegation
+from marketplace.services.delegation import hash_token
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.two_factor import sign_in_to_site

@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from marketplace import pooling
 from marketplace.models import GroupActivity, LedgerEntry, Order
+from marketplace.services import pooling
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf

@@ -30,15 +30,16 @@ def main() -> None:
 
     from marketplace import services
     from marketplace.models import Payment, WebhookEvent
+    from marketplace.services import webhooks
 
     kill_at = os.environ.get("FAULTS_KILL_AT", "")
     if kill_at == "received":
         # handle_webhook looks _dispatch up when it calls it: after the event row is written.
-        def dispatch_then_die(event):
-            assert WebhookEvent.objects.filter(event_id=event["id"]).exists()
+        def dispatch_then_die(received):
+            assert WebhookEvent.objects.filter(event_id=received.event_id).exists()
             die()
 
-        services._dispatch = dispatch_then_die
+        webhooks._dispatch = dispatch_then_die
     elif kill_at == "payment-written":
         post_save.connect(die, sender=Payment, weak=False)
     elif kill_at:

@@ -371,3 +371,61 @@ def test_only_coordinators_reach_the_audit_screens(client):
     assert not AuditEvent.objects.filter(action="staff_viewed").exists()
     # The menu item is not shown to them either.
     assert "Audit log" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_services_write_the_audit_line_for_what_they_change_so_no_caller_can_forget(stripe_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace import services
+
+    world = mf.connected_world(stripe_server)
+    holder, budget = world.holder, world.budget
+
+    def last(action):
+        event = AuditEvent.objects.filter(actor=holder, action=action).order_by("-sequence").first()
+        assert event is not None, f"no {action!r} line"
+        assert event.subject_id == holder.pk
+        return event
+
+    added = services.add_plan_outcome(budget=budget, by=holder, own_words="Cook", outcome=mf.outcome())
+    assert last("changed_plan").detail == "added an outcome"
+    services.remove_plan_outcome(plan_outcome=added, by=holder)
+    assert last("changed_plan").detail == "removed an outcome"
+    services.record_outside_spending(
+        budget=budget,
+        by=holder,
+        amount_pence=700,
+        spent_on=timezone.localdate(),
+        description="Taxi",
+        plan_outcome=world.plan_outcome,
+    )
+    last("recorded_spending")
+    asked = mf.make_request(budget=budget, listing=world.listing)
+    assert last("requested_support").object_id == str(asked.public_id)
+    services.withdraw_request(support_request=asked, by=holder)
+    assert last("changed_request").detail == "withdrew it"
+    changed = mf.make_request(budget=budget, listing=world.listing)
+    start = timezone.localdate() + timedelta(days=7)
+    services.propose_change(
+        support_request=changed,
+        by=world.provider_user,
+        quantity=2,
+        unit_price_pence=2_000,
+        starts_on=start,
+        ends_on=start,
+    )
+    order = services.accept_change(support_request=changed, by=holder)
+    assert last("changed_request").detail == "accepted a change"
+    mf.start_checkout(world, order)
+    last("paid")
+    services.cancel_order(order=order, by=holder)
+    last("cancelled_order")
+
+    # The provider's team cancelling their own order is their business record, not the holder's file.
+    other = world.order()
+    services.cancel_order(order=other, by=world.provider_user)
+    assert not AuditEvent.objects.filter(actor=world.provider_user).exists()
+    assert audit.verify().ok

@@ -13,8 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.models import Role
-from marketplace import delegation, services
-from marketplace.delegation import hash_token
+from marketplace import services
 from marketplace.models import (
     AuditEvent,
     Delegate,
@@ -24,6 +23,8 @@ from marketplace.models import (
     RequestEvent,
     SupportRequest,
 )
+from marketplace.services import delegation
+from marketplace.services.delegation import hash_token
 from tests import factories
 from tests.marketplace import factories as mf
 

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import pooling, services
+from marketplace import services
 from marketplace.models import (
     AuditEvent,
     Delegate,
@@ -26,6 +26,7 @@ from marketplace.models import (
     RequestEvent,
     SupportRequest,
 )
+from marketplace.services import pooling, webhooks
 from marketplace.tasks import settle_group_activities_task
 from tests import factories
 from tests.marketplace import factories as mf
@@ -95,7 +96,7 @@ def _pay(share, stripe_server):
         cancel_url=mf.CHECKOUT_CANCEL_URL,
     )
     share.refresh_from_db()
-    services._on_checkout_paid(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
+    webhooks._apply_stored(stripe_server.complete_checkout(share.checkout_session_id, deliver=False))
     share.refresh_from_db()
     assert share.status == Order.Status.PAID
     return share
@@ -442,7 +443,7 @@ def test_a_payment_service_outage_while_settling_leaves_the_share_for_the_next_r
     share = _pay(group.join(amount_pence=10_000), stripe_server)
     stripe_server.fail_next(10)
 
-    with caplog.at_level(logging.WARNING, logger="marketplace.pooling"):
+    with caplog.at_level(logging.WARNING, logger="marketplace.services.pooling"):
         (settlement,) = pooling.settle_due_activities(today=group.after_deadline)
 
     assert (settlement.outcome, settlement.left_for_later, settlement.refunded) == ("called_off", 1, 0)

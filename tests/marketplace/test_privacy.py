@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace import audit, privacy, services
+from marketplace import audit, services
 from marketplace.models import (
     AuditEvent,
     Budget,
@@ -28,6 +28,7 @@ from marketplace.models import (
     SupportRequest,
     add_months,
 )
+from marketplace.services import payments, privacy
 from signposting.models import SavedSearch, Shortlist, ShortlistMember
 from tests import factories
 from tests.marketplace import factories as mf
@@ -40,7 +41,7 @@ CONFIRM_URL = reverse("marketplace:privacy_erase_confirm")
 
 def pay(order, reference):
     """Record the order as paid, as the payment service's webhook would."""
-    return services._record_payment(
+    return payments.record_payment(
         order=order, payment_intent_id=reference, amount_pence=order.total_pence, currency="gbp"
     )
 
@@ -49,7 +50,7 @@ def refund(payment, reference, reason=""):
     """Record a refund of the whole payment, as the payment service's webhook would."""
     with transaction.atomic():
         Budget.objects.select_for_update().get(pk=payment.order.budget_id)
-        return services._record_refund(
+        return payments.record_refund(
             payment=payment, refund_id=reference, amount_pence=payment.amount_pence, reason=reason
         )
 
@@ -395,7 +396,7 @@ def test_coordinator_erases_from_the_admin_with_a_reason(client, two_holders):
 def test_erasure_deletes_kept_statement_pdfs_which_name_the_holder(
     client, two_holders, settings, django_capture_on_commit_callbacks
 ):
-    from marketplace import statements
+    from marketplace.services import statements
 
     world, other = two_holders["world"], two_holders["other"]
     today = timezone.localdate()

@@ -30,8 +30,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from marketplace import pooling, services, statements
+from marketplace import services
 from marketplace.models import AuditEvent, GroupActivity, LedgerEntry, Order
+from marketplace.services import pooling, statements
 from tests.marketplace import factories as mf
 from tests.marketplace.fixtures import post_webhook
 

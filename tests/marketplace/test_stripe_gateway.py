@@ -12,6 +12,7 @@ from marketplace import services
 from marketplace.gateways import GatewayUnavailable, get_payment_gateway
 from marketplace.gateways.stripe import STRIPE_API_VERSION
 from marketplace.models import LedgerEntry, Order, Payment, ProviderPaymentAccount, RequestEvent
+from marketplace.services import webhooks
 from tests.marketplace import factories as mf
 from tests.marketplace.sdk_params import validate_params
 
@@ -82,7 +83,7 @@ def test_every_call_the_project_makes_matches_the_sdks_typed_params(stripe_serve
     event = stripe_server.build_event(
         "checkout.session.completed", stripe_server.get(paid.checkout_session_id)
     )
-    services._on_checkout_paid(event)
+    webhooks._apply_stored(event)
     paid.refresh_from_db()
     services.cancel_order(order=paid, by=world.holder)
 
@@ -233,7 +234,7 @@ def _paid_order(stripe_server, world, quantity=3):
     mf.start_checkout(world, order)
     order.refresh_from_db()
     event = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
-    services._on_checkout_paid(event)
+    webhooks._apply_stored(event)
     order.refresh_from_db()
     return order
 

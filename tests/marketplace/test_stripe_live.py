@@ -19,6 +19,7 @@ from marketplace import services
 from marketplace.gateways import get_payment_gateway
 from marketplace.gateways.stripe import STRIPE_API_VERSION
 from marketplace.models import Order, ProviderPaymentAccount
+from marketplace.services import webhooks
 from tests.marketplace import factories as mf
 
 LIVE_KEY = os.environ.get("STRIPE_TEST_SECRET_KEY", "")
@@ -126,7 +127,7 @@ def test_refund_of_a_destination_charge_reverses_the_transfer(ready_world):
         },
     )
     event = {"type": "payment_intent.succeeded", "data": {"object": intent.to_dict(for_json=True)}}
-    services._on_payment_intent_succeeded(event)
+    webhooks._apply_stored(event)
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import Role
 from marketplace import services
 from marketplace.models import Budget, LedgerEntry, Order, PlanOutcome, SupportRequest
 from tests.marketplace import factories as mf
@@ -51,7 +52,7 @@ def test_holder_sets_up_a_budget_and_plan(client, home):
         2_500,
         8,
     )
-    assert holder.has_role(services.Role.BUDGET_HOLDER)
+    assert holder.has_role(Role.BUDGET_HOLDER)
 
     response = client.post(
         reverse("marketplace:plan"),

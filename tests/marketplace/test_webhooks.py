@@ -10,9 +10,11 @@ import pytest
 from django.core import mail
 
 from marketplace import services
+from marketplace.gateways import CheckoutCompleted, WebhookVerificationError, get_payment_gateway
 from marketplace.models import LedgerEntry, Order, Payment, ProviderPaymentAccount, WebhookEvent
 from tests.marketplace import factories as mf
-from tests.marketplace.fixtures import CONNECT_WEBHOOK_SECRET, post_webhook
+from tests.marketplace.fixtures import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, post_webhook
+from tests.marketplace.stripe_server import sign_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -313,3 +315,60 @@ def test_a_payment_of_the_wrong_amount_is_recorded_as_it_moved(world, stripe_ser
 
     assert order.payments.get().amount_pence == 5_999
     assert services.balance_pence(budget=world.budget) == 20_000 - 5_999
+
+
+def test_a_refund_event_without_its_list_of_refunds_is_recorded_from_the_refunded_total(
+    world, stripe_server, client
+):
+    # Since API version 2022-11-15 Stripe no longer puts a charge's refunds in its events:
+    # the refunded total must be enough.
+    order = _started(world, stripe_server)
+    completed = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
+    payment_intent = completed["data"]["object"]["payment_intent"]
+    assert post_webhook(client, completed).json() == {"status": "processed"}
+    stripe_server.handle_api(
+        "POST",
+        "/v1/refunds",
+        {"payment_intent": payment_intent},
+        {"authorization": "Bearer sk_test_dashboard"},
+    )
+    refunded = stripe_server.charge_refunded_event(payment_intent)
+    full_list = refunded["data"]["object"].pop("refunds")
+
+    assert post_webhook(client, refunded).json() == {"status": "processed"}
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert order.payment.refunds.get().amount_pence == 6_000
+    assert services.balance_pence(budget=world.budget) == 20_000
+
+    # The same refund named later (an older API version's event) claims that record.
+    again = stripe_server.charge_refunded_event(payment_intent)
+    again["data"]["object"]["refunds"] = full_list
+    assert post_webhook(client, again).json() == {"status": "processed"}
+    assert order.payment.refunds.get().refund_id == full_list["data"][0]["id"]
+    assert services.balance_pence(budget=world.budget) == 20_000
+
+
+def test_the_gateway_hands_the_marketplace_typed_events_not_stripe_data(world, stripe_server):
+    order = _started(world, stripe_server)
+    completed = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
+    payload = json.dumps(completed)
+
+    received = get_payment_gateway().parse_event(
+        payload=payload.encode(), signature=sign_payload(payload, WEBHOOK_SECRET), endpoint="platform"
+    )
+
+    assert received.event_id == completed["id"]
+    assert received.event == CheckoutCompleted(
+        order_ref=str(order.public_id),
+        session_id=order.checkout_session_id,
+        account_id=received.event.account_id,
+        amount_pence=6_000,
+        currency="gbp",
+        payment_ref=completed["data"]["object"]["payment_intent"],
+        paid=True,
+    )
+    with pytest.raises(WebhookVerificationError):
+        get_payment_gateway().parse_event(
+            payload=payload.encode(), signature="t=1,v1=forged", endpoint="platform"
+        )

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from marketplace import services
 from marketplace.models import LedgerEntry, Order, Payment, Refund
+from marketplace.services import payments, webhooks
 from tests.marketplace import factories as mf
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +92,7 @@ def pay(world, model, index, twice):
         return
     order = orders[index % len(orders)]
     for _ in range(2 if twice else 1):
-        services._record_payment(
+        payments.record_payment(
             order=order,
             payment_intent_id=f"pi_{order.public_id.hex}",
             amount_pence=order.total_pence,
@@ -122,7 +123,7 @@ def refund(world, model, index, percent, twice):
         },
     }
     for _ in range(2 if twice else 1):
-        services._dispatch(event)
+        webhooks._apply_stored(event)
     model.money_in += amount
 
 

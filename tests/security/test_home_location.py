@@ -26,9 +26,9 @@ from django.utils import timezone
 
 from cms.models import Role
 from directory.models import Postcode, PostcodeDistrict
-from search import signposting
 from search.backends import get_search_backend
-from search.signposting_models import ProfessionalVerification
+from signposting import services as signposting
+from signposting.models import ProfessionalVerification
 from tests.factories import UserFactory, make_listing
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.pooling import settle_due_activities, summarise
+from marketplace.services.pooling import settle_due_activities, summarise
 
 
 class Command(BaseCommand):

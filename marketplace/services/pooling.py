@@ -37,9 +37,12 @@ from cms.mail import send
 from cms.site import site_url
 from directory.models import ListingPrice
 
-from . import audit, services
-from .models import Budget, GroupActivity, Order, PlanOutcome, RequestEvent, SupportRequest
-from .services import (
+from .. import audit
+from ..acting import REQUEST, budgets_for, can, is_provider_member
+from ..models import Budget, GroupActivity, Order, PlanOutcome, RequestEvent, SupportRequest
+from .agreements import MAX_DAYS_AHEAD, MAX_QUANTITY
+from .budgets import left_pence, open_periods
+from .common import (
     BudgetExceeded,
     CancellationNotAllowed,
     InvalidState,
@@ -47,7 +50,9 @@ from .services import (
     NotPermitted,
     PaymentRejected,
     PaymentServiceUnavailable,
+    pounds,
 )
+from .payments import cancel_and_refund_in_full, cancel_order, mark_cancelled, require_payment_ready
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +99,7 @@ def activities_visible_to(user) -> QuerySet:
     if not user.is_authenticated:
         return GroupActivity.objects.filter(listing__live=True)
     return GroupActivity.objects.filter(
-        Q(listing__live=True) | Q(shares__budget__in=services.budgets_for(user)) | Q(provider__members=user)
+        Q(listing__live=True) | Q(shares__budget__in=budgets_for(user)) | Q(provider__members=user)
     ).distinct()
 
 
@@ -148,11 +153,11 @@ def create_activity(
     `ProviderNotReadyForPayments` with the reasons), because holders pay them directly.
     """
     today = today or timezone.localdate()
-    if not services.is_provider_member(by, provider):
+    if not is_provider_member(by, provider):
         raise NotPermitted("Only the provider's team can offer a group activity.")
     if listing.provider_id != provider.pk or not listing.live:
         raise MarketplaceError("Choose one of your listings that is published.")
-    services._require_payment_ready(provider)
+    require_payment_ready(provider)
     title, when = (title or "").strip(), (when or "").strip()
     if not title:
         raise MarketplaceError("Enter a name for the activity.")
@@ -160,8 +165,8 @@ def create_activity(
         raise MarketplaceError("Enter when it happens, for example “Tuesdays 10am to 12 noon”.")
     if unit not in ListingPrice.Unit.values:
         raise MarketplaceError("Choose what each place is counted in: hours, sessions or days.")
-    if not 1 <= units_per_place <= services.MAX_QUANTITY:
-        raise MarketplaceError(f"Each place can include between 1 and {services.MAX_QUANTITY}.")
+    if not 1 <= units_per_place <= MAX_QUANTITY:
+        raise MarketplaceError(f"Each place can include between 1 and {MAX_QUANTITY}.")
     if unit_price_pence <= 0:
         raise MarketplaceError("Enter a price more than £0.")
     if not 1 <= places <= MAX_PLACES:
@@ -174,7 +179,7 @@ def create_activity(
         raise MarketplaceError("The last day to join must be on or before the first day.")
     if ends_on < starts_on:
         raise MarketplaceError("The last day must be the same as or after the first day.")
-    if ends_on > today + timedelta(days=services.MAX_DAYS_AHEAD):
+    if ends_on > today + timedelta(days=MAX_DAYS_AHEAD):
         raise MarketplaceError("The last day must be within a year from today.")
     if if_not_filled not in GroupActivity.IfNotFilled.values:
         raise MarketplaceError("Choose what happens if not enough people join.")
@@ -212,11 +217,11 @@ def join_activity(
     the place.
     """
     today = today or timezone.localdate()
-    if not services.can(by, budget, services.REQUEST):
+    if not can(by, budget, REQUEST):
         raise NotPermitted("You cannot join group activities for this budget.")
     if plan_outcome.plan.budget_id != budget.pk or plan_outcome.archived:
         raise MarketplaceError("Choose an outcome from your support plan.")
-    services._require_payment_ready(activity.provider, for_holder=True)
+    require_payment_ready(activity.provider, for_holder=True)
     with transaction.atomic():
         # Budget first, then the activity (as in services): joins from one budget queue on
         # the first lock, joins to one activity on the second, so the checks below see
@@ -233,12 +238,11 @@ def join_activity(
         if taken >= activity.places:
             raise ActivityFull("Every place in this group has been taken.")
         price = activity.price_per_place_pence
-        services.open_periods(budget=budget, today=today)
-        left = services.left_pence(budget=budget)
+        open_periods(budget=budget, today=today)
+        left = left_pence(budget=budget)
         if price > left:
             raise BudgetExceeded(
-                f"A place costs {services._pounds(price)} but you have {services._pounds(max(left, 0))} left "
-                "in your budget.",
+                f"A place costs {pounds(price)} but you have {pounds(max(left, 0))} left in your budget.",
                 needed_pence=price,
                 left_pence=left,
             )
@@ -326,13 +330,13 @@ def leave_activity(*, order: Order, by, today: date | None = None) -> Order:
     """Give up a place before the last day to join.
 
     A held or unpaid share is cancelled (nothing charged); a paid one goes through the
-    ordinary cancellation and refund (`services.cancel_order`), so its rules apply.
+    ordinary cancellation and refund (`cancel_order`), so its rules apply.
     """
     today = today or timezone.localdate()
     activity = order.activity
     if activity is None:
         raise InvalidState("This is not a place in a group activity.")
-    if not services.can(by, order.budget, services.REQUEST):
+    if not can(by, order.budget, REQUEST):
         raise NotPermitted("You cannot leave this group for this budget.")
     if activity.status == GroupActivity.Status.CALLED_OFF:
         raise InvalidState("This group was called off, so your place has already been given up.")
@@ -347,10 +351,10 @@ def leave_activity(*, order: Order, by, today: date | None = None) -> Order:
             GroupActivity.objects.select_for_update().get(pk=activity.pk)
             locked = Order.objects.select_for_update().get(pk=order.pk)
             if locked.status == Order.Status.RESERVED:
-                services._mark_cancelled(locked, by=by, reason=reason, status=Order.Status.CANCELLED)
+                mark_cancelled(locked, by=by, reason=reason, status=Order.Status.CANCELLED)
             order = locked
     elif order.status in TAKEN:
-        order = services.cancel_order(order=order, by=by, reason=reason, today=today)
+        order = cancel_order(order=order, by=by, reason=reason, today=today)
     else:
         raise InvalidState("You have already left this group.")
     audit.record(actor=by, action="cancelled_order", budget=order.budget, obj=order, detail="left a group")
@@ -414,7 +418,7 @@ def settle_activity(*, activity: GroupActivity, today: date | None = None) -> Se
             "Your payment is refunded in full." if was_paid else "You have not been charged."
         )
         try:
-            share = services.cancel_and_refund_in_full(order=share, reason=reason)
+            share = cancel_and_refund_in_full(order=share, reason=reason)
         except (PaymentServiceUnavailable, PaymentRejected, InvalidState) as exc:
             logger.warning(
                 "Could not undo share %s of called-off group activity %s; will try again next run: %s",
@@ -474,7 +478,7 @@ def summarise(settlements: list[Settlement]) -> dict[str, int]:
 
 
 def _email_on_commit(what: str, activity_pk: int) -> None:
-    from .tasks import send_group_email_task
+    from ..tasks import send_group_email_task
 
     transaction.on_commit(lambda: send_group_email_task.enqueue(what, activity_pk))
 
@@ -510,7 +514,7 @@ def send_group_emails(what: str, activity_pk: int) -> int:
                 pay_link = site_url(reverse("marketplace:order_detail", args=[share.public_id]))
                 body = (
                     f"Good news: “{activity.title}” is going ahead, so you can now pay "
-                    f"{services._pounds(share.total_pence)} for your place.\n\nPay here: {pay_link}\n"
+                    f"{pounds(share.total_pence)} for your place.\n\nPay here: {pay_link}\n"
                 )
             messages.append((recipients, f"{activity.title} is going ahead", body))
         messages.append(

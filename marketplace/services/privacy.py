@@ -27,8 +27,8 @@ from cms.roles import is_coordinator
 from cms.signals import erasing_personal_data
 from directory.evidence import display_name
 
-from . import audit, services
-from .models import (
+from .. import audit
+from ..models import (
     AuditEvent,
     Budget,
     Delegate,
@@ -41,13 +41,15 @@ from .models import (
     SupportRequest,
     add_months,
 )
+from .budgets import balance_pence
+from .common import MarketplaceError
 from .statements import forget_prepared_pdfs
 
 ERASED = "(erased)"
 AUDIT_PAGE_SIZE = 25
 
 
-class PrivacyError(services.MarketplaceError):
+class PrivacyError(MarketplaceError):
     """An export or erasure cannot be done; `str(error)` says why in plain English."""
 
 
@@ -217,7 +219,7 @@ def _budget_data(budget: Budget) -> dict:
             "first_period_starts_on": _iso(budget.first_period_starts_on),
             "client_contribution_pence": budget.client_contribution_pence,
             "contingency_weeks": budget.contingency_weeks,
-            "balance_pence": services.balance_pence(budget=budget),
+            "balance_pence": balance_pence(budget=budget),
             "set_up_at": _iso(budget.created_at),
             "periods": [
                 {

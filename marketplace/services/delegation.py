@@ -4,13 +4,12 @@ chooses what they may do, changes it or withdraws it at any time.
 Each operation is a keyword-only function that raises a `DelegationError` (or a subclass)
 whose message can be shown to the person as it is. The invitation token is only ever in the
 email: the database keeps its SHA-256, so a copy of the database cannot be used to accept.
-Permission checks (`services.permissions_for`) read the `Delegate` row on every request, so a
+Permission checks (`permissions_for`) read the `Delegate` row on every request, so a
 change or a withdrawal takes effect on the helper's very next page.
 """
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
@@ -23,22 +22,24 @@ from cms.mail import send_mail
 from cms.models import Role
 from cms.site import site_url
 
-from . import audit, services
-from .models import Budget, Delegate
+from .. import audit
+from ..acting import (
+    ABILITY_WORDS,
+    MANAGE,
+    PAY,
+    REQUEST,
+    STATEMENTS,
+    VIEW,
+    can,
+    holder_name,
+)
+from ..models import Budget, Delegate
+from .common import MarketplaceError, NotPermitted
 
 INVITATION_LIFETIME = timedelta(days=14)
 
-# What each permission lets a helper do, in the words the holder and the helper read.
-ABILITY_WORDS = {
-    services.VIEW: "see the budget, support plan, orders and receipts",
-    services.REQUEST: "ask providers for support and change the support plan",
-    services.PAY: "pay for agreed support and record spending",
-    services.STATEMENTS: "download statements",
-    services.MANAGE: "choose who helps and what they may do",
-}
 
-
-class DelegationError(services.MarketplaceError):
+class DelegationError(MarketplaceError):
     """An invitation or a change to a helper cannot be made; `str(error)` says why.
 
     `field` names the form field the message belongs to ("email"), when there is one.
@@ -68,13 +69,13 @@ def hash_token(token: str) -> str:
 
 def abilities(*, can_request: bool, can_pay: bool, can_download_statements: bool) -> list[str]:
     """What a helper with these choices may do, in plain words (viewing is always included)."""
-    words = [ABILITY_WORDS[services.VIEW]]
+    words = [ABILITY_WORDS[VIEW]]
     if can_request:
-        words.append(ABILITY_WORDS[services.REQUEST])
+        words.append(ABILITY_WORDS[REQUEST])
     if can_pay:
-        words.append(ABILITY_WORDS[services.PAY])
+        words.append(ABILITY_WORDS[PAY])
     if can_download_statements:
-        words.append(ABILITY_WORDS[services.STATEMENTS])
+        words.append(ABILITY_WORDS[STATEMENTS])
     return words
 
 
@@ -85,69 +86,6 @@ def delegate_abilities(delegate: Delegate) -> list[str]:
         can_pay=delegate.can_pay,
         can_download_statements=delegate.can_download_statements,
     )
-
-
-def permission_words(permissions) -> list[str]:
-    """Plain words for a set of permissions, in a fixed order (for the "acting for" banner)."""
-    order = (services.VIEW, services.REQUEST, services.PAY, services.STATEMENTS)
-    return [ABILITY_WORDS[p] for p in order if p in permissions]
-
-
-def holder_name(budget: Budget) -> str:
-    """The holder's name, or their email address when they have not given a name."""
-    return str(budget.holder)
-
-
-# --- Who is being acted for --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Acting:
-    """The budget someone is working on, and what they may do with it (for pages and banners)."""
-
-    budget: Budget
-    permissions: frozenset
-    several: bool
-
-    @property
-    def is_own(self) -> bool:
-        """True when it is the person's own budget."""
-        return services.MANAGE in self.permissions
-
-    @property
-    def holder_name(self) -> str:
-        return holder_name(self.budget)
-
-    @property
-    def may_request(self) -> bool:
-        return services.REQUEST in self.permissions
-
-    @property
-    def may_pay(self) -> bool:
-        return services.PAY in self.permissions
-
-    @property
-    def may_download_statements(self) -> bool:
-        return services.STATEMENTS in self.permissions
-
-    @property
-    def may_manage(self) -> bool:
-        return services.MANAGE in self.permissions
-
-    @property
-    def ability_words(self) -> list[str]:
-        return permission_words(self.permissions)
-
-
-def acting(user, budget: Budget | None) -> Acting | None:
-    """`user`'s standing with `budget` (None when they may not see it)."""
-    if budget is None:
-        return None
-    permissions = services.permissions_for(user, budget)
-    if services.VIEW not in permissions:
-        return None
-    several = services.budgets_for(user)[:2].count() > 1
-    return Acting(budget=budget, permissions=permissions, several=several)
 
 
 # --- Inviting ----------------------------------------------------------------------------
@@ -200,8 +138,8 @@ def invite_delegate(
     Only the holder may invite. Nobody can invite themselves, nor someone who already helps
     or has an invitation waiting (send that one again instead).
     """
-    if not services.can(by, budget, services.MANAGE):
-        raise services.NotPermitted("Only the budget holder can invite helpers.")
+    if not can(by, budget, MANAGE):
+        raise NotPermitted("Only the budget holder can invite helpers.")
     name, email = name.strip(), email.strip()
     if not name:
         raise DelegationError("Enter their name", field="name")
@@ -242,8 +180,8 @@ def invite_delegate(
 
 def resend_invitation(*, delegate: Delegate, by) -> Delegate:
     """Send a waiting invitation again with a new link (the old link stops working)."""
-    if not services.can(by, delegate.budget, services.MANAGE):
-        raise services.NotPermitted("Only the budget holder can send invitations.")
+    if not can(by, delegate.budget, MANAGE):
+        raise NotPermitted("Only the budget holder can send invitations.")
     with transaction.atomic():
         delegate = Delegate.objects.select_for_update().select_related("budget__holder").get(pk=delegate.pk)
         if delegate.status != Delegate.Status.INVITED:
@@ -305,7 +243,7 @@ def accept_invitation(*, token: str, user) -> Delegate:
     From now on they can see the budget, and do what the holder chose, until access is withdrawn.
     """
     if not getattr(user, "is_authenticated", False):
-        raise services.NotPermitted("Sign in or create an account to accept this invitation.")
+        raise NotPermitted("Sign in or create an account to accept this invitation.")
     delegate = invitation_for(token)
     with transaction.atomic():
         delegate = Delegate.objects.select_for_update().select_related("budget__holder").get(pk=delegate.pk)
@@ -357,8 +295,8 @@ def change_permissions(
     *, delegate: Delegate, by, can_request: bool, can_pay: bool, can_download_statements: bool
 ) -> Delegate:
     """The holder changes what a helper may do; it applies from the helper's next page."""
-    if not services.can(by, delegate.budget, services.MANAGE):
-        raise services.NotPermitted("Only the budget holder can change what helpers may do.")
+    if not can(by, delegate.budget, MANAGE):
+        raise NotPermitted("Only the budget holder can change what helpers may do.")
     with transaction.atomic():
         delegate = Delegate.objects.select_for_update().select_related("budget__holder").get(pk=delegate.pk)
         if delegate.status not in (Delegate.Status.INVITED, Delegate.Status.ACTIVE):
@@ -389,10 +327,10 @@ def withdraw(*, delegate: Delegate, by) -> Delegate:
     holder can see it in their list of helpers, and the helper's next page no longer shows
     the budget.
     """
-    by_holder = services.can(by, delegate.budget, services.MANAGE)
+    by_holder = can(by, delegate.budget, MANAGE)
     by_self = delegate.user_id is not None and delegate.user_id == getattr(by, "pk", None)
     if not (by_holder or by_self):
-        raise services.NotPermitted("You cannot withdraw this helper.")
+        raise NotPermitted("You cannot withdraw this helper.")
     with transaction.atomic():
         delegate = Delegate.objects.select_for_update().select_related("budget__holder").get(pk=delegate.pk)
         if delegate.status not in (Delegate.Status.INVITED, Delegate.Status.ACTIVE):

@@ -45,10 +45,11 @@ from django.utils.text import slugify
 
 from directory.evidence import private_storage
 
-from . import audit, services
-from .emails import render_receipt_html
-from .models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
-from .services import MarketplaceError
+from .. import audit
+from ..acting import MANAGE, can
+from ..emails import render_receipt_html
+from ..models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
+from .common import MarketplaceError, NotPermitted
 
 # Councils keep direct-payment records for seven years; a longer statement is a mistake.
 MAX_YEARS = 7
@@ -589,8 +590,8 @@ def create_share(
     Only the holder may (MANAGE). Returns the share and its token: the token is in the link
     and nowhere else (only its SHA-256 is stored), so it can be shown only this once.
     """
-    if not services.can(by, budget, services.MANAGE):
-        raise services.NotPermitted("Only the budget holder can share a statement.")
+    if not can(by, budget, MANAGE):
+        raise NotPermitted("Only the budget holder can share a statement.")
     if days not in SHARE_DAYS:
         raise MarketplaceError("Choose how long the link should work: 7, 14 or 30 days.")
     if ends_on < starts_on:
@@ -617,8 +618,8 @@ def create_share(
 
 def revoke_share(*, share: StatementShare, by) -> StatementShare:
     """Stop a link working now (only the holder may). Revoking twice changes nothing more."""
-    if not services.can(by, share.budget, services.MANAGE):
-        raise services.NotPermitted("Only the budget holder can stop a statement link.")
+    if not can(by, share.budget, MANAGE):
+        raise NotPermitted("Only the budget holder can stop a statement link.")
     if share.revoked_at is None:
         share.revoked_at = timezone.now()
         share.save(update_fields=["revoked_at"])

@@ -1,0 +1,86 @@
+"""What every marketplace service shares: the exceptions they raise (each with a message fit
+to show the person), the "payment service unreachable" message, money in words, the audit
+line for what the holder's side did, and the email sent once a step has committed."""
+
+from django.db import transaction
+
+# --- Exceptions --------------------------------------------------------------------------
+
+
+class MarketplaceError(Exception):
+    """Something the person asked for cannot be done; `str(error)` says why, in plain English."""
+
+
+class NotPermitted(MarketplaceError):
+    """The person may not do this to this budget, request or order."""
+
+
+class InvalidState(MarketplaceError):
+    """The request or order has moved on (already answered, paid or cancelled)."""
+
+
+class BudgetExceeded(MarketplaceError):
+    """Agreeing to this would spend more than is left in the budget."""
+
+    def __init__(self, message, *, needed_pence: int, left_pence: int):
+        super().__init__(message)
+        self.needed_pence = needed_pence
+        self.left_pence = left_pence
+
+
+class ProviderNotReadyForPayments(MarketplaceError):
+    """The provider cannot take payments yet (no connected account, or not enabled)."""
+
+    def __init__(self, message, *, reasons: list[str]):
+        super().__init__(message)
+        self.reasons = reasons
+
+
+class PaymentServiceUnavailable(MarketplaceError):
+    """The payment service could not be reached; nothing was charged or recorded."""
+
+
+class PaymentRejected(MarketplaceError):
+    """The payment service refused the request."""
+
+
+class CancellationNotAllowed(MarketplaceError):
+    """The cancellation rules do not allow this cancellation."""
+
+
+class InvalidWebhook(MarketplaceError):
+    """A webhook failed signature or freshness checks."""
+
+
+UNAVAILABLE_MESSAGE = (
+    "We could not reach the payment service, so nothing has changed and you have not been "
+    "charged. Try again in a few minutes."
+)
+
+
+def pounds(pence: int) -> str:
+    """An amount of pence as the site writes money ("£1,234.50")."""
+    from cms.templatetags import money
+
+    return money.pounds(pence)
+
+
+# --- Notifications -----------------------------------------------------------------------
+
+
+def audit_holder_side(*, by, budget, action: str, obj=None, detail: str = "") -> None:
+    """Write the audit line for something `by` did with `budget`'s data as its holder or a
+    helper (`marketplace.audit`). A provider's team acting on their own orders is not on the
+    holder's side, so it is not recorded about the holder."""
+    from .. import audit
+    from ..acting import VIEW, can
+
+    if can(by, budget, VIEW):
+        audit.record(actor=by, action=action, budget=budget, obj=obj, detail=detail)
+
+
+def notify_on_commit(what: str, request_pk: int) -> None:
+    """Queue the email for this step once the transaction has committed (never for a rollback)."""
+    from ..tasks import send_notification_task
+
+    transaction.on_commit(lambda: send_notification_task.enqueue(what, request_pk))

@@ -1,0 +1,559 @@
+"""Payments and refunds: whether a provider can be paid, their connected account, paying for an
+order through hosted checkout, recording the money taken, and cancelling and refunding.
+
+Calls to the payment service happen outside database transactions (a slow network must not
+hold a lock) and before anything is recorded: if the service is unreachable, nothing
+changes here. Recording money locks the budget's row first, then the order.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from directory.models import Provider
+
+from ..acting import PAY, can, can_act_for, is_provider_member
+from ..gateways import GatewayRejected, GatewayUnavailable, get_payment_gateway
+from ..models import (
+    Budget,
+    LedgerEntry,
+    Order,
+    Payment,
+    ProviderPaymentAccount,
+    Refund,
+    RequestEvent,
+)
+from .budgets import ledger_period
+from .common import (
+    UNAVAILABLE_MESSAGE,
+    CancellationNotAllowed,
+    InvalidState,
+    NotPermitted,
+    PaymentRejected,
+    PaymentServiceUnavailable,
+    ProviderNotReadyForPayments,
+    audit_holder_side,
+    notify_on_commit,
+    pounds,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# A Checkout page about to expire is not worth sending someone to.
+CHECKOUT_REUSE_MARGIN = timedelta(minutes=10)
+
+
+# --- Whether a provider can be paid ------------------------------------------------------
+
+
+def payment_readiness(account: ProviderPaymentAccount | None) -> list[str]:
+    """Why a provider cannot accept paid work yet, in plain English (empty when they can)."""
+    if account is None:
+        return ["You have not set up payments yet. Set them up with Stripe, our payment service."]
+    reasons = []
+    if not account.details_submitted:
+        reasons.append("You have not finished setting up with Stripe.")
+    needed = _friendly_requirements(account.requirements_due)
+    if needed:
+        reasons.append("Stripe still needs: " + ", ".join(needed) + ".")
+    if account.disabled_reason:
+        reasons.append(_friendly_disabled_reason(account.disabled_reason))
+    if not account.charges_enabled:
+        reasons.append("Stripe has not turned on card payments for you yet.")
+    if not account.payouts_enabled:
+        reasons.append("Stripe has not turned on payouts to your bank account yet.")
+    return reasons
+
+
+REQUIREMENT_NAMES = [
+    ("external_account", "your bank account details"),
+    ("tos_acceptance", "you to accept Stripe's terms"),
+    ("individual.verification", "proof of your identity"),
+    ("individual", "your personal details"),
+    ("representative", "details of the person who runs the business"),
+    ("company", "your company details"),
+    ("business_profile", "a description of your business"),
+    ("owners", "details of the business's owners"),
+    ("directors", "details of the company's directors"),
+]
+
+
+def _friendly_requirements(fields: list[str]) -> list[str]:
+    names = []
+    for field_name in fields or []:
+        name = next((label for prefix, label in REQUIREMENT_NAMES if field_name.startswith(prefix)), None)
+        name = name or "some more information"
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _friendly_disabled_reason(reason: str) -> str:
+    if reason.startswith("requirements."):
+        return "Stripe has paused payments until it gets the information it needs."
+    if "review" in reason:
+        return "Stripe is reviewing your account."
+    if reason.startswith("rejected"):
+        return "Stripe has closed your account. Contact Stripe to find out why."
+    return "Stripe has paused payments for your account."
+
+
+def require_payment_ready(provider: Provider, *, for_holder: bool = False) -> ProviderPaymentAccount:
+    account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+    reasons = payment_readiness(account)
+    if reasons:
+        if for_holder:
+            raise ProviderNotReadyForPayments(
+                f"{provider.name} cannot take payments at the moment. Try again later or contact them.",
+                reasons=[],
+            )
+        raise ProviderNotReadyForPayments(
+            "You cannot accept paid work until your payments are set up.", reasons=reasons
+        )
+    return account
+
+
+# --- Providers' payment accounts ---------------------------------------------------------
+
+
+def apply_account_status(
+    account: ProviderPaymentAccount, status, *, event_created: int | None = None
+) -> None:
+    account.charges_enabled = status.charges_enabled
+    account.payouts_enabled = status.payouts_enabled
+    account.details_submitted = status.details_submitted
+    account.requirements_due = list(status.requirements_due)
+    account.disabled_reason = status.disabled_reason
+    if event_created is not None:
+        account.last_event_created = event_created
+    account.save()
+
+
+def start_onboarding(*, provider: Provider, by, refresh_url: str, return_url: str) -> str:
+    """Create the provider's connected account if needed; return the hosted onboarding address."""
+    if not is_provider_member(by, provider):
+        raise NotPermitted("You cannot set up payments for this provider.")
+    gateway = get_payment_gateway()
+    try:
+        account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+        if account is None:
+            status = gateway.create_account(provider=provider)
+            account, created = ProviderPaymentAccount.objects.get_or_create(
+                provider=provider, defaults={"account_id": status.account_id}
+            )
+            if created:
+                apply_account_status(account, status)
+        return gateway.onboarding_link(
+            account_id=account.account_id, refresh_url=refresh_url, return_url=return_url
+        )
+    except GatewayUnavailable as exc:
+        raise PaymentServiceUnavailable(
+            "We could not reach Stripe, our payment service. Try again in a few minutes."
+        ) from exc
+    except GatewayRejected as exc:
+        logger.warning("Stripe refused onboarding for provider %s: %s", provider.public_id, exc)
+        raise PaymentRejected(
+            "Stripe could not start setting up your payments. Contact us for help."
+        ) from exc
+
+
+def refresh_payment_account(*, provider: Provider, by) -> ProviderPaymentAccount | None:
+    """Ask the payment service for the account's state now (the return from onboarding)."""
+    if not is_provider_member(by, provider):
+        raise NotPermitted("You cannot see payments for this provider.")
+    account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+    if account is None:
+        return None
+    try:
+        status = get_payment_gateway().retrieve_account(account_id=account.account_id)
+    except (GatewayUnavailable, GatewayRejected) as exc:
+        raise PaymentServiceUnavailable(
+            "We could not check with Stripe just now, so this may be out of date. Try again in a few minutes."
+        ) from exc
+    apply_account_status(account, status)
+    return account
+
+
+# --- Paying ------------------------------------------------------------------------------
+
+
+def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> str:
+    """Start (or resume) paying for an order through hosted checkout; return its address.
+
+    The order becomes paid only when the payment service's signed webhook says so.
+    """
+    if not can(by, order.budget, PAY):
+        raise NotPermitted("You cannot pay for this order.")
+    if order.status == Order.Status.PAID:
+        raise InvalidState("This order is already paid.")
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        raise InvalidState("This order was cancelled, so it cannot be paid.")
+    account = require_payment_ready(order.provider, for_holder=True)
+    if (
+        order.checkout_url
+        and order.checkout_expires_at
+        and order.checkout_expires_at > timezone.now() + CHECKOUT_REUSE_MARGIN
+        and order.destination_account == account.account_id
+    ):
+        return order.checkout_url
+    gateway = get_payment_gateway()
+    try:
+        session = gateway.create_checkout(
+            order=order, destination=account.account_id, success_url=success_url, cancel_url=cancel_url
+        )
+        if session.status == "expired" or (session.expires_at and session.expires_at <= timezone.now()):
+            # The idempotency key replayed a session that has since expired: a new attempt
+            # gets a new key and so a new session.
+            Order.objects.filter(pk=order.pk, checkout_attempt=order.checkout_attempt).update(
+                checkout_attempt=F("checkout_attempt") + 1
+            )
+            order.refresh_from_db()
+            session = gateway.create_checkout(
+                order=order, destination=account.account_id, success_url=success_url, cancel_url=cancel_url
+            )
+    except GatewayUnavailable as exc:
+        logger.warning("Payment service unavailable starting checkout for order %s: %s", order.public_id, exc)
+        raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+    except GatewayRejected as exc:
+        logger.error("Payment service refused checkout for order %s: %s", order.public_id, exc)
+        raise PaymentRejected(
+            "The payment service could not start this payment. You have not been charged. "
+            "Contact us for help."
+        ) from exc
+    if session.status == "complete":
+        raise InvalidState(
+            "You have already paid for this. We will confirm it as soon as the payment goes through."
+        )
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.AWAITING_PAYMENT:
+            raise InvalidState("This order is no longer waiting for payment.")
+        new_session = locked.checkout_session_id != session.session_id
+        locked.checkout_session_id = session.session_id
+        locked.checkout_url = session.url
+        locked.checkout_expires_at = session.expires_at
+        locked.destination_account = account.account_id
+        locked.save()
+        if new_session:
+            RequestEvent.objects.create(
+                request_id=locked.request_id, kind=RequestEvent.Kind.PAYMENT_STARTED, actor=by
+            )
+    audit_holder_side(by=by, budget=order.budget, action="paid", obj=order)
+    return session.url
+
+
+def record_payment(
+    *,
+    order: Order,
+    payment_intent_id: str,
+    amount_pence: int,
+    currency: str,
+    session_id: str = "",
+    destination: str = "",
+) -> Payment:
+    """Record money taken for an order (idempotent per payment reference): ledger, order, receipt."""
+    with transaction.atomic():
+        budget = Budget.objects.select_for_update().get(pk=order.budget_id)
+        order = Order.objects.select_for_update().select_related("provider").get(pk=order.pk)
+        existing = Payment.objects.filter(payment_intent_id=payment_intent_id).first()
+        if existing:
+            if session_id and not existing.checkout_session_id:
+                Payment.objects.filter(pk=existing.pk).update(checkout_session_id=session_id)
+            return existing
+        if amount_pence != order.total_pence or currency.lower() != "gbp":
+            # Money moved, so it is recorded as it moved; a person must look at why.
+            logger.error(
+                "Payment %s for order %s was %s %s, expected %s gbp",
+                payment_intent_id,
+                order.public_id,
+                amount_pence,
+                currency,
+                order.total_pence,
+            )
+        now = timezone.now()
+        payment = Payment.objects.create(
+            order=order,
+            payment_intent_id=payment_intent_id,
+            checkout_session_id=session_id,
+            amount_pence=amount_pence,
+            currency=currency.lower(),
+            destination_account=destination or order.destination_account,
+            paid_at=now,
+        )
+        today = timezone.localdate()
+        LedgerEntry.objects.create(
+            budget=budget,
+            period=ledger_period(budget, today),
+            kind=LedgerEntry.Kind.PAYMENT,
+            amount_pence=-amount_pence,
+            occurred_on=today,
+            description=f"{order.service_description} from {order.provider.name}"[:200],
+            payee=order.provider.name,
+            plan_outcome_id=order.plan_outcome_id,
+            outcome_id=order.outcome_id,
+            order=order,
+            payment=payment,
+        )
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            # Paid after it was cancelled (the payment raced the cancellation): it is paid
+            # now, and the person can cancel it again for a refund.
+            logger.warning(
+                "Order %s was %s when payment %s arrived", order.public_id, order.status, payment_intent_id
+            )
+        order.status = Order.Status.PAID
+        order.paid_at = now
+        order.last_payment_error = ""
+        order.save()
+        RequestEvent.objects.create(request_id=order.request_id, kind=RequestEvent.Kind.PAID)
+        notify_on_commit("paid", order.request_id)
+        # Events that arrived before this payment (a refund, a dispute) can be applied now.
+        from .webhooks import process_deferred
+
+        process_deferred(related_object=payment_intent_id)
+    return payment
+
+
+# --- Cancelling and refunding ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancellationTerms:
+    """Whether a person may cancel an order now, and what happens to the money."""
+
+    allowed: bool
+    refund_pence: int = 0
+    explanation: str = ""
+
+
+def cancellation_terms(*, order: Order, user, today: date | None = None) -> CancellationTerms:
+    """The cancellation rules (docs/payments.md), applied to this order, person and day.
+
+    - Agreed, not paid: the holder or the provider may cancel; nothing is charged.
+    - Paid: the holder may cancel for a full refund until the day before the first date;
+      the provider may cancel for a full refund until the last date.
+    - Otherwise, or while the payment is disputed, cancelling here is not possible.
+    """
+    today = today or timezone.localdate()
+    as_holder = can_act_for(user, order.budget)
+    as_provider = is_provider_member(user, order.provider)
+    if not (as_holder or as_provider):
+        return CancellationTerms(False, explanation="You cannot cancel this order.")
+    if order.status == Order.Status.AWAITING_PAYMENT:
+        return CancellationTerms(True, 0, "Nothing has been paid, so nothing will be charged.")
+    if order.status != Order.Status.PAID:
+        return CancellationTerms(False, explanation="This order is already cancelled.")
+    payment = order.payment
+    if payment is None:
+        return CancellationTerms(False, explanation="We are still confirming the payment. Try again shortly.")
+    if payment.status == Payment.Status.DISPUTED:
+        return CancellationTerms(
+            False, explanation="The payment is disputed with the card issuer, so it cannot be refunded here."
+        )
+    refundable = payment.amount_pence - (payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0)
+    if as_holder and today < order.starts_on:
+        return CancellationTerms(True, refundable, f"You will get a full refund of {pounds(refundable)}.")
+    if as_provider and today <= order.ends_on:
+        return CancellationTerms(
+            True, refundable, f"The person will get a full refund of {pounds(refundable)} from your account."
+        )
+    if as_holder:
+        return CancellationTerms(
+            False,
+            explanation="The support has started, so you cannot cancel it here. Talk to the provider: they "
+            "can cancel and refund you.",
+        )
+    return CancellationTerms(False, explanation="The support has ended, so it cannot be cancelled.")
+
+
+def cancel_order(*, order: Order, by, reason: str = "", today: date | None = None) -> Order:
+    """Cancel an order under the rules in `cancellation_terms`, refunding it if it was paid.
+
+    The payment service is asked first; only when it agrees is anything recorded here.
+    """
+    terms = cancellation_terms(order=order, user=by, today=today)
+    if not terms.allowed:
+        raise CancellationNotAllowed(terms.explanation)
+    order = _cancel_allowed(order=order, by=by, reason=reason, terms=terms)
+    if not is_provider_member(by, order.provider):
+        audit_holder_side(by=by, budget=order.budget, action="cancelled_order", obj=order)
+    return order
+
+
+def _cancel_allowed(*, order: Order, by, reason: str, terms: CancellationTerms) -> Order:
+    """Cancel (and refund) an order the rules allow: the payment service first, then here."""
+    gateway = get_payment_gateway()
+    if order.status == Order.Status.AWAITING_PAYMENT:
+        if order.checkout_session_id:
+            try:
+                session = gateway.expire_checkout(order=order, session_id=order.checkout_session_id)
+            except (GatewayUnavailable, GatewayRejected) as exc:
+                raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+            if session.status == "complete":
+                raise CancellationNotAllowed(
+                    "The payment for this order is going through. Once it is confirmed, you can cancel it "
+                    "for a refund."
+                )
+        with transaction.atomic():
+            Budget.objects.select_for_update().get(pk=order.budget_id)
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            if order.status != Order.Status.AWAITING_PAYMENT:
+                raise InvalidState("This order has changed. Check it and try again.")
+            mark_cancelled(order, by=by, reason=reason, status=Order.Status.CANCELLED)
+        return order
+
+    payment = order.payment
+    try:
+        result = gateway.refund(order=order, payment=payment, amount_pence=terms.refund_pence)
+    except GatewayUnavailable as exc:
+        raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+    except GatewayRejected as exc:
+        logger.error("Refund refused for order %s: %s", order.public_id, exc)
+        raise PaymentRejected(
+            "The payment service would not make this refund, so nothing has changed. Contact us for help."
+        ) from exc
+    if result.status in ("failed", "canceled"):
+        raise PaymentRejected("The refund did not go through, so nothing has changed. Contact us for help.")
+    return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
+
+
+def _refunded(*, order: Order, payment: Payment, result, by, reason: str) -> Order:
+    """Record a refund the payment service made (`result`, or None if it was already recorded)
+    and mark the paid order refunded, under the budget's lock."""
+    with transaction.atomic():
+        Budget.objects.select_for_update().get(pk=order.budget_id)
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if result is not None:
+            record_refund(
+                payment=payment,
+                refund_id=result.refund_id,
+                amount_pence=result.amount_pence,
+                status=result.status,
+                by=by,
+                reason=reason,
+            )
+        if order.status == Order.Status.PAID:
+            mark_cancelled(order, by=by, reason=reason, status=Order.Status.REFUNDED)
+    return order
+
+
+def mark_cancelled(order: Order, *, by, reason: str, status) -> None:
+    order.status = status
+    order.cancelled_at = timezone.now()
+    order.cancelled_by = by
+    order.cancel_reason = (reason or "").strip()[:300]
+    order.checkout_url = ""
+    order.save()
+    RequestEvent.objects.create(
+        request_id=order.request_id, kind=RequestEvent.Kind.CANCELLED, actor=by, note=reason
+    )
+    notify_on_commit("cancelled", order.request_id)
+
+
+def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
+    """Cancel an order on the site's own authority, refunding all of it if it was paid.
+
+    For what the cancellation rules do not cover because no person chose it, such as a
+    group activity called off for lack of people (`marketplace.services.pooling`); the caller
+    decides that it may. A held or unpaid order is cancelled with nothing charged (an open
+    checkout is expired first, as in `cancel_order`). A paid one is refunded through the
+    payment service with the order's idempotency key, then recorded exactly as
+    `cancel_order` records a refund, so running this twice moves the money once. Raises
+    `PaymentServiceUnavailable` or `PaymentRejected` with nothing recorded, and
+    `InvalidState` while a payment is still going through or is disputed.
+    """
+    gateway = get_payment_gateway()
+    if order.status in Order.COMMITTED:
+        if order.status == Order.Status.AWAITING_PAYMENT and order.checkout_session_id:
+            try:
+                session = gateway.expire_checkout(order=order, session_id=order.checkout_session_id)
+            except (GatewayUnavailable, GatewayRejected) as exc:
+                raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+            if session.status == "complete":
+                raise InvalidState("The payment for this order is going through: refund it once it arrives.")
+        with transaction.atomic():
+            Budget.objects.select_for_update().get(pk=order.budget_id)
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            if order.status in Order.COMMITTED:
+                mark_cancelled(order, by=by, reason=reason, status=Order.Status.CANCELLED)
+                return order
+        if order.status != Order.Status.PAID:
+            return order
+        # Paid while we were cancelling it: refund it below.
+    if order.status != Order.Status.PAID:
+        return order
+    payment = order.payment
+    if payment is None:
+        raise InvalidState("The payment for this order is still being confirmed.")
+    if payment.status == Payment.Status.DISPUTED:
+        raise InvalidState("The payment is disputed with the card issuer, so it cannot be refunded here.")
+    refundable = payment.amount_pence - (payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0)
+    result = None
+    if refundable > 0:
+        try:
+            result = gateway.refund(order=order, payment=payment, amount_pence=refundable)
+        except GatewayUnavailable as exc:
+            raise PaymentServiceUnavailable(UNAVAILABLE_MESSAGE) from exc
+        except GatewayRejected as exc:
+            logger.error("Refund refused for order %s: %s", order.public_id, exc)
+            raise PaymentRejected("The payment service would not make this refund.") from exc
+        if result.status in ("failed", "canceled"):
+            raise PaymentRejected("The refund did not go through.")
+    return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
+
+
+def record_refund(
+    *,
+    payment: Payment,
+    refund_id: str | None,
+    amount_pence: int,
+    status: str = "succeeded",
+    by=None,
+    reason: str = "",
+) -> Refund | None:
+    """Record a refund once (by its reference) with its ledger entry. Call with the budget locked.
+
+    A refund first learnt of as a charge's refunded total (no reference) is recorded as a
+    placeholder; when the same refund later arrives with its reference, it claims the
+    placeholder instead of being counted twice.
+    """
+    if refund_id:
+        existing = Refund.objects.filter(refund_id=refund_id).first()
+        if existing:
+            return existing
+        placeholder = payment.refunds.filter(refund_id__isnull=True, amount_pence=amount_pence).first()
+        if placeholder:
+            Refund.objects.filter(pk=placeholder.pk).update(refund_id=refund_id, status=status)
+            return placeholder
+    order = payment.order
+    refund = Refund.objects.create(
+        payment=payment,
+        refund_id=refund_id,
+        amount_pence=amount_pence,
+        status=status,
+        reason=reason[:300],
+        requested_by=by,
+    )
+    today = timezone.localdate()
+    LedgerEntry.objects.create(
+        budget_id=order.budget_id,
+        period=ledger_period(order.budget, today),
+        kind=LedgerEntry.Kind.REFUND,
+        amount_pence=amount_pence,
+        occurred_on=today,
+        description=f"Refund: {order.service_description} from {order.provider.name}"[:200],
+        payee=order.provider.name,
+        plan_outcome_id=order.plan_outcome_id,
+        outcome_id=order.outcome_id,
+        order=order,
+        payment=payment,
+        refund=refund,
+    )
+    RequestEvent.objects.create(
+        request_id=order.request_id, kind=RequestEvent.Kind.REFUNDED, actor=by, note=pounds(amount_pence)
+    )
+    return refund

@@ -1,0 +1,267 @@
+"""Webhooks: the payment service's signed events, verified and read by the gateway into the
+marketplace's own event types (`gateways.base`), turned into order, payment, refund and
+account state here, each event exactly once. Nothing here knows the service's event names
+or fields."""
+
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from ..gateways import (
+    AccountUpdated,
+    CheckoutCompleted,
+    CheckoutEnded,
+    DisputeOpened,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+    ReceivedEvent,
+    WebhookVerificationError,
+    get_payment_gateway,
+)
+from ..models import (
+    Budget,
+    Order,
+    Payment,
+    ProviderPaymentAccount,
+    RequestEvent,
+    WebhookEvent,
+)
+from .common import InvalidWebhook
+from .payments import apply_account_status, mark_cancelled, record_payment, record_refund
+
+logger = logging.getLogger(__name__)
+
+
+def handle_webhook(*, payload: bytes, signature: str, endpoint: str = "platform") -> str:
+    """Verify and act on one webhook delivery; return what happened.
+
+    "duplicate" for an event id seen before (nothing changes), otherwise the stored status:
+    "processed", "ignored" (not ours, or older than what we know) or "deferred" (it refers
+    to a payment not recorded yet; it is replayed when that payment arrives). Raises
+    `InvalidWebhook` for a bad signature, a stale timestamp or a body that is not an event.
+    An unexpected error rolls everything back so the payment service delivers it again.
+    """
+    try:
+        received = get_payment_gateway().parse_event(payload=payload, signature=signature, endpoint=endpoint)
+    except WebhookVerificationError as exc:
+        raise InvalidWebhook(str(exc)) from exc
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(
+                    event_id=received.event_id,
+                    type=received.type,
+                    endpoint=endpoint,
+                    created=received.created,
+                    status=WebhookEvent.Status.PROCESSED,
+                    payload=received.payload,
+                )
+        except IntegrityError:
+            WebhookEvent.objects.filter(event_id=received.event_id).update(deliveries=F("deliveries") + 1)
+            return "duplicate"
+        status, related = _dispatch(received)
+        record.status = status
+        record.related_object = related or ""
+        record.processed_at = timezone.now() if status != WebhookEvent.Status.DEFERRED else None
+        record.save()
+    return status
+
+
+def _dispatch(received: ReceivedEvent) -> tuple[str, str]:
+    handler = WEBHOOK_HANDLERS.get(type(received.event))
+    if handler is None:
+        return WebhookEvent.Status.IGNORED, ""
+    return handler(received.event, created=received.created)
+
+
+def _apply_stored(payload: dict) -> tuple[str, str]:
+    """Act on an event body that was verified when it arrived (a deferred one, replayed)."""
+    return _dispatch(get_payment_gateway().read_event(payload))
+
+
+def process_deferred(*, related_object: str) -> None:
+    """Replay events that were waiting for `related_object` (a payment) to be recorded."""
+    for record in WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.DEFERRED, related_object=related_object
+    ):
+        status, _ = _apply_stored(record.payload)
+        if status != WebhookEvent.Status.DEFERRED:
+            WebhookEvent.objects.filter(pk=record.pk).update(status=status, processed_at=timezone.now())
+
+
+def _order_for(order_ref: str) -> Order | None:
+    if not order_ref:
+        return None
+    try:
+        public_id = uuid.UUID(order_ref)
+    except ValueError:  # not a UUID: not one of ours
+        return None
+    return Order.objects.filter(public_id=public_id).first()
+
+
+def _on_checkout_paid(event: CheckoutCompleted, *, created: int = 0) -> tuple[str, str]:
+    """A checkout completed: the order is paid once the money has been taken."""
+    order = _order_for(event.order_ref)
+    if order is None:
+        return WebhookEvent.Status.IGNORED, ""
+    if not event.paid:
+        # A delayed payment method (e.g. Bacs): a paid CheckoutCompleted will follow.
+        return WebhookEvent.Status.PROCESSED, event.payment_ref
+    record_payment(
+        order=order,
+        payment_intent_id=event.payment_ref,
+        amount_pence=event.amount_pence,
+        currency=event.currency,
+        session_id=event.session_id,
+    )
+    return WebhookEvent.Status.PROCESSED, event.payment_ref
+
+
+def _on_payment_succeeded(event: PaymentSucceeded, *, created: int = 0) -> tuple[str, str]:
+    """The same money as a completed checkout, recorded once."""
+    order = _order_for(event.order_ref)
+    if order is None:
+        return WebhookEvent.Status.IGNORED, ""
+    record_payment(
+        order=order,
+        payment_intent_id=event.payment_ref,
+        amount_pence=event.amount_pence,
+        currency=event.currency,
+        destination=event.account_id,
+    )
+    return WebhookEvent.Status.PROCESSED, event.payment_ref
+
+
+def _on_checkout_ended(event: CheckoutEnded, *, created: int = 0) -> tuple[str, str]:
+    """A checkout expired or its delayed payment failed: the order can be paid again later."""
+    order = _order_for(event.order_ref)
+    if order is None:
+        return WebhookEvent.Status.IGNORED, ""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        # A late "expired" for a session already paid, or for an older attempt, changes nothing.
+        if order.status != Order.Status.AWAITING_PAYMENT or order.checkout_session_id != event.session_id:
+            return WebhookEvent.Status.IGNORED, ""
+        order.checkout_session_id = ""
+        order.checkout_url = ""
+        order.checkout_expires_at = None
+        order.checkout_attempt += 1
+        if event.payment_failed:
+            order.last_payment_error = (
+                "Your payment did not go through. You have not been charged. Try again."
+            )
+            RequestEvent.objects.create(request_id=order.request_id, kind=RequestEvent.Kind.PAYMENT_FAILED)
+        order.save()
+    return WebhookEvent.Status.PROCESSED, event.session_id
+
+
+def _on_payment_failed(event: PaymentFailed, *, created: int = 0) -> tuple[str, str]:
+    """Tell the holder; the checkout page lets them try again."""
+    order = _order_for(event.order_ref)
+    if order is None:
+        return WebhookEvent.Status.IGNORED, ""
+    message = event.message
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            return WebhookEvent.Status.IGNORED, event.payment_ref
+        order.last_payment_error = (
+            f"Your payment did not go through: {message} You have not been charged."
+            if message
+            else "Your payment did not go through. You have not been charged."
+        )[:300]
+        order.save(update_fields=["last_payment_error"])
+        RequestEvent.objects.create(
+            request_id=order.request_id, kind=RequestEvent.Kind.PAYMENT_FAILED, note=message
+        )
+    return WebhookEvent.Status.PROCESSED, event.payment_ref
+
+
+def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]:
+    """Record refunds made anywhere (here, or in the service's dashboard) once each.
+
+    The refunded total is what counts: refunds the event names are recorded by reference,
+    and whatever of the total is not yet recorded is recorded as one placeholder, which a
+    refund arriving later with its reference claims instead of being counted twice.
+    """
+    payment_ref = event.payment_ref
+    payment = Payment.objects.filter(payment_intent_id=payment_ref).select_related("order").first()
+    if payment is None:
+        if not payment_ref:
+            return WebhookEvent.Status.IGNORED, ""
+        return WebhookEvent.Status.DEFERRED, payment_ref
+    with transaction.atomic():
+        Budget.objects.select_for_update().get(pk=payment.order.budget_id)
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        for item in event.refunds:
+            if item.status in ("succeeded", "pending"):
+                record_refund(
+                    payment=payment,
+                    refund_id=item.refund_id,
+                    amount_pence=item.amount_pence,
+                    status=item.status,
+                )
+        recorded = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+        missing = event.amount_refunded_pence - recorded
+        if missing > 0:
+            record_refund(
+                payment=payment,
+                refund_id=None,
+                amount_pence=missing,
+                status="succeeded",
+                reason="Refunded through the payment service",
+            )
+        refunded = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+        if order.status == Order.Status.PAID and refunded >= payment.amount_pence:
+            mark_cancelled(order, by=None, reason="Refunded", status=Order.Status.REFUNDED)
+    return WebhookEvent.Status.PROCESSED, payment_ref
+
+
+def _on_dispute_opened(event: DisputeOpened, *, created: int = 0) -> tuple[str, str]:
+    """Mark the payment disputed (money moves only if the dispute is lost)."""
+    payment_ref = event.payment_ref
+    payment = Payment.objects.filter(payment_intent_id=payment_ref).first() if payment_ref else None
+    if payment is None:
+        return (WebhookEvent.Status.DEFERRED if payment_ref else WebhookEvent.Status.IGNORED), payment_ref
+    if payment.status != Payment.Status.DISPUTED:
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.DISPUTED, dispute_reason=event.reason[:100]
+        )
+        RequestEvent.objects.create(
+            request_id=payment.order.request_id,
+            kind=RequestEvent.Kind.DISPUTED,
+            note=event.reason,
+        )
+        logger.warning("Payment %s for order %s is disputed", payment_ref, payment.order.public_id)
+    return WebhookEvent.Status.PROCESSED, payment_ref
+
+
+def _on_account_updated(event: AccountUpdated, *, created: int = 0) -> tuple[str, str]:
+    """Keep the provider's payment status current, ignoring older news."""
+    with transaction.atomic():
+        account = (
+            ProviderPaymentAccount.objects.select_for_update()
+            .filter(account_id=event.status.account_id)
+            .first()
+        )
+        if account is None:
+            return WebhookEvent.Status.IGNORED, ""
+        if account.last_event_created is not None and created < account.last_event_created:
+            return WebhookEvent.Status.IGNORED, account.account_id
+        apply_account_status(account, event.status, event_created=created)
+    return WebhookEvent.Status.PROCESSED, account.account_id
+
+
+WEBHOOK_HANDLERS = {
+    CheckoutCompleted: _on_checkout_paid,
+    CheckoutEnded: _on_checkout_ended,
+    PaymentSucceeded: _on_payment_succeeded,
+    PaymentFailed: _on_payment_failed,
+    PaymentRefunded: _on_refunded,
+    DisputeOpened: _on_dispute_opened,
+    AccountUpdated: _on_account_updated,
+}
