@@ -2,7 +2,10 @@
 
 import pytest
 
-from tests import factories
+from tests import factories, snapshot
+
+# Serialized-rollback tests restore ~3,100 postcode districts: in bulk, not row by row.
+snapshot.install()
 
 
 @pytest.fixture
