@@ -34,15 +34,32 @@ CONFIRMATION_INTERVAL = timedelta(days=365)
 
 
 class PostcodeDistrict(models.Model):
-    """An outward code such as "BL3", with the coordinates of its centre."""
+    """An outward code such as "BL3", with the coordinates of its centre, its towns and council.
+
+    Every UK district is loaded by migration `directory/0004` from `data/postcode_districts_gb.csv`
+    (see `directory/places.py`); `import_postcodes` refines centres and adds full postcodes.
+    """
 
     code = models.CharField(max_length=4, unique=True)
     post_town = models.CharField(max_length=60)
-    description = models.CharField(max_length=200, blank=True, help_text="Areas it covers.")
+    description = models.CharField(
+        max_length=600, blank=True, help_text="The towns and areas it covers, separated by commas."
+    )
     latitude = models.FloatField()
     longitude = models.FloatField()
     non_geographic = models.BooleanField(
         default=False, help_text="PO boxes and large users only; nobody lives here."
+    )
+    local_authority = models.CharField(
+        max_length=80, blank=True, help_text="The council area it is in (names as of about 2019)."
+    )
+    local_authority_slug = models.SlugField(
+        max_length=80, blank=True, help_text="The council area's key, as in council=bristol in search."
+    )
+    active = models.BooleanField(
+        default=True,
+        help_text="False for a terminated district (no live postcodes): kept for old addresses, "
+        "never suggested.",
     )
 
     class Meta:
@@ -76,7 +93,11 @@ class Postcode(models.Model):
 
 
 class Place(models.Model):
-    """A town or neighbourhood name people type instead of a postcode ("Farnworth")."""
+    """A neighbourhood name with a point more precise than its district's centre ("Daubhill").
+
+    Town names in general come from the districts' descriptions (see `directory/places.py`);
+    a Place is looked up first, so a coordinator can add or correct a name people use.
+    """
 
     name = models.CharField(max_length=80, unique=True)
     district = models.ForeignKey(PostcodeDistrict, on_delete=models.CASCADE, related_name="places")

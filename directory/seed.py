@@ -1,11 +1,10 @@
-"""Seed the vocabularies and the demo area's postcodes from the files in `data/`.
+"""Seed the vocabularies and the places from the files in `data/`.
 
 Used by a data migration (so a fresh `migrate` has them) and by `load_demo`. Every
 function takes the model classes so the migration can pass its historical models, and
 updates rows in place, so running it again changes nothing.
 """
 
-import csv
 import json
 import uuid
 from pathlib import Path
@@ -27,11 +26,6 @@ def _read_json(name):
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
-def _read_csv(name):
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def seed_vocabularies(*, Outcome, Category, Audience, Language):
     """Create or update the outcomes, categories, audiences and languages."""
     vocab_prefix = {"care_act": "", "carer": "carer-", "wellbeing": "wellbeing-"}
@@ -49,25 +43,7 @@ def seed_vocabularies(*, Outcome, Category, Audience, Language):
 
 
 def seed_places(*, PostcodeDistrict, Place):
-    """Create or update the demo area's postcode districts and town names."""
-    for row in _read_csv("postcode_districts.csv"):
-        PostcodeDistrict.objects.update_or_create(
-            code=row["code"],
-            defaults={
-                "post_town": row["post_town"].title(),
-                "latitude": float(row["latitude"]),
-                "longitude": float(row["longitude"]),
-                "non_geographic": row["non_geographic"] == "1",
-                "description": row["description"],
-            },
-        )
-    districts = {d.code: d for d in PostcodeDistrict.objects.all()}
-    for row in _read_csv("places.csv"):
-        Place.objects.update_or_create(
-            name=row["name"],
-            defaults={
-                "district": districts[row["district"]],
-                "latitude": float(row["latitude"]),
-                "longitude": float(row["longitude"]),
-            },
-        )
+    """Create or update every UK postcode district and the shipped neighbourhood names."""
+    from .places import load_districts
+
+    return load_districts(PostcodeDistrict=PostcodeDistrict, Place=Place)

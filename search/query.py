@@ -5,6 +5,7 @@ strings; every problem is a QueryError naming the parameter, with a message for 
 """
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -20,6 +21,7 @@ TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
 MAX_TEXT_LENGTH = 200
 MAX_PAGE = 500
+COUNCIL_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
 class QueryError(ValueError):
@@ -38,6 +40,10 @@ class Location:
     longitude: float
     label: str
     district_code: str = ""
+    # What the page says when the point is less precise than what was typed ("the middle of BS34").
+    note: str = ""
+    # A council area searched by name: all its postcode districts (district_code is then "").
+    district_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,9 @@ class SearchQuery:
     languages: tuple[str, ...] = ()
     taking_new: bool = False
     verified: bool = False
+    # council=<slug>: only listings in that council area; search_listings fills in its districts.
+    council: str = ""
+    area_districts: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
@@ -75,6 +84,7 @@ class SearchQuery:
             or self.max_price_pence is not None
             or self.taking_new
             or self.verified
+            or self.council
         )
 
     @property
@@ -154,6 +164,9 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         message="Enter the most you want to pay per hour, in pence, like 2000 for £20.",
     )
     page = _int(params, "page", minimum=1, maximum=MAX_PAGE, message="That results page does not exist.")
+    council = (params.get("council") or "").strip().lower()
+    if council and not COUNCIL_RE.fullmatch(council):
+        raise QueryError("council", "Choose a council area by its short name, like bristol.")
     sort = (params.get("sort") or "relevance").strip().lower()
     if sort not in SORTS:
         raise QueryError("sort", "Sort by best match (relevance) or by distance.")
@@ -173,6 +186,7 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         languages=_choices(params, "language", vocabularies["language"], "language"),
         taking_new=_flag(params, "taking_new"),
         verified=_flag(params, "verified"),
+        council=council,
         sort=sort,
         page=page or 1,
     )

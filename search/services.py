@@ -1,11 +1,12 @@
 """Search services other parts of the site call: run a search, keep indexes current."""
 
 import logging
+from dataclasses import replace
 
 from django.conf import settings
 
 from directory.models import Audience, Category, Language, ListingPage, Outcome
-from directory.services import PlaceNotFound, locate
+from directory.services import PlaceNotFound, council_districts, locate
 
 from .backends import get_search_backend
 from .backends.base import SearchResults
@@ -40,8 +41,17 @@ def search_listings(*, query: SearchQuery) -> SearchResults:
         except PlaceNotFound as exc:
             raise QueryError("near", str(exc)) from None
         query = query.with_location(
-            Location(found.latitude, found.longitude, found.label, found.district_code)
+            Location(
+                found.latitude,
+                found.longitude,
+                found.label,
+                found.district_code,
+                note=found.note,
+                district_codes=found.district_codes,
+            )
         )
+    if query.council:
+        query = _with_council_area(query)
     results = get_search_backend().search(query)
     _add_venues(results)
     if results.count < LOW_RESULT_THRESHOLD and (query.outcomes or query.categories or query.location):
@@ -61,6 +71,20 @@ def _add_venues(results: SearchResults) -> None:
     venues = {listing.pk: listing.public_venue for listing in with_venue}
     for hit in results.hits:
         hit.venue = venues.get(hit.listing_id, "")
+
+
+def _with_council_area(query: SearchQuery) -> SearchQuery:
+    """The query with `area_districts` set to the council area's districts, or QueryError."""
+    codes = tuple(council_districts(query.council))
+    if not codes:
+        raise QueryError(
+            "council", f"We do not know a council area called “{query.council[:40]}”. Check its short name."
+        )
+    backend = get_search_backend()
+    if not getattr(backend, "supports_area_districts", False):
+        # Better to say so than to show every result as if it were in the council area.
+        raise QueryError("council", "Filtering by council area is not available on this site yet.")
+    return replace(query, area_districts=codes)
 
 
 def index_listing(*, listing_id: int) -> None:

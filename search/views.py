@@ -137,6 +137,12 @@ def search_api(request):
             "matched_some_words_only": results.relaxed,
             "page": query.page,
             "num_pages": results.num_pages,
+            # Where distances are measured from, and a note when that is less precise than typed.
+            "place": (
+                {"label": results.query.location.label, "note": results.query.location.note}
+                if results.query.location
+                else None
+            ),
             "results": [
                 {
                     "id": hit.public_id,

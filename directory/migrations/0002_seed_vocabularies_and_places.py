@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from directory.seed import seed_places, seed_vocabularies
+    from directory.seed import seed_vocabularies
 
     seed_vocabularies(
         Outcome=apps.get_model("directory", "Outcome"),
@@ -10,10 +10,7 @@ def seed(apps, schema_editor):
         Audience=apps.get_model("directory", "Audience"),
         Language=apps.get_model("directory", "Language"),
     )
-    seed_places(
-        PostcodeDistrict=apps.get_model("directory", "PostcodeDistrict"),
-        Place=apps.get_model("directory", "Place"),
-    )
+    # Places (every UK postcode district) are loaded by 0004, once their fields exist.
 
 
 class Migration(migrations.Migration):

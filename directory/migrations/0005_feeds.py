@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0003_provider_area'),
+        ('directory', '0004_national_places'),
     ]
 
     operations = [

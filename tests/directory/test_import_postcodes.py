@@ -59,6 +59,12 @@ LIVE_BL = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _newer_districts(db):
+    """M1 and OL1 stand for districts newer than the shipped national table, which has them."""
+    PostcodeDistrict.objects.filter(code__in=["M1", "OL1"]).delete()
+
+
 def rows(header=ONSPD_HEADER):
     return [
         *(onspd_row(code, lat, lon, header=header) for code, lat, lon in LIVE_BL),
@@ -123,11 +129,11 @@ def test_shipped_districts_are_recentred_but_keep_their_names(tmp_path):
 
     bl1 = PostcodeDistrict.objects.get(code="BL1")
     assert bl1.post_town == "Bolton"
-    assert bl1.description.startswith("Bolton town centre")
+    assert bl1.description.startswith("Bolton, Smithills")
     assert (bl1.latitude, bl1.longitude) == pytest.approx((53.578, -2.429))
     # A district the file had no live postcodes for is left where it was.
     bl2 = PostcodeDistrict.objects.get(code="BL2")
-    assert (bl2.latitude, bl2.longitude) == pytest.approx((53.587, -2.390))
+    assert (bl2.latitude, bl2.longitude) == pytest.approx((53.5877, -2.39785))
 
 
 @pytest.mark.django_db
