@@ -7,4 +7,9 @@ class SearchConfig(AppConfig):
     name = "search"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers checks, connects indexing handlers)
+        from cms.landing import register_landing, register_navigation
+
+        from . import checks, onboarding, signals  # noqa: F401  (registers checks, connects handlers)
+
+        register_landing("search.professional", onboarding.professional_landing, order=40)
+        register_navigation("search.professional", onboarding.professional_navigation, order=40)
