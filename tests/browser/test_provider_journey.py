@@ -137,10 +137,13 @@ def test_provider_signs_up_lists_a_service_and_a_coordinator_approves_it(site, p
     live_url = site
     # Sign up with allauth. Email verification is mandatory, so open the link it sends.
     page.goto(live_url + "/accounts/signup/")
+    page.get_by_label("First name").fill("Jo")
+    page.get_by_label("Last name").fill("Bloggs")
+    page.get_by_label("I run a small local service").check()
     page.locator("input[name=email]").fill("jo@example.org")
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
-    page.locator("form").get_by_role("button", name=re.compile("Sign up", re.I)).click()
+    page.locator("main form").get_by_role("button", name="Create an account").click()
     confirmation = next(m for m in mail.outbox if "jo@example.org" in m.to)
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", confirmation.body).group(0)
     page.goto(link)
