@@ -273,3 +273,28 @@ def test_someone_not_signing_up_as_a_professional_is_not_made_one(client, home):
     user = get_user_model().objects.get(email="nurse@trust.nhs.net")
     assert not ProfessionalVerification.objects.filter(user=user).exists()
     assert EmailAddress.objects.get(user=user).verified
+
+
+def test_a_spoilt_reset_link_says_so_plainly(client, home):
+    page = client.get("/accounts/password/reset/key/zz-nonsense/", follow=True).content.decode()
+    assert '<h1 class="govuk-heading-l">This link does not work</h1>' in page
+
+
+def test_two_step_pages_after_signing_in_with_a_code(client, home):
+    user = factories.UserFactory(totp=True)
+    _sign_in(client, user.email)
+    client.post(reverse("mfa_authenticate"), {"code": factories.totp_code()})
+    # These changes ask for the password again first.
+    page = client.get(reverse("mfa_generate_recovery_codes"), follow=True).content.decode()
+    assert '<h1 class="govuk-heading-l">Enter your password</h1>' in page
+    client.post(reverse("account_reauthenticate"), {"password": "password"})
+    for url, heading in [
+        (reverse("mfa_generate_recovery_codes"), "Make new recovery codes"),
+        (reverse("mfa_deactivate_totp"), "Turn off two-step verification"),
+    ]:
+        page = client.get(url).content.decode()
+        assert f'<h1 class="govuk-heading-l">{heading}</h1>' in page, url
+    client.post(reverse("mfa_generate_recovery_codes"))
+    page = client.get(reverse("mfa_view_recovery_codes")).content.decode()
+    assert '<h1 class="govuk-heading-l">Recovery codes</h1>' in page
+    assert "of 10 left" in page
