@@ -10,7 +10,11 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from . import landing
         from .roles import ensure_role_groups
+
+        landing.register_landing("cms.coordinator", landing.coordinator_landing, order=10)
+        landing.register_navigation("cms.coordinator", landing.coordinator_navigation, order=90)
 
         # Only once, after the last app: permissions for every app exist by then.
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="cms.ensure_role_groups")

@@ -194,7 +194,11 @@ class GovukFormMixin:
     def anchor_for(self, name) -> str:
         """The id the error summary links to for a field: its first input."""
         if name not in self.fields:
-            name = next(iter(self.fields))
+            # A problem with the whole form links to its first visible field.
+            name = next(
+                (n for n, f in self.fields.items() if not isinstance(f.widget, forms.HiddenInput)),
+                next(iter(self.fields)),
+            )
         auto_id = self[name].auto_id
         return f"{auto_id}_0" if self.fields[name].govuk_kind in FIELDSET_KINDS else auto_id
 
@@ -219,6 +223,12 @@ def error_summary(*forms_and_formsets) -> list[tuple[str, str]]:
                 items.append((first.anchor_for("__all__") if first else "", str(message)))
             for form in thing.forms:
                 items.extend(form.error_summary())
-        else:
+        elif hasattr(thing, "error_summary"):
             items.extend(thing.error_summary())
+        else:
+            # A form from a library (allauth's) that does not use the kit: link each field's
+            # problems to its input all the same.
+            items.extend(("", str(message)) for message in thing.non_field_errors())
+            for field in thing:
+                items.extend((field.auto_id, str(message)) for message in field.errors)
     return items

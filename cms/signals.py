@@ -8,3 +8,12 @@ its own records about them. See docs/privacy.md for what is erased and what is k
 from django.dispatch import Signal
 
 erasing_personal_data = Signal()
+
+# `account_created(user=..., purpose=..., request=...)` is sent when someone creates an account,
+# with what they said they are here for ("holder", "provider", "professional", "looking").
+# search uses it to verify a professional with an allow-listed work email at once.
+account_created = Signal()
+
+# `demo_users_loaded(users=...)` is sent by the directory's `load_demo` with its demo accounts
+# by key ("coordinator", "professional", ...), so other apps can give them their part of the demo.
+demo_users_loaded = Signal()

@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import security
+from cms.account_views import account_overview
 
 # Both admins sign people in through allauth, which asks for the two-factor code: their own
 # login forms would let a password alone in.
@@ -19,6 +20,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", account_overview, name="account_overview"),
     path("accounts/", include("allauth.urls")),
     path("my/", include("directory.provider_urls")),
     path("openreferral/", include("directory.oruk.urls")),

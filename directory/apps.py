@@ -5,3 +5,11 @@ class DirectoryConfig(AppConfig):
     """Providers, listings, the outcomes taxonomy, postcodes and imports."""
 
     name = "directory"
+
+    def ready(self):
+        from cms.landing import register_landing, register_navigation
+
+        from .landing import provider_landing, provider_navigation
+
+        register_landing("directory.provider", provider_landing, order=30)
+        register_navigation("directory.provider", provider_navigation, order=30)

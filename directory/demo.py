@@ -31,6 +31,7 @@ from wagtail.models import Page, Site
 from cms.models import GuideIndexPage, GuidePage, HomePage, Role, SiteSettings
 from cms.roles import ensure_role_groups
 from cms.security import set_up_totp, two_factor_required
+from cms.signals import demo_users_loaded
 
 from .fields import slots_to_mask
 from .models import (
@@ -2360,6 +2361,9 @@ def load_demo() -> dict[str, int]:
         load_site_settings(site)
         specs = load_providers(directory, users["coordinator"])
         Provider.objects.get(name=DEMO_PROVIDER_NAME).members.add(users["provider"])
+        # Apps above the directory set up their part of the demo accounts (search verifies the
+        # demo professional, so they can make shortlists straight away).
+        demo_users_loaded.send(sender=load_demo, users=users)
 
     demo_emails = [u.email for u in DEMO_USERS]
     provider_names = [s.name for s in specs]

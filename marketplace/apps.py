@@ -7,4 +7,11 @@ class MarketplaceConfig(AppConfig):
     name = "marketplace"
 
     def ready(self):
+        from cms.landing import register_landing, register_navigation
+
         from . import checks  # noqa: F401 (registers the system checks)
+        from .landing import budget_landing, budget_navigation, provider_navigation
+
+        register_landing("marketplace.budget", budget_landing, order=20)
+        register_navigation("marketplace.budget", budget_navigation, order=20)
+        register_navigation("marketplace.provider", provider_navigation, order=31)

@@ -7,4 +7,4 @@ class SearchConfig(AppConfig):
     name = "search"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers checks, connects indexing handlers)
+        from . import checks, signals  # noqa: F401  (registers checks, connects handlers)

@@ -7,4 +7,9 @@ class SignpostingConfig(AppConfig):
     name = "signposting"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the erasure handler)
+        from cms.landing import register_landing, register_navigation
+
+        from . import onboarding, signals  # noqa: F401  (connects the erasure and sign-up handlers)
+
+        register_landing("signposting.professional", onboarding.professional_landing, order=40)
+        register_navigation("signposting.professional", onboarding.professional_navigation, order=40)

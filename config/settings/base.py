@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "marketplace.context_processors.acting",
+                "cms.landing.navigation",
             ],
         },
     },
@@ -162,6 +163,21 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# Opening the confirmation link in the browser that signed up signs the person in and takes
+# them to their next step (allauth only does this for the session that signed up).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Each role lands in its own place after signing in; the forms have the site's wording.
+ACCOUNT_ADAPTER = "cms.adapters.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "cms.account_forms.LoginForm",
+    "signup": "cms.account_forms.SignupForm",
+    "reset_password": "cms.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "cms.account_forms.ResetPasswordKeyForm",
+    "change_password": "cms.account_forms.ChangePasswordForm",
+    "set_password": "cms.account_forms.SetPasswordForm",
+    "add_email": "cms.account_forms.AddEmailForm",
+    "reauthenticate": "cms.account_forms.ReauthenticateForm",
+}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
@@ -172,6 +188,11 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # Coordinators, professionals and superusers must set it up (cms.security.RequireTwoFactorMiddleware).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "cms.security.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "cms.account_forms.AuthenticateForm",
+    "reauthenticate": "cms.account_forms.MFAReauthenticateForm",
+    "activate_totp": "cms.account_forms.ActivateTOTPForm",
+}
 MFA_TOTP_ISSUER = "Local Support Marketplace"
 # One 30-second step either side, for phones whose clock has drifted; a code works once only.
 MFA_TOTP_TOLERANCE = 1

@@ -125,20 +125,24 @@ def request_changes_in_admin(browser, live_url, listing, coordinator_email, comm
 
 def test_provider_signs_up_lists_a_service_and_a_coordinator_approves_it(site, page, browser, coordinator):
     live_url = site
+    email = "jo@example.org"
     # Sign up with allauth. Email verification is mandatory, so open the link it sends.
     page.goto(live_url + "/accounts/signup/")
-    page.locator("input[name=email]").fill("jo@example.org")
+    page.get_by_label("First name").fill("Jo")
+    page.get_by_label("Last name").fill("Bloggs")
+    page.get_by_label("I run a small local service").check()
+    page.locator("input[name=email]").fill(email)
     page.locator("input[name=password1]").fill(PASSWORD)
     page.locator("input[name=password2]").fill(PASSWORD)
-    page.locator("form").get_by_role("button", name=re.compile("Sign up", re.I)).click()
-    confirmation = next(m for m in mail.outbox if "jo@example.org" in m.to)
+    page.locator("main form").get_by_role("button", name="Create an account").click()
+    confirmation = next(m for m in mail.outbox if email in m.to)
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", confirmation.body).group(0)
     page.goto(link)
     page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
 
     page.goto(live_url + "/my/")
     if "/accounts/login/" in page.url:
-        sign_in_to_site(page, live_url, "jo@example.org", password=PASSWORD)
+        sign_in_to_site(page, live_url, email, password=PASSWORD)
         page.goto(live_url + "/my/")
     check_page(page, "My listings")
 

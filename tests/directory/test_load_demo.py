@@ -152,3 +152,13 @@ def test_generated_demo_is_deterministic_and_uses_the_seeded_vocabularies():
     assert {s for li in listings for s in li.categories} == set(
         Category.objects.values_list("slug", flat=True)
     )
+
+
+def test_demo_professional_can_make_shortlists_straight_away():
+    from signposting.services import is_verified_professional
+
+    _load()
+    _load()  # again: still verified, once
+    professional = User.objects.get(email="professional@example.org")
+    assert is_verified_professional(professional)
+    assert professional.professional_verification.method == "coordinator"

@@ -1,0 +1,33 @@
+"""allauth's account adapter: where people go after signing in or creating an account."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
+
+from .account_forms import PURPOSE_SESSION_KEY
+from .landing import landing_url, registered_landing
+
+# The next step for each answer to "What are you here for?", by URL name. A new account that
+# already has a place of its own (a professional verified by their work email) goes there.
+SIGNUP_NEXT_STEP = {
+    "holder": "marketplace:dashboard",  # explains direct payments and sets up a budget
+    "provider": "my:dashboard",  # "My listings": add the organisation and its first listing
+    "professional": "signposting:professional",  # how verification works, and asking for it
+    "looking": "search",
+}
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Each role lands in its own place (see cms.landing), unless a `next` address was given
+    (allauth checks `next` before asking the adapter)."""
+
+    def get_login_redirect_url(self, request):
+        """Where a person goes after signing in: their role's place (coordinators' admin, the
+        budget, "My listings", shortlists), or the first step for what they came for."""
+        purpose = request.session.pop(PURPOSE_SESSION_KEY, None)
+        if purpose in SIGNUP_NEXT_STEP:
+            return registered_landing(request.user) or reverse(SIGNUP_NEXT_STEP[purpose])
+        return landing_url(request.user)
+
+    def get_signup_redirect_url(self, request):
+        """After creating an account: the next step for what the person said they are here for."""
+        return self.get_login_redirect_url(request)
