@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
 from cms.signals import erasing_personal_data
-from directory.models import Check, ListingPage, Provider
+from directory.models import Check, ListingPage, Outcome, Provider
 from directory.signals import listing_updated_in_place
 
 from .tasks import index_listing_task
@@ -62,3 +62,12 @@ def erase_signposting_records(sender, user, **kwargs):
     from .signposting import erase_records_of
 
     erase_records_of(user)
+
+
+@receiver(post_save, sender=Outcome)
+@receiver(post_delete, sender=Outcome)
+def outcome_changed(sender, **kwargs):
+    """An outcome's label shows on every result: read the labels again (see database backend)."""
+    from .backends.database import forget_outcome_labels
+
+    forget_outcome_labels()
