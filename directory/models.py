@@ -364,32 +364,60 @@ class DirectoryIndexPage(RoutablePageMixin, Page):
             .order_by("title")
         )
 
-    def _paginate(self, request, queryset):
-        from django.core.paginator import Paginator
+    def _paginate(self, request, queryset, *key):
+        """One page of `queryset` (in name order); the count and each page's ids are kept
+        (directory.kept), so a view does not count and sort every listing."""
+        from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+        from django.core.paginator import Page as PaginatorPage
 
-        return Paginator(queryset, self.per_page).get_page(request.GET.get("page"))
+        from . import kept
+
+        paginator = Paginator(queryset, self.per_page)
+        paginator.count = kept.kept("count", queryset.count, self.pk, *key)
+        try:
+            number = paginator.validate_number(request.GET.get("page") or 1)
+        except PageNotAnInteger:  # as Paginator.get_page: the first page
+            number = 1
+        except EmptyPage:  # as Paginator.get_page: the last page
+            number = paginator.num_pages
+        start = (number - 1) * self.per_page
+        ids = kept.kept(
+            "ids",
+            lambda: list(queryset.values_list("pk", flat=True)[start : start + self.per_page]),
+            self.pk,
+            number,
+            *key,
+        )
+        found = {listing.pk: listing for listing in queryset.filter(pk__in=ids)}
+        return PaginatorPage([found[pk] for pk in ids if pk in found], number, paginator)
+
+    def _counts(self, live):
+        """{"outcomes": {pk: n}, "categories": {pk: n}}: live listings per term."""
+        outcomes = Outcome.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
+        categories = (
+            Category.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
+        )
+        return {"outcomes": {o.pk: o.n for o in outcomes}, "categories": {c.pk: c.n for c in categories}}
 
     @path("")
     def index(self, request):
         """The outcomes and categories with how many listings each has."""
+        from . import kept
+
         live = self.listings()
-        outcomes = Outcome.objects.filter(listings__in=live).annotate(n=models.Count("listings")).order_by()
-        counts = {o.pk: o.n for o in outcomes}
-        cat_counts = {
-            c.pk: c.n for c in Category.objects.filter(listings__in=live).annotate(n=models.Count("listings"))
-        }
-        groups = []
-        for value, heading in Outcome.Vocabulary.choices:
-            items = [(o, counts.get(o.pk, 0)) for o in Outcome.objects.filter(vocabulary=value)]
-            groups.append((heading, items))
-        categories = [(c, cat_counts.get(c.pk, 0)) for c in Category.objects.all()]
+        counts = kept.kept("counts", lambda: self._counts(live), self.pk)
+        groups = {value: (heading, []) for value, heading in Outcome.Vocabulary.choices}
+        for outcome in Outcome.objects.all():
+            groups[outcome.vocabulary][1].append((outcome, counts["outcomes"].get(outcome.pk, 0)))
+        categories = [(c, counts["categories"].get(c.pk, 0)) for c in Category.objects.all()]
+        page_obj = self._paginate(request, live)
         return self.render(
             request,
             context_overrides={
-                "outcome_groups": groups,
+                "outcome_groups": list(groups.values()),
                 "categories": categories,
-                "listing_count": live.count(),
-                "page_obj": self._paginate(request, live),
+                "listing_count": page_obj.paginator.count,
+                "page_obj": page_obj,
             },
         )
 
@@ -405,7 +433,9 @@ class DirectoryIndexPage(RoutablePageMixin, Page):
             context_overrides={
                 "term": outcome,
                 "term_kind": "outcome",
-                "page_obj": self._paginate(request, self.listings().filter(outcomes=outcome)),
+                "page_obj": self._paginate(
+                    request, self.listings().filter(outcomes=outcome), "outcome", slug
+                ),
             },
         )
 
@@ -421,7 +451,9 @@ class DirectoryIndexPage(RoutablePageMixin, Page):
             context_overrides={
                 "term": category,
                 "term_kind": "category",
-                "page_obj": self._paginate(request, self.listings().filter(categories=category)),
+                "page_obj": self._paginate(
+                    request, self.listings().filter(categories=category), "category", slug
+                ),
             },
         )
 

@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished
 
-from directory.models import Check, ListingPage, Provider
+from directory.models import Check, ListingPage, Outcome, Provider
 from directory.signals import listing_updated_in_place
 
 from .tasks import index_listing_task
@@ -53,3 +53,12 @@ def provider_changed(sender, instance, created, **kwargs):
     """The provider's name appears in results."""
     if not created:
         _enqueue(ListingPage.objects.filter(provider=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Outcome)
+@receiver(post_delete, sender=Outcome)
+def outcome_changed(sender, **kwargs):
+    """An outcome's label shows on every result: read the labels again (see database backend)."""
+    from .backends.database import forget_outcome_labels
+
+    forget_outcome_labels()

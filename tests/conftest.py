@@ -21,6 +21,15 @@ def private_media(settings, tmp_path):
     return Path(settings.PRIVATE_MEDIA_ROOT)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: kept figures (directory.kept) from another test's
+    rolled-back rows must not show up in this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def home(db):
     """The home page, with the default site pointing at it."""

@@ -16,3 +16,9 @@ CSRF_COOKIE_SECURE = True
 # host and path /, so a neighbouring subdomain cannot plant or overwrite them.
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Reuse each worker's database connection for up to a minute instead of opening one per
+# request (a PostgreSQL connection costs several milliseconds); health checks replace one that
+# the server closed meanwhile. DATABASE_CONN_MAX_AGE=0 turns reuse off.
+DATABASES["default"]["CONN_MAX_AGE"] = int(env("DATABASE_CONN_MAX_AGE", "60"))  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

@@ -27,7 +27,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from directory import geo
+from directory import geo, kept
 from directory.models import Category, ListingPage, ListingPrice, Outcome, PostcodeDistrict, Provider
 from directory.services import PlaceNotFound, locate
 
@@ -280,14 +280,19 @@ def _with_relations(queryset, *, full: bool):
     return queryset.prefetch_related(*prefetches)
 
 
-def _page_of(queryset, paging, *, full: bool) -> list[ListingPage]:
+def _page_of(queryset, paging, *, full: bool, keep: bool = False) -> list[ListingPage]:
     """One page of listings from an ordered queryset, with their relations.
 
     The sort and slice run on the narrow (title, id) first and whole rows are fetched for
     that page only: sorting 10,000 full rows (descriptions and all) to keep 50 was most of a
-    request's time.
+    request's time. With `keep` (the unfiltered list) the page's ids are kept until a listing
+    changes (directory.kept), so a request does not sort every listing at all.
     """
-    ids = list(queryset.values_list("pk", flat=True)[paging.start : paging.stop])
+
+    def page_ids():
+        return list(queryset.values_list("pk", flat=True)[paging.start : paging.stop])
+
+    ids = kept.kept("oruk-services-ids", page_ids, paging.start, paging.stop) if keep else page_ids()
     rows = ListingPage.objects.filter(pk__in=ids).select_related("provider")
     found = {listing.pk: listing for listing in _with_relations(rows, full=full)}
     return [found[pk] for pk in ids if pk in found]
@@ -366,8 +371,12 @@ def services(request):
     """`GET /services`: a page of services (one-to-one fields; everything with full=true)."""
     paging = _Paging(request)
     full, minimal = _bool(request, "full"), _bool(request, "minimal")
-    queryset = _filter_listings(request, live_listings()).order_by("title", "pk")
-    total = queryset.count()
+    everything = live_listings()
+    queryset = _filter_listings(request, everything)
+    unfiltered = queryset is everything
+    queryset = queryset.order_by("title", "pk")
+    # Unfiltered (the usual harvest), the total is kept until a listing changes.
+    total = kept.kept("oruk-services-count", queryset.count) if unfiltered else queryset.count()
     if minimal:
         rows = queryset.values("public_id", "title", "last_published_at")[paging.start : paging.stop]
         contents = []
@@ -377,7 +386,7 @@ def services(request):
                 item["last_modified"] = row["last_published_at"].isoformat()
             contents.append(item)
     else:
-        contents = _service_dicts(_page_of(queryset, paging, full=full), full=full)
+        contents = _service_dicts(_page_of(queryset, paging, full=full, keep=unfiltered), full=full)
     return paging.envelope(total, contents)
 
 

@@ -14,12 +14,14 @@ The plan follows how people search here — nearly always near a place:
    area counts for less; then distance, fit and freshness; ties rotate daily.
 """
 
+import heapq
 import math
+import time
 import uuid
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, IntegerField, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 
 from directory import geo
@@ -78,6 +80,12 @@ COLUMNS = (
 (ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, VOCABULARY_TERMS,
  BODY_TERMS, OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
  CONFIRMED) = range(len(COLUMNS))  # fmt: skip
+# What a page of results shows, read for that page's rows only (not for every candidate).
+SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence")
+# The analysed text, read only when the query has words.
+TERMS = ("title_terms", "vocabulary_terms", "body_terms")
+# Where a token is in a column, per database (0 when absent); constant column names only.
+WEIGHT_SQL = {"sqlite": "instr({column}, %s)", "postgresql": "strpos({column}, %s)"}
 
 
 def marker(index: int) -> str:
@@ -99,6 +107,24 @@ def analysed_terms(text: str) -> set[str]:
     """Stems plus synonym-group markers of `text`."""
     stems = {analysis.stem(w) for w in analysis.words(text)}
     return stems | {marker(int(m[1:])) for m in analysis.synonym_markers(text)}
+
+
+LABELS_SECONDS = 60
+_labels = {"at": -math.inf, "labels": {}}
+
+
+def outcome_labels() -> dict[str, str]:
+    """{slug: label} of every outcome, kept in this process for up to a minute (cleared when
+    an outcome changes here; search.signals)."""
+    if time.monotonic() - _labels["at"] > LABELS_SECONDS:
+        _labels["labels"] = dict(Outcome.objects.values_list("slug", "label"))
+        _labels["at"] = time.monotonic()
+    return _labels["labels"]
+
+
+def forget_outcome_labels(**_kwargs) -> None:
+    """An outcome changed: read the labels again next time."""
+    _labels["at"] = -math.inf
 
 
 class DatabaseSearchBackend(BaseSearchBackend):
@@ -324,7 +350,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
                         any_of |= Q(**{f"{name}__contains": f" {value} "})
                     documents = documents.filter(any_of)
         # A plain cursor: the ORM's per-value converters cost more than the search itself here.
-        sql, params = documents.values_list(*COLUMNS).query.sql_with_params()
+        # Columns nobody reads at this stage come back as NULL: what a page shows is read for
+        # that page only (_shown), and the long analysed text only when there are words.
+        weighed = groups and connection.vendor in WEIGHT_SQL
+        skipped = SHOWN if groups and not weighed else (*SHOWN, *TERMS)
+        columns = [Value(None, output_field=TextField()) if c in skipped else F(c) for c in COLUMNS]
+        if weighed:
+            # Each variant's field weight (see _match) computed where the text is, after the
+            # other columns, in `variants` order: the long analysed text never leaves the database.
+            columns += [self._weight_sql(variant) for variant in self.variants(groups)]
+        sql, params = documents.values_list(*columns).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -338,16 +373,27 @@ class DatabaseSearchBackend(BaseSearchBackend):
         location = query.location
         slot_mask = self.slot_mask(query)
         wanted = {
-            OUTCOMES: [f" {s} " for s in query.outcomes],
-            CATEGORIES: [f" {s} " for s in query.categories],
-            AUDIENCES: [f" {s} " for s in query.audiences],
-            LANGUAGES: [f" {s} " for s in query.languages],
+            column: [f" {s} " for s in chosen]
+            for column, chosen in (
+                (OUTCOMES, query.outcomes),
+                (CATEGORIES, query.categories),
+                (AUDIENCES, query.audiences),
+                (LANGUAGES, query.languages),
+            )
+            if chosen
         }
         district = f" {location.district_code} " if location and location.district_code else None
 
+        if groups and connection.vendor in WEIGHT_SQL:
+            positions = {v: len(COLUMNS) + i for i, v in enumerate(self.variants(groups))}
+
+            def match(group, row):
+                return {v: row[positions[v]] for v in group if row[positions[v]]}
+        else:
+            match = self._match
         kept = []  # (row, distance, weights per variant per group)
         for row in self._candidates(query, groups):
-            if any(values and not any(v in row[col] for v in values) for col, values in wanted.items()):
+            if wanted and any(not any(v in row[col] for v in values) for col, values in wanted.items()):
                 continue
             if slot_mask and not row[AVAILABILITY] & slot_mask:
                 continue
@@ -362,7 +408,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     # They travel to people: the searcher must be inside the area they cover.
                     if row[RADIUS] and distance > row[RADIUS]:
                         continue
-            matches = [self._match(group, row) for group in groups] if groups else None
+            matches = [match(group, row) for group in groups] if groups else None
             if matches is not None and not any(matches):
                 continue
             kept.append((row, distance, matches))
@@ -377,16 +423,68 @@ class DatabaseSearchBackend(BaseSearchBackend):
         scored = self._score(kept, query, groups)
         facets = self._facets([row for row, *_ in kept], query)
         if query.sort == "distance" and location is not None:
-            scored.sort(key=lambda s: (s[2] if s[2] is not None else math.inf, s[3]))
+
+            def order(s):
+                return (s[2] if s[2] is not None else math.inf, s[3])
         else:
-            scored.sort(key=lambda s: (-round(s[1], 9), s[3]))
+
+            def order(s):
+                return (-round(s[1], 9), s[3])
+
         start = (query.page - 1) * query.per_page
-        page = scored[start : start + query.per_page]
-        labels = dict(Outcome.objects.values_list("slug", "label"))
-        hits = [self._hit(row, score, distance, query, labels) for row, score, distance, _ in page]
+        # The first pages of a long list: a bounded heap gives exactly sorted(...)[:n].
+        page = heapq.nsmallest(start + query.per_page, scored, key=order)[start:]
+        labels = outcome_labels()
+        shown = self._shown([row[ID] for row, *_ in page])
+        hits = [
+            self._hit(self._with_shown(row, shown), score, distance, query, labels)
+            for row, score, distance, _ in page
+        ]
         return SearchResults(
             query=query, count=len(scored), hits=hits, facets=facets, backend=self.name, relaxed=relaxed
         )
+
+    @staticmethod
+    def _shown(ids) -> dict[int, tuple]:
+        """{listing id: the SHOWN columns} for one page of results."""
+        if not ids:
+            return {}
+        sql, params = (
+            SearchDocument.objects.filter(listing_id__in=ids)
+            .values_list("listing_id", *SHOWN)
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+    @staticmethod
+    def _with_shown(row, shown) -> list:
+        full = list(row)
+        for column, value in zip(SHOWN, shown.get(row[ID], (None,) * len(SHOWN)), strict=True):
+            full[COLUMNS.index(column)] = value
+        return full
+
+    @staticmethod
+    def variants(groups) -> list[str]:
+        """Every variant of every query word, once, in a fixed order."""
+        return sorted(set().union(*groups))
+
+    @staticmethod
+    def _weight_sql(variant: str):
+        """SQL for _match's weight of one variant in a row (title 3 + body 2 + vocabulary 1)."""
+        find = WEIGHT_SQL[connection.vendor]
+        token = f" {variant} "
+        parts = [
+            # Whole numbers: PostgreSQL would return a decimal literal as Decimal.
+            f"CASE WHEN {find.format(column=column)} > 0 THEN {int(weight)} ELSE 0 END"
+            for column, weight in (
+                ("title_terms", TITLE_WEIGHT),
+                ("body_terms", BODY_WEIGHT),
+                ("vocabulary_terms", VOCABULARY_WEIGHT),
+            )
+        ]
+        return RawSQL(" + ".join(parts), [token] * len(parts), output_field=IntegerField())  # noqa: S611
 
     @staticmethod
     def _match(group: set[str], row) -> dict[str, float]:
@@ -447,19 +545,43 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _facets(rows, query: SearchQuery) -> dict[str, dict[str, int]]:
+        # Listings share a few combinations of terms and of availability: count each distinct
+        # combination once, then spread its count over its terms (same figures, same key order).
         counts = {name: Counter() for name in FACETS}
+        columns = (
+            ("outcome", OUTCOMES),
+            ("category", CATEGORIES),
+            ("for", AUDIENCES),
+            ("language", LANGUAGES),
+        )
+        combinations = {name: Counter() for name, _ in columns}
+        masks = Counter()
+        taking = verified = 0
+        today = query.today
         for row in rows:
-            counts["outcome"].update(row[OUTCOMES].split())
-            counts["category"].update(row[CATEGORIES].split())
-            counts["for"].update(row[AUDIENCES].split())
-            counts["language"].update(row[LANGUAGES].split())
-            mask = row[AVAILABILITY]
-            counts["day"].update(day for day, bits in DAY_MASKS if mask & bits)
-            counts["time"].update(part for part, bits in PART_MASKS if mask & bits)
+            for name, column in columns:
+                combinations[name][row[column]] += 1
+            masks[row[AVAILABILITY]] += 1
             if row[INTAKE] == "taking":
-                counts["taking_new"]["true"] += 1
-            if row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= query.today:
-                counts["verified"]["true"] += 1
+                taking += 1
+            if row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= today:
+                verified += 1
+        for name, _ in columns:
+            counter = counts[name]
+            for combination, n in combinations[name].items():
+                for value in combination.split():
+                    counter[value] += n
+        for mask, n in masks.items():
+            for day, bits in DAY_MASKS:
+                if mask & bits:
+                    counts["day"][day] += n
+            for part, bits in PART_MASKS:
+                if mask & bits:
+                    counts["time"][part] += n
+        if taking:
+            counts["taking_new"]["true"] = taking
+        if verified:
+            counts["verified"]["true"] = verified
         return {name: dict(counter) for name, counter in counts.items()}
 
     @staticmethod

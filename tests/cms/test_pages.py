@@ -124,6 +124,39 @@ def test_directory_index_counts_and_lists_live_listings(client, directory):
     assert 'Use the toilet <span class="govuk-body-s">(none yet)</span>' in html
 
 
+def test_directory_counts_and_pages_are_kept_until_a_listing_changes(client, directory):
+    # The counts and the A to Z page are kept (directory.kept) between views; publishing or
+    # unpublishing a listing must show on the next view, in the counts and in the list.
+    swimming = make_listing(title="Swimming buddy", outcomes=("get-out-and-about",))
+    html = text_of(client.get("/directory/"))
+    assert "1 local service." in html and 'Eat well <span class="govuk-body-s">(none yet)</span>' in html
+
+    make_listing(title="Shopping trips", outcomes=("eat-well",))
+    html = text_of(client.get("/directory/"))
+    assert "2 local services" in html and "Shopping trips" in html
+    assert 'href="/directory/outcome/eat-well/"' in html
+
+    swimming.unpublish()
+    html = text_of(client.get("/directory/"))
+    assert "1 local service." in html and "Swimming buddy" not in html
+    assert 'Get out and about <span class="govuk-body-s">(none yet)</span>' in html
+    outcome_page = text_of(client.get("/directory/outcome/eat-well/"))
+    assert "Shopping trips" in outcome_page
+
+
+def test_directory_a_to_z_pages_past_the_end_show_the_last_page(client, directory, settings):
+    for n in range(3):
+        make_listing(title=f"Listing {n}")
+    directory.specific.__class__.per_page = 2
+    try:
+        last = text_of(client.get("/directory/?page=9"))
+        first = text_of(client.get("/directory/?page=nonsense"))
+    finally:
+        directory.specific.__class__.per_page = 20
+    assert "Listing 2" in last and "Listing 0" not in last and "Page 2 of 2" in last
+    assert "Listing 0" in first and "Page 1 of 2" in first
+
+
 def test_by_outcome_lists_only_listings_with_that_outcome(client, directory):
     make_listing(title="Swimming buddy", outcomes=("get-out-and-about",))
     make_listing(title="Shopping trips", outcomes=("eat-well",))
