@@ -104,7 +104,9 @@ class ElasticsearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
                 self._safe_url(),
                 exc,
             )
-            return DatabaseSearchBackend().search(query)
+            results = DatabaseSearchBackend().search(query)
+            results.fallback_from = self.name
+            return results
         results = self.results_from_response(query, response.to_dict())
         results.relaxed = relaxed
         return results

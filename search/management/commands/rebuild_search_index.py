@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.backends import get_search_backend
+from search.backends import BACKENDS, get_search_backend
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--backend", choices=["database", "elasticsearch"], help="Default: SEARCH_BACKEND."
+            "--backend", choices=sorted(BACKENDS), help="Default: SEARCH_BACKEND."
         )
 
     def handle(self, *args, backend=None, **options):
