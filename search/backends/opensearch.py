@@ -32,6 +32,7 @@ from .database import DatabaseSearchBackend
 
 logger = logging.getLogger(__name__)
 
+# A search that takes longer is answered by the database backend instead (OPENSEARCH_TIMEOUT).
 REQUEST_TIMEOUT_SECONDS = 2
 # Bulk loading and index creation take longer than a search; still bounded.
 ADMIN_TIMEOUT_SECONDS = 60
@@ -62,9 +63,8 @@ class OpenSearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
             raise ImproperlyConfigured("SEARCH_BACKEND is opensearch but OPENSEARCH_URL is not set.")
         if self._client_obj is None or self._client_url != url:
             try:
-                self._client_obj = OpenSearch(
-                    url, timeout=REQUEST_TIMEOUT_SECONDS, max_retries=0, retry_on_timeout=False
-                )
+                timeout = float(getattr(settings, "OPENSEARCH_TIMEOUT", 0) or REQUEST_TIMEOUT_SECONDS)
+                self._client_obj = OpenSearch(url, timeout=timeout, max_retries=0, retry_on_timeout=False)
             except ValueError as exc:
                 raise ImproperlyConfigured(f"OPENSEARCH_URL is not a usable URL: {exc}") from exc
             self._client_url = url
@@ -157,28 +157,37 @@ class OpenSearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
 
         Searches keep using the old index until the switch, which is one atomic request.
         """
+        queryset = listing_documents(listings).order_by("pk")
+        total = queryset.count()
+
+        def batches():
+            for start in range(0, total, batch_size):
+                yield [
+                    (listing.pk, document_source(listing)) for listing in queryset[start : start + batch_size]
+                ]
+
+        return self.build_index(batches(), total, progress=progress)
+
+    def build_index(self, batches, total: int, *, progress=None) -> int:
+        """Load `batches` (lists of (listing id, document source)) into a new index with one bulk
+        request each, then switch the alias to it and delete the old index. The bench loads its
+        synthetic listings through here too, so it times what `rebuild` does."""
         client = self._client()
         client.cluster.health(wait_for_status="yellow", request_timeout=ADMIN_TIMEOUT_SECONDS)
         old = self._indices_behind_alias(client)
         new = self._new_index_name()
         self._create_index(client, new)
+        done = 0
         try:
-            queryset = listing_documents(listings).order_by("pk")
-            total = queryset.count()
-            done = 0
-            for start in range(0, total, batch_size):
-                batch = list(queryset[start : start + batch_size])
-                actions = [
-                    {"_index": new, "_id": str(listing.pk), "_source": document_source(listing)}
-                    for listing in batch
-                ]
+            for batch in batches:
+                actions = [{"_index": new, "_id": str(pk), "_source": source} for pk, source in batch]
                 bulk(client, actions, request_timeout=ADMIN_TIMEOUT_SECONDS)
                 done += len(batch)
                 if progress:
                     progress(done, total)
-            if progress and total == 0:
+            if progress and done == 0:
                 progress(0, 0)
-            client.indices.refresh(index=new)
+            client.indices.refresh(index=new, request_timeout=ADMIN_TIMEOUT_SECONDS)
         except BaseException:
             client.indices.delete(index=new, ignore_unavailable=True)
             raise
@@ -192,7 +201,7 @@ class OpenSearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
             client.indices.delete(index=name, ignore_unavailable=True)
         self._index_ready = True
         self._warm_up(client)
-        return total
+        return done
 
     def _warm_up(self, client: OpenSearch) -> None:
         """One search that uses every painless script, so the node compiles them now rather than

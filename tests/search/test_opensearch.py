@@ -51,6 +51,7 @@ def node_settings(settings, opensearch_node):
     settings.SEARCH_BACKEND = "opensearch"
     settings.OPENSEARCH_URL = opensearch_node.url
     settings.OPENSEARCH_INDEX = ALIAS
+    settings.OPENSEARCH_TIMEOUT = 30  # answers, not speed (see conftest.backend)
     reset_backends()
     yield settings
     reset_backends()
@@ -143,6 +144,7 @@ def test_stopping_the_node_mid_suite_falls_back_to_the_database(listings, settin
         settings.SEARCH_BACKEND = "opensearch"
         settings.OPENSEARCH_URL = node.url
         settings.OPENSEARCH_INDEX = ALIAS
+        settings.OPENSEARCH_TIMEOUT = 30
         reset_backends()
         get_search_backend("opensearch").rebuild()
         up = services.search_listings(query=everywhere(text="swimming"))

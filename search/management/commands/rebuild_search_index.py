@@ -11,9 +11,7 @@ class Command(BaseCommand):
     help = "Rebuild the search index (the configured backend, or --backend) from every live listing."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--backend", choices=sorted(BACKENDS), help="Default: SEARCH_BACKEND."
-        )
+        parser.add_argument("--backend", choices=sorted(BACKENDS), help="Default: SEARCH_BACKEND.")
 
     def handle(self, *args, backend=None, **options):
         if backend is None and get_search_backend().name != "database":
