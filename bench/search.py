@@ -39,7 +39,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
-from . import _django
+from . import _django, search_engines
 
 RESULT_PREFIX = "BENCH-RESULT "
 PAGE_SIZE = 20
@@ -446,6 +446,7 @@ def database_worker(size: int, seed: int, count: int, warmup: int, fresh: bool) 
         "loadavg": os.getloadavg()[0],
     }
     result["elasticsearch"] = elasticsearch_measure(size, seed, today, bench_queries, warmup)
+    result["engines"] = search_engines.measure(size, seed, today, bench_queries, warmup, time_calls)
     return result
 
 
@@ -836,7 +837,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--worker", choices=("database", "wagtail", "relevance"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--backend", default="database", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--backend",
+        default="database",
+        help="opensearch: also measure a real OpenSearch node beside the database",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.queries, args.warmup = "2000,20000", 50, 10
@@ -863,12 +868,18 @@ def main(argv=None) -> int:
     if args.fresh:
         common.append("--fresh")
     results = {}
-    for size in sizes:
-        log(f"size={size}: starting")
-        results[size] = run_worker(["database", "--size", str(size), *common])
-        print(database_line(results[size], results[sizes[0]]), flush=True)
+    engine_node = search_engines.start([args.backend])
+    try:
+        for size in sizes:
+            log(f"size={size}: starting")
+            results[size] = run_worker(["database", "--size", str(size), *common])
+            print(database_line(results[size], results[sizes[0]]), flush=True)
+    finally:
+        if engine_node:
+            engine_node.stop()
     print_wagtail(args, sizes, results, common)
     print_elasticsearch(sizes, results)
+    search_engines.print_lines(sizes, results, percentiles, fmt, functools.partial(database_path, "database"))
     print_relevance()
     print(targets_line(results[sizes[0]], results[sizes[-1]]), flush=True)
     return 0

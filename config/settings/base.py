@@ -275,10 +275,15 @@ TASKS = {
     }
 }
 
-# Search: "database" (embedded, no server) or "elasticsearch" (needs ELASTICSEARCH_URL).
+# Search: "database" (embedded, no server), "elasticsearch" (needs ELASTICSEARCH_URL) or
+# "opensearch" (needs OPENSEARCH_URL; OPENSEARCH_INDEX names the alias the index lives behind).
 SEARCH_BACKEND = env("SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "listings")
+OPENSEARCH_URL = env("OPENSEARCH_URL", "")
+OPENSEARCH_INDEX = env("OPENSEARCH_INDEX", "listings")
+# Seconds a search may take before the database backend answers instead.
+OPENSEARCH_TIMEOUT = float(env("OPENSEARCH_TIMEOUT", "2"))
 # Map tiles for the results map; the list works without them.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 

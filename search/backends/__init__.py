@@ -11,6 +11,7 @@ from .base import BaseSearchBackend
 BACKENDS = {
     "database": "search.backends.database.DatabaseSearchBackend",
     "elasticsearch": "search.backends.elasticsearch.ElasticsearchSearchBackend",
+    "opensearch": "search.backends.opensearch.OpenSearchSearchBackend",
 }
 
 

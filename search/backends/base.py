@@ -53,7 +53,10 @@ class SearchResults:
     count: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
+    # Which backend answered ("database", "elasticsearch", "opensearch").
     backend: str = ""
+    # The backend that was asked but could not answer, when `backend` stood in for it.
+    fallback_from: str = ""
     # True when no listing matched enough of the words, so these match only some of them.
     relaxed: bool = False
 

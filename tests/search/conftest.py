@@ -14,8 +14,11 @@ from search.backends import get_search_backend, reset_backends
 from search.query import Location, parse_query
 from search.services import vocabularies
 from tests.factories import ProviderFactory, make_check, make_listing
+from tests.search.opensearch_node import opensearch_node  # noqa: F401 (a session fixture)
 
-BACKENDS = ["database", "elasticsearch"]
+# OpenSearch is a real node the suite starts (tests/search/opensearch_node.py); Elasticsearch
+# runs only against a cluster someone provides with ELASTICSEARCH_URL.
+BACKENDS = ["database", "elasticsearch", "opensearch"]
 
 
 def pytest_generate_tests(metafunc):
@@ -24,8 +27,14 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def backend(backend_name, settings):
+def backend(backend_name, settings, request):
     """The backend under test; Elasticsearch only when a cluster is configured."""
+    if backend_name == "opensearch":
+        settings.OPENSEARCH_URL = request.getfixturevalue("opensearch_node").url
+        settings.OPENSEARCH_INDEX = "test-listings"
+        # The contract is about answers, not speed: on a busy shared machine a search can take
+        # longer than production's 2 s, and a timeout would hand it to the database backend.
+        settings.OPENSEARCH_TIMEOUT = 30
     if backend_name == "elasticsearch":
         if not os.environ.get("ELASTICSEARCH_URL"):
             pytest.skip("Elasticsearch contract run needs ELASTICSEARCH_URL (no cluster configured)")
@@ -218,7 +227,11 @@ def make_twin_pair(*, stale_second=False, **overrides):
 
 @pytest.fixture
 def run(backend):
-    """run("q=swimming&near=BL3") -> SearchResults from the backend under test."""
+    """run("q=swimming&near=BL3") -> SearchResults from the backend under test.
+
+    Every search must be answered by that backend: a fallback to the database backend (which
+    answers the same contract) would otherwise let a broken engine pass.
+    """
 
     def _run(querystring="", **changes):
         query = parse_query(QueryDict(querystring), vocabularies=vocabularies())
@@ -227,7 +240,11 @@ def run(backend):
             query = query.with_location(
                 Location(found.latitude, found.longitude, found.label, found.district_code)
             )
-        return backend.search(replace(query, **changes))
+        results = backend.search(replace(query, **changes))
+        assert (results.backend, results.fallback_from) == (backend.name, ""), (
+            f"{backend.name} did not answer (see the warning logged by search.backends.{backend.name})"
+        )
+        return results
 
     return _run
 

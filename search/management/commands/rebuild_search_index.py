@@ -4,16 +4,14 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from search.backends import get_search_backend
+from search.backends import BACKENDS, get_search_backend
 
 
 class Command(BaseCommand):
     help = "Rebuild the search index (the configured backend, or --backend) from every live listing."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--backend", choices=["database", "elasticsearch"], help="Default: SEARCH_BACKEND."
-        )
+        parser.add_argument("--backend", choices=sorted(BACKENDS), help="Default: SEARCH_BACKEND.")
 
     def handle(self, *args, backend=None, **options):
         if backend is None and get_search_backend().name != "database":
