@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cms.models import Role
+from cms.roles import is_coordinator
 
 from .models import AuditChainHead, AuditEvent, Delegate
 
@@ -78,7 +78,7 @@ def actor_role(user, budget) -> str:
         )
         if delegation is not None:
             return f"helper ({delegation.get_relationship_display().lower()})"
-    if user.is_superuser or user.groups.filter(name=Role.COORDINATOR.value).exists():
+    if is_coordinator(user):
         return "coordinator"
     return "another user"
 

@@ -14,8 +14,11 @@ so the exact requests are golden-tested without a server (tests/search/golden).
 - ties are broken by `rotation_key`, reproduced in a painless sort script.
 """
 
+import logging
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from elasticsearch_dsl import (
     SF,
     Date,
@@ -231,11 +234,56 @@ def _script(source: str, **params) -> dict:
 
 
 class EngineQueryBodies:
-    """Builds the engine's requests and reads its responses; a backend adds `index_name`,
-    `name` and a transport."""
+    """Builds the engine's requests and reads its responses, and searches with the database
+    backend as the fallback; a backend adds `index_name`, `name`, `url_setting`, the errors
+    that mean "cannot answer now" (`unavailable`) and a transport (`_execute`)."""
 
     name = "engine"
     index_name = "listings"
+    engine_name = "The search engine"  # as people name it, for logs
+    url_setting = ""
+    unavailable: tuple[type[BaseException], ...] = ()
+
+    # --- searching, with the database backend when the engine cannot answer --------------
+
+    def _execute(self, query: SearchQuery, **kwargs) -> dict:
+        """Send the search for `query` (kwargs go to build_search) and return the response body."""
+        raise NotImplementedError
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Run the query on the engine, or on the database backend when the engine fails."""
+        try:
+            response = self._execute(query)
+            relaxed = False
+            if response["hits"]["total"]["value"] == 0 and len(es_query_text(query.text).split()) > 1:
+                # As the database backend: no listing has enough of the words, so show those
+                # with some of them rather than an empty page.
+                response = self._execute(query, minimum_should_match="1")
+                relaxed = response["hits"]["total"]["value"] > 0
+        except self.unavailable as exc:
+            # Logged under the backend's own module, so each engine's fallbacks can be told apart.
+            logging.getLogger(type(self).__module__).warning(
+                "%s at %s could not search (%s); using the database backend instead.",
+                self.engine_name,
+                self._safe_url(),
+                exc,
+            )
+            results = DatabaseSearchBackend().search(query)
+            results.fallback_from = self.name
+            return results
+        results = self.results_from_response(query, response)
+        results.relaxed = relaxed
+        return results
+
+    def _safe_url(self) -> str:
+        """The engine's URL setting without any user name or password, for logs."""
+        url = getattr(settings, self.url_setting, "") or f"({self.url_setting} not set)"
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            netloc = f"{host}:{parts.port}" if parts.port else host
+            return urlunsplit(parts._replace(netloc=netloc))
+        return url
 
     # --- requests (pure: no network) -----------------------------------------------------
 

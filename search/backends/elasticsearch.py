@@ -10,7 +10,6 @@ _querybody.py, shared with the OpenSearch backend; this module is the transport:
 """
 
 import logging
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -29,8 +28,7 @@ from ._querybody import (  # noqa: F401 (es_query_text and the scripts are part 
     ListingDocument,
     es_query_text,
 )
-from .base import BaseSearchBackend, SearchResults
-from .database import DatabaseSearchBackend
+from .base import BaseSearchBackend
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +42,9 @@ class ElasticsearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
     """Search an Elasticsearch index; falls back to the database backend when it is unavailable."""
 
     name = "elasticsearch"
+    url_setting = "ELASTICSEARCH_URL"
+    engine_name = "Elasticsearch"
+    unavailable = UNAVAILABLE
 
     def __init__(self):
         self._es = None
@@ -75,41 +76,10 @@ class ElasticsearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
     def _index(self, client: Elasticsearch):
         return ListingDocument._index.clone(name=self.index_name, using=client)
 
-    @staticmethod
-    def _safe_url() -> str:
-        """ELASTICSEARCH_URL without any user name or password, for logs."""
-        url = getattr(settings, "ELASTICSEARCH_URL", "") or "(ELASTICSEARCH_URL not set)"
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            host = parts.hostname or ""
-            netloc = f"{host}:{parts.port}" if parts.port else host
-            return urlunsplit(parts._replace(netloc=netloc))
-        return url
-
     # --- search --------------------------------------------------------------------------
 
-    def search(self, query: SearchQuery) -> SearchResults:
-        """Run the query on Elasticsearch, or on the database backend when that fails."""
-        try:
-            response = self.build_search(query).using(self._client()).execute()
-            relaxed = False
-            if response.hits.total.value == 0 and len(es_query_text(query.text).split()) > 1:
-                # As the database backend: no listing has enough of the words, so show those
-                # with some of them rather than an empty page.
-                response = self.build_search(query, minimum_should_match="1").using(self._client()).execute()
-                relaxed = response.hits.total.value > 0
-        except UNAVAILABLE as exc:
-            logger.warning(
-                "Elasticsearch at %s could not search (%s); using the database backend instead.",
-                self._safe_url(),
-                exc,
-            )
-            results = DatabaseSearchBackend().search(query)
-            results.fallback_from = self.name
-            return results
-        results = self.results_from_response(query, response.to_dict())
-        results.relaxed = relaxed
-        return results
+    def _execute(self, query: SearchQuery, **kwargs) -> dict:
+        return self.build_search(query, **kwargs).using(self._client()).execute().to_dict()
 
     # --- indexing ------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ transport differs, because the Elasticsearch Python client refuses to talk to Op
 import contextlib
 import logging
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -26,9 +25,8 @@ from opensearchpy.helpers import bulk
 
 from ..documents import listing_documents
 from ..query import Location, SearchQuery
-from ._querybody import EngineQueryBodies, document_source, es_query_text
-from .base import BaseSearchBackend, SearchResults
-from .database import DatabaseSearchBackend
+from ._querybody import EngineQueryBodies, document_source
+from .base import BaseSearchBackend
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +42,9 @@ class OpenSearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
     """Search an OpenSearch alias; falls back to the database backend when it is unavailable."""
 
     name = "opensearch"
+    url_setting = "OPENSEARCH_URL"
+    engine_name = "OpenSearch"
+    unavailable = UNAVAILABLE
 
     def __init__(self):
         self._client_obj = None
@@ -71,45 +72,11 @@ class OpenSearchSearchBackend(EngineQueryBodies, BaseSearchBackend):
             self._index_ready = False
         return self._client_obj
 
-    @staticmethod
-    def _safe_url() -> str:
-        """OPENSEARCH_URL without any user name or password, for logs."""
-        url = getattr(settings, "OPENSEARCH_URL", "") or "(OPENSEARCH_URL not set)"
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            host = parts.hostname or ""
-            netloc = f"{host}:{parts.port}" if parts.port else host
-            return urlunsplit(parts._replace(netloc=netloc))
-        return url
-
     # --- search --------------------------------------------------------------------------
 
     def _execute(self, query: SearchQuery, **kwargs) -> dict:
         body = self.build_search(query, **kwargs).to_dict()
         return self._client().search(index=self.index_name, body=body)
-
-    def search(self, query: SearchQuery) -> SearchResults:
-        """Run the query on OpenSearch, or on the database backend when that fails."""
-        try:
-            response = self._execute(query)
-            relaxed = False
-            if response["hits"]["total"]["value"] == 0 and len(es_query_text(query.text).split()) > 1:
-                # As the database backend: no listing has enough of the words, so show those
-                # with some of them rather than an empty page.
-                response = self._execute(query, minimum_should_match="1")
-                relaxed = response["hits"]["total"]["value"] > 0
-        except UNAVAILABLE as exc:
-            logger.warning(
-                "OpenSearch at %s could not search (%s); using the database backend instead.",
-                self._safe_url(),
-                exc,
-            )
-            results = DatabaseSearchBackend().search(query)
-            results.fallback_from = self.name
-            return results
-        results = self.results_from_response(query, response)
-        results.relaxed = relaxed
-        return results
 
     # --- indexing ------------------------------------------------------------------------
 
