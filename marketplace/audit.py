@@ -55,6 +55,8 @@ ACTIONS = {
     "requested_erasure": "Asked for their data to be erased",
     "erased": "Erased personal data",
     "staff_viewed": "A coordinator looked at the record",
+    "refused_self_dealing": "Was refused: one person cannot be both sides of a sale",
+    "payment_mismatch": "A payment did not match its order, so the order was not marked paid",
 }
 
 

@@ -35,6 +35,32 @@ def _provider_emails(support_request) -> list[str]:
     return list(dict.fromkeys(e for e in emails if e))
 
 
+def _helper_order_text(order, request_link: str) -> str:
+    """What the holder is told when an order someone helping them asked for is agreed."""
+    from cms.templatetags.money import pounds
+
+    from .models import Delegate
+
+    helper = (
+        Delegate.objects.filter(budget=order.budget, user_id=order.request.requested_by_id)
+        .order_by("-created_at")
+        .values_list("name", flat=True)
+        .first()
+    ) or "Someone helping you"
+    return (
+        f"{helper} asked {order.provider.name} for support for you, and {order.provider.name} has "
+        "agreed. It will be paid from your budget.\n\n"
+        f"Provider: {order.provider.name}\n"
+        f"What: {order.service_description}, {order.quantity_words}, "
+        f"{order.starts_on:%-d %B %Y} to {order.ends_on:%-d %B %Y}\n"
+        f"Price: {pounds(order.total_pence)} ({pounds(order.unit_price_pence)} {order.unit_label})\n"
+        f"For your outcome: {order.plan_outcome.own_words}\n"
+        f"Order reference: {order.reference}\n\n"
+        "Nothing has been paid yet. If this is not right, cancel it before it is paid, or tell "
+        f"your helper or a coordinator: {request_link}\n"
+    )
+
+
 def send_notification(what: str, request_pk: int) -> int:
     """Send the emails for one step (`what`) of a support request; returns how many were sent."""
     support_request = (
@@ -59,9 +85,20 @@ def send_notification(what: str, request_pk: int) -> int:
             )
         )
     elif what == "request_agreed":
+        helper_started = support_request.requested_by_id != support_request.budget.holder_id
+        if helper_started and order is not None:
+            # Issue 14: a helper may pay, so the holder hears the terms before any money moves.
+            messages.append(
+                (
+                    [support_request.budget.holder.email],
+                    f"Support agreed for you: order {order.reference}",
+                    _helper_order_text(order, request_link),
+                    None,
+                )
+            )
         messages.append(
             (
-                _holder_emails(support_request),
+                [support_request.requested_by.email] if helper_started else _holder_emails(support_request),
                 "Your support is agreed",
                 f"{support_request.provider.name} and you have agreed on "
                 f"{support_request.service_description}.\n\n"

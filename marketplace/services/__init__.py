@@ -81,6 +81,7 @@ from .common import (
     PaymentRejected,
     PaymentServiceUnavailable,
     ProviderNotReadyForPayments,
+    SelfDealing,
 )
 from .payments import (
     CancellationTerms,
@@ -116,6 +117,7 @@ __all__ = [
     "PaymentRejected",
     "PaymentServiceUnavailable",
     "ProviderNotReadyForPayments",
+    "SelfDealing",
     "accept_change",
     "accept_request",
     "acting_budget",

@@ -30,7 +30,9 @@ from .common import (
     audit_holder_side,
     notify_on_commit,
     pounds,
+    refuse_self_dealing,
 )
+from .common import SelfDealing as SelfDealing  # raised by request, accept and (in payments) pay
 from .payments import require_payment_ready
 
 # Limits on what can be asked for at once: generous for real support, small enough that a
@@ -112,6 +114,7 @@ def request_support(
         raise InvalidState("This listing or price is no longer available.")
     if plan_outcome.plan.budget_id != budget.pk or plan_outcome.archived:
         raise MarketplaceError("Choose an outcome from your support plan.")
+    refuse_self_dealing(by=by, budget=budget, provider=listing.provider, step="ask for support", obj=listing)
     unit_price = unit_price_for(price, rate)
     _check_terms(
         quantity=quantity,
@@ -160,6 +163,14 @@ def accept_request(*, support_request: SupportRequest, by) -> Order:
     """
     if not is_provider_member(by, support_request.provider):
         raise NotPermitted("Only the provider can accept this request.")
+    refuse_self_dealing(
+        by=by,
+        budget=support_request.budget,
+        provider=support_request.provider,
+        step="agree a request",
+        obj=support_request,
+        also=[support_request.requested_by],
+    )
     require_payment_ready(support_request.provider)
     return _agree(
         support_request=support_request,
@@ -174,6 +185,14 @@ def accept_change(*, support_request: SupportRequest, by) -> Order:
     """The holder agrees to the provider's suggested change: it becomes an order."""
     if not can_act_for(by, support_request.budget):
         raise NotPermitted("You cannot accept this change.")
+    refuse_self_dealing(
+        by=by,
+        budget=support_request.budget,
+        provider=support_request.provider,
+        step="agree a change",
+        obj=support_request,
+        also=[support_request.requested_by],
+    )
     require_payment_ready(support_request.provider, for_holder=True)
     order = _agree(
         support_request=support_request,

@@ -48,6 +48,11 @@ class CancellationNotAllowed(MarketplaceError):
     """The cancellation rules do not allow this cancellation."""
 
 
+class SelfDealing(MarketplaceError):
+    """The person acting for the buyer is also in the selling provider's team: one person
+    cannot be both sides of a sale."""
+
+
 class InvalidWebhook(MarketplaceError):
     """A webhook failed signature or freshness checks."""
 
@@ -77,6 +82,35 @@ def audit_holder_side(*, by, budget, action: str, obj=None, detail: str = "") ->
 
     if can(by, budget, VIEW):
         audit.record(actor=by, action=action, budget=budget, obj=obj, detail=detail)
+
+
+def refuse_self_dealing(*, by, budget, provider, step: str, obj=None, also=()) -> None:
+    """Raise `SelfDealing` (after writing an audit line a coordinator sees) when someone on the
+    buyer's side of this sale is in `provider`'s team.
+
+    The buyer's side is `by` when they may act for `budget`, the budget's holder, and `also`
+    (e.g. who sent the request). `step` says what was refused ("ask for support").
+    """
+    from .. import audit
+    from ..acting import can_act_for, is_provider_member
+
+    buyers = [budget.holder, *also]
+    if by is not None and (by.pk == budget.holder_id or can_act_for(by, budget)):
+        buyers.append(by)
+    if not any(person is not None and is_provider_member(person, provider) for person in buyers):
+        return
+    audit.record(
+        actor=by,
+        action="refused_self_dealing",
+        budget=budget,
+        obj=obj,
+        detail=f"Refused to {step}: the buyer side is also in the team of provider {provider.pk} "
+        "(one person cannot be both sides of a sale)",
+    )
+    raise SelfDealing(
+        f"This cannot go ahead: someone acting for this budget is also in {provider.name}'s team, and "
+        "one person cannot be on both sides of a sale. Ask a coordinator if this support is needed."
+    )
 
 
 def notify_on_commit(what: str, request_pk: int) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -238,7 +239,7 @@ def check_usable(delegate: Delegate) -> None:
 
 
 def accept_invitation(*, token: str, user) -> Delegate:
-    """The invited person, signed in with the address the invitation went to, accepts it.
+    """The invited person, signed in with the address the invitation went to (verified), accepts it.
 
     From now on they can see the budget, and do what the holder chose, until access is withdrawn.
     """
@@ -254,6 +255,13 @@ def accept_invitation(*, token: str, user) -> Delegate:
             raise WrongAccount(
                 f"This invitation was sent to {delegate.email}, but you are signed in as {user.email}. "
                 f"Sign out, then sign in (or create an account) with {delegate.email}."
+            )
+        # The address must be proven to be theirs: an account can be made with any address.
+        if not EmailAddress.objects.filter(user=user, email__iexact=delegate.email, verified=True).exists():
+            raise WrongAccount(
+                f"Please confirm your email address {user.email} first: open the link we emailed you when "
+                "you created your account (or ask for a new one on your account's email page), then come "
+                "back to this invitation."
             )
         if Delegate.objects.filter(budget=delegate.budget, user=user, status=Delegate.Status.ACTIVE).exists():
             raise InvitationUnusable(f"You already help {holder_name(delegate.budget)}.")

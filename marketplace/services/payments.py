@@ -39,6 +39,7 @@ from .common import (
     audit_holder_side,
     notify_on_commit,
     pounds,
+    refuse_self_dealing,
 )
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,14 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
         raise InvalidState("This order is already paid.")
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise InvalidState("This order was cancelled, so it cannot be paid.")
+    refuse_self_dealing(
+        by=by,
+        budget=order.budget,
+        provider=order.provider,
+        step="pay",
+        obj=order,
+        also=[order.request.requested_by],
+    )
     account = require_payment_ready(order.provider, for_holder=True)
     if (
         order.checkout_url

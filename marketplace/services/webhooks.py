@@ -35,6 +35,9 @@ from .payments import apply_account_status, mark_cancelled, record_payment, reco
 
 logger = logging.getLogger(__name__)
 
+# The one currency the marketplace takes (budgets are in pounds).
+CURRENCY = "gbp"
+
 
 def handle_webhook(*, payload: bytes, signature: str, endpoint: str = "platform") -> str:
     """Verify and act on one webhook delivery; return what happened.
@@ -103,6 +106,49 @@ def _order_for(order_ref: str) -> Order | None:
     return Order.objects.filter(public_id=public_id).first()
 
 
+def payment_mismatches(
+    order: Order, *, session_id: str | None = None, account_id: str, amount_pence: int, currency: str
+) -> list[str]:
+    """What in a signed payment event does not match `order` (empty when it all matches).
+
+    A signature proves the payment service sent the event, not that it pays for this order
+    in full: the checkout session must be the order's own, the money must go to the account
+    the order's checkout was made for, and the amount and currency must be the order's.
+    `session_id` None means the event names no session (a payment event). An event that
+    does not name the account ("") is checked on everything else.
+    """
+    problems = []
+    if session_id is not None and session_id != order.checkout_session_id:
+        problems.append(
+            f"session {session_id} is not the order checkout {order.checkout_session_id or '(none)'}"
+        )
+    if account_id and account_id != order.destination_account:
+        problems.append(
+            f"account {account_id} is not the provider account {order.destination_account or '(none)'}"
+        )
+    if amount_pence != order.total_pence:
+        problems.append(f"amount {amount_pence}p, expected {order.total_pence}p")
+    if (currency or "").lower() != CURRENCY:
+        problems.append(f"currency {(currency or '?').upper()}, expected {CURRENCY.upper()}")
+    return problems
+
+
+def _record_mismatch(order: Order, payment_ref: str, problems: list[str]) -> None:
+    """Leave the order unpaid and tell a coordinator (the audit log) and the error log."""
+    from .. import audit
+
+    detail = f"Payment {payment_ref or '(no reference)'} not marked paid: " + "; ".join(problems)
+    logger.error("Order %s: %s", order.public_id, detail)
+    audit.record(
+        actor=None,
+        action="payment_mismatch",
+        budget=order.budget,
+        obj=order,
+        detail=detail,
+        role="the payment service",
+    )
+
+
 def _on_checkout_paid(event: CheckoutCompleted, *, created: int = 0) -> tuple[str, str]:
     """A checkout completed: the order is paid once the money has been taken."""
     order = _order_for(event.order_ref)
@@ -111,6 +157,16 @@ def _on_checkout_paid(event: CheckoutCompleted, *, created: int = 0) -> tuple[st
     if not event.paid:
         # A delayed payment method (e.g. Bacs): a paid CheckoutCompleted will follow.
         return WebhookEvent.Status.PROCESSED, event.payment_ref
+    problems = payment_mismatches(
+        order,
+        session_id=event.session_id,
+        account_id=event.account_id,
+        amount_pence=event.amount_pence,
+        currency=event.currency,
+    )
+    if problems:
+        _record_mismatch(order, event.payment_ref, problems)
+        return WebhookEvent.Status.IGNORED, event.payment_ref
     record_payment(
         order=order,
         payment_intent_id=event.payment_ref,
@@ -126,6 +182,12 @@ def _on_payment_succeeded(event: PaymentSucceeded, *, created: int = 0) -> tuple
     order = _order_for(event.order_ref)
     if order is None:
         return WebhookEvent.Status.IGNORED, ""
+    problems = payment_mismatches(
+        order, account_id=event.account_id, amount_pence=event.amount_pence, currency=event.currency
+    )
+    if problems:
+        _record_mismatch(order, event.payment_ref, problems)
+        return WebhookEvent.Status.IGNORED, event.payment_ref
     record_payment(
         order=order,
         payment_intent_id=event.payment_ref,

@@ -306,15 +306,19 @@ def test_events_about_things_that_are_not_ours_are_ignored(world, stripe_server,
     assert not Payment.objects.exists()
 
 
-def test_a_payment_of_the_wrong_amount_is_recorded_as_it_moved(world, stripe_server, client):
+def test_a_payment_of_the_wrong_amount_leaves_the_order_unpaid_for_a_coordinator(
+    world, stripe_server, client
+):
+    # Issue 14: a signed event for less than the order does not pay it (more cases in
+    # test_webhook_mismatch.py); a coordinator finds it in the audit log.
     order = _started(world, stripe_server)
     event = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
     event["data"]["object"]["amount_total"] = 5_999
 
     post_webhook(client, event)
 
-    assert order.payments.get().amount_pence == 5_999
-    assert services.balance_pence(budget=world.budget) == 20_000 - 5_999
+    assert not order.payments.exists()
+    assert services.balance_pence(budget=world.budget) == 20_000
 
 
 def test_a_refund_event_without_its_list_of_refunds_is_recorded_from_the_refunded_total(
