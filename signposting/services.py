@@ -112,6 +112,10 @@ class CommentsClosed(SignpostingError):
     """The shortlist's owner has not opened it to comments."""
 
 
+class CommentRateLimited(SignpostingError):
+    """One address has added too many comments to shared shortlists in the last hour."""
+
+
 class EnquiryRateLimited(SignpostingError):
     """Too many enquiries from one address this hour."""
 
@@ -365,16 +369,24 @@ def is_listing_live(listing: ListingPage) -> bool:
     return listing.live and not listing.get_view_restrictions().exists()
 
 
-def add_comment(*, shortlist: Shortlist, text: str, author=None, author_name: str = "") -> ShortlistComment:
+def add_comment(
+    *, shortlist: Shortlist, text: str, author=None, author_name: str = "", client_ip: str = ""
+) -> ShortlistComment:
     """Add a comment to a shared shortlist (its owner may always comment).
 
-    Raises ShortlistLinkGone or CommentsClosed.
+    Anyone else is limited to settings.COMMENT_RATE_LIMIT_PER_HOUR comments an hour from one
+    address, as enquiries are. Raises ShortlistLinkGone, CommentsClosed or CommentRateLimited.
     """
     is_owner = getattr(author, "is_authenticated", False) and author.pk == shortlist.owner_id
     if not shortlist.link_works() and not is_owner:
         raise ShortlistLinkGone("This shortlist link no longer works.", "revoked")
     if not shortlist.comments_open and not is_owner:
         raise CommentsClosed("Comments are not open on this shortlist.")
+    limit = int(getattr(settings, "COMMENT_RATE_LIMIT_PER_HOUR", 10))
+    if not is_owner and _over_hourly_limit("comments", client_ip, limit):
+        raise CommentRateLimited(
+            "You have added a lot of comments in the last hour. Wait an hour, then try again."
+        )
     if getattr(author, "is_authenticated", False):
         author_name = author_name.strip() or author.get_full_name() or "Someone with an account"
     else:
@@ -438,17 +450,17 @@ def email_shortlist(*, shortlist: Shortlist, by, to: list[str], message: str = "
 # --- Enquiries ----------------------------------------------------------------------------
 
 
-def _rate_limit_key(client_ip: str, now) -> str:
+def _rate_limit_key(scope: str, client_ip: str, now) -> str:
     # The address is hashed so the cache never holds it; the window is the current hour.
     digest = hashlib.sha256(client_ip.encode()).hexdigest()[:32]
-    return f"signposting:enquiries:{digest}:{int(now.timestamp() // 3600)}"
+    return f"signposting:{scope}:{digest}:{int(now.timestamp() // 3600)}"
 
 
-def _check_enquiry_rate(client_ip: str) -> None:
-    limit = int(getattr(settings, "ENQUIRY_RATE_LIMIT_PER_HOUR", 10))
+def _over_hourly_limit(scope: str, client_ip: str, limit: int) -> bool:
+    """Count one more for this address in this hour; True once it is past `limit` (0: no limit)."""
     if limit <= 0 or not client_ip:
-        return
-    key = _rate_limit_key(client_ip, timezone.now())
+        return False
+    key = _rate_limit_key(scope, client_ip, timezone.now())
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)
@@ -456,7 +468,11 @@ def _check_enquiry_rate(client_ip: str) -> None:
         # Evicted between add and incr: start the window again.
         cache.set(key, 1, timeout=3600)
         count = 1
-    if count > limit:
+    return count > limit
+
+
+def _check_enquiry_rate(client_ip: str) -> None:
+    if _over_hourly_limit("enquiries", client_ip, int(getattr(settings, "ENQUIRY_RATE_LIMIT_PER_HOUR", 10))):
         raise EnquiryRateLimited(
             "You have sent a lot of messages in the last hour. Wait an hour, then try again, "
             "or phone the provider."

@@ -463,8 +463,9 @@ def shortlist_public_comment(request, token):
                 text=form.cleaned_data["text"],
                 author=request.user,
                 author_name=form.cleaned_data["name"],
+                client_ip=_client_ip(request),
             )
-        except services.CommentsClosed as exc:
+        except (services.CommentsClosed, services.CommentRateLimited) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Your comment is added.")

@@ -304,6 +304,8 @@ ORUK_OPENAPI_URL = env("ORUK_OPENAPI_URL", "https://docs.openreferraluk.org/en/l
 # before its response rate is shown.
 PROFESSIONAL_EMAIL_DOMAINS = env_list("PROFESSIONAL_EMAIL_DOMAINS", "nhs.net")
 ENQUIRY_RATE_LIMIT_PER_HOUR = int(env("ENQUIRY_RATE_LIMIT_PER_HOUR", "10"))
+# Comments on shared shortlists from people other than the owner, per address per hour.
+COMMENT_RATE_LIMIT_PER_HOUR = int(env("COMMENT_RATE_LIMIT_PER_HOUR", "10"))
 ENQUIRY_STATS_MIN_ENQUIRIES = int(env("ENQUIRY_STATS_MIN_ENQUIRIES", "5"))
 
 # Payments: Stripe Connect. The API base is overridable so tests reach local servers.

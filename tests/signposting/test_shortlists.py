@@ -441,6 +441,30 @@ def test_person_family_and_professional_comment_together(client, shortlist, prof
     assert "Asha Khan (made this shortlist)" in body and "Great, shall I ring them?" in body
 
 
+def test_anonymous_comments_are_rate_limited_like_enquiries(client, shortlist, professional, settings):
+    settings.COMMENT_RATE_LIMIT_PER_HOUR = 3
+    shortlist.comments_open = True
+    shortlist.save()
+    url = reverse("signposting:shortlist_public_comment", args=[shortlist.token])
+    for n in range(3):
+        assert client.post(url, {"name": "Dev", "text": f"Comment {n}"}).status_code == 302
+
+    response = client.post(url, {"name": "Dev", "text": "One too many"})
+
+    body = response.content.decode()
+    assert "You have added a lot of comments in the last hour" in body
+    assert "One too many</textarea>" in body  # what they typed is kept
+    assert shortlist.comments.count() == 3
+    # The owner is never limited: their page is their own.
+    owner = type(client)()
+    owner.force_login(professional)
+    owner.post(
+        reverse("signposting:shortlist_comment", args=[shortlist.public_id]),
+        {"name": "Asha", "text": "Noted"},
+    )
+    assert shortlist.comments.count() == 4
+
+
 def test_comment_without_a_name_keeps_the_text(client, shortlist):
     shortlist.comments_open = True
     shortlist.save()
