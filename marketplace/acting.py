@@ -86,6 +86,17 @@ def can(user, budget, permission: str) -> bool:
     return permission in permissions_for(user, budget)
 
 
+# What a person may download, as one rule (docs/payments.md, "What helpers may download"): a
+# single receipt belongs to a purchase they may already see, so VIEW is enough; a statement, or
+# every receipt of a period at once, is the council's paperwork, so it needs STATEMENTS.
+DOWNLOAD_NEEDS = {"receipt": VIEW, "statement": STATEMENTS, "receipts_zip": STATEMENTS}
+
+
+def can_download(user, budget, what: str) -> bool:
+    """True when `user` may download `what` ("receipt", "statement", "receipts_zip") for `budget`."""
+    return can(user, budget, DOWNLOAD_NEEDS[what])
+
+
 def acting_budget(user, chosen: str | None = None) -> Budget | None:
     """The budget `user` is working on now.
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from directory.evidence import private_storage
 
 from . import audit
-from .acting import MANAGE, STATEMENTS, budgets_for, can, chosen_budget
+from .acting import DOWNLOAD_NEEDS, MANAGE, STATEMENTS, budgets_for, can, chosen_budget
 from .models import StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted
@@ -159,7 +159,8 @@ def statement_page(request):
 
 
 def _holder_download(request, kind: str):
-    budget, refusal = _budget_or_refusal(request)
+    what = "receipts_zip" if kind == "receipts" else "statement"
+    budget, refusal = _budget_or_refusal(request, DOWNLOAD_NEEDS[what])
     if refusal:
         return refusal
     starts_on, ends_on, problems = _download_period(request)

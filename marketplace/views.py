@@ -38,6 +38,7 @@ from .acting import (
     acting_for,
     budgets_for,
     can,
+    can_download,
     choose_person,
     current_acting,
     holder_name,
@@ -404,6 +405,8 @@ def spending_receipt(request, entry_id):
     )
     if not entry.receipt:
         raise Http404("No receipt")
+    if not can_download(request.user, entry.budget, "receipt"):
+        raise PermissionDenied("You cannot download receipts for this budget.")
     audit.record(actor=request.user, action="viewed_receipt", budget=entry.budget, obj=entry)
     response = FileResponse(
         entry.receipt.open("rb"),
@@ -743,6 +746,8 @@ def order_receipt(request, order_id):
 def order_receipt_download(request, order_id):
     """The receipt as a file to keep (a standalone HTML document)."""
     order = _get_paid_order(request.user, order_id)
+    if not can_download(request.user, order.budget, "receipt"):
+        raise PermissionDenied("You cannot download receipts for this budget.")
     _audit(request, "viewed_receipt", order.budget, obj=order, detail="downloaded")
     response = HttpResponse(render_receipt_html(order), content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="receipt-{order.reference}.html"'

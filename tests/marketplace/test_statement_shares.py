@@ -6,14 +6,17 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.models import AuditEvent, Delegate, StatementShare
+from marketplace.models import AuditEvent, Delegate, LedgerEntry, StatementShare
 from tests import factories
 from tests.marketplace import factories as mf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_media")]
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 STATEMENT_URLS = ["statements", "statement_csv", "statement_pdf", "statement_receipts"]
 
@@ -72,6 +75,33 @@ def test_a_view_only_delegate_cannot_download_but_a_statements_delegate_can(clie
     assert AuditEvent.objects.filter(
         action="downloaded_statement", actor_role="helper (family member or friend)"
     )
+
+
+def test_a_view_only_delegate_may_download_one_receipt_but_not_every_receipt_at_once(client, budget):
+    """The one download rule (marketplace.acting.DOWNLOAD_NEEDS): a receipt needs "view"; a
+    statement or the receipts zip needs "download statements"."""
+    entry = LedgerEntry.objects.create(
+        budget=budget,
+        period=budget.periods.first(),
+        kind=LedgerEntry.Kind.OUTSIDE,
+        amount_pence=-1_240,
+        description="Bus to the pool",
+        occurred_on=timezone.localdate(),
+        receipt=SimpleUploadedFile("ticket.png", PNG, "image/png"),
+    )
+    receipt_url = reverse("marketplace:spending_receipt", args=[entry.public_id])
+    client.force_login(_delegate(budget, statements=False))
+
+    receipt = client.get(receipt_url)
+    zip_response = _get(client, "statement_receipts")
+
+    assert receipt.status_code == 200
+    assert b"".join(receipt.streaming_content) == PNG
+    assert zip_response.status_code == 403
+    assert "Content-Disposition" not in zip_response
+    # Someone who is not a helper at all gets nothing.
+    client.force_login(factories.UserFactory())
+    assert client.get(receipt_url).status_code == 404
 
 
 def test_a_withdrawn_delegate_gets_nothing_at_once(client, budget):
