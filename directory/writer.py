@@ -138,6 +138,9 @@ def write_listing(
         live=False,
     )
     _set(page, fields, prices)
+    # A listing to publish is created live, so Wagtail validates all of it (full_clean) before
+    # the first row is written, as the admin's form would; a draft gets Wagtail's minimal checks.
+    page.live = publish and not (draft_without_postcode and not page.base_postcode)
     parent.add_child(instance=page)
     _save(page, publish=publish, user=user, draft_without_postcode=draft_without_postcode)
     return page
