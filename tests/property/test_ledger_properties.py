@@ -1,20 +1,29 @@
-"""The budget ledger under any sequence of money movements.
+"""The budget ledger under any sequence of money movements, against an independent model.
 
-Random sequences of council payments (a new period beginning), requests agreed by the
-provider, payments recorded (and delivered twice, as webhooks can be), refunds through the
-`charge.refunded` webhook handler (also delivered twice), and spending outside the site.
-After every step:
-- the balance is the sum of the ledger entries, and equals money in less money out;
-- an agreement never takes what is left below zero (only recorded outside spending may, as
-  `services.record_outside_spending` documents);
-- each payment and each refund appears in the ledger exactly once.
+A hypothesis state machine drives the real services with council payments (a new period
+beginning), requests agreed by the provider, payments recorded (and delivered twice, as
+webhooks can be), refunds through the `charge.refunded` webhook handler (also delivered
+twice), and spending outside the site. Alongside, `Oracle` keeps the same budget in plain
+Python — money in, orders committed, payments, refunds, outside spending — without calling
+any service that computes a figure. After every step the real budget must agree with it to
+the penny: balance, committed, left (`left_pence` and the dashboard summary), spent and
+refunded (from the ledger entries). An agreement is allowed exactly when the model says the
+money is left, so a service that forgets committed money (an overspend) disagrees.
+
+Also after every step: the balance is the sum of the ledger entries, an agreement never
+takes what is left below zero (only recorded outside spending may, as
+`services.record_outside_spending` documents), and each payment and each refund appears in
+the ledger exactly once.
 """
 
+import os
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from django.db import transaction
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from marketplace import services
 from marketplace.models import LedgerEntry, Order, Payment, Refund
@@ -24,137 +33,202 @@ from tests.marketplace import factories as mf
 pytestmark = pytest.mark.django_db
 
 PRICE = 2000  # pence an hour
-
-STEPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("council")),
-        st.tuples(st.just("agree"), st.integers(min_value=1, max_value=40)),
-        st.tuples(st.just("pay"), st.integers(min_value=0, max_value=10), st.booleans()),
-        st.tuples(
-            st.just("refund"),
-            st.integers(min_value=0, max_value=10),
-            st.integers(min_value=1, max_value=100),
-            st.booleans(),
-        ),
-        st.tuples(st.just("outside"), st.integers(min_value=1, max_value=80_000)),
-    ),
-    min_size=1,
-    max_size=12,
-)
+AMOUNT = 50_000  # the council's payment each period
 
 
-class Model:
-    """What the ledger should hold, kept by the test alongside the real thing."""
+class Oracle:
+    """What the budget should hold, in plain Python: no service computes any of it."""
 
-    def __init__(self, budget):
-        self.money_in = sum(e.amount_pence for e in LedgerEntry.objects.filter(budget=budget))
-        self.money_out = 0
-        self.outside_spent = False
-        self.refunds: dict[int, list[dict]] = {}  # payment pk -> the refunds Stripe would list
+    def __init__(self, money_in: int):
+        self.money_in = money_in  # council payments and contributions
+        self.committed: dict[int, int] = {}  # order pk -> total, agreed and not yet paid
+        self.paid: dict[int, int] = {}  # order pk -> total paid
+        self.outside = 0  # spending recorded from outside the site
+        self.refunds: dict[str, list[dict]] = {}  # payment intent -> the refunds Stripe would list
 
+    @property
+    def refunded(self) -> int:
+        return sum(r["amount"] for listed in self.refunds.values() for r in listed)
 
-def check(world, model: Model, step) -> None:
-    budget = world.budget
-    entries = list(LedgerEntry.objects.filter(budget=budget))
-    balance = services.balance_pence(budget=budget)
-    assert balance == sum(e.amount_pence for e in entries), step
-    assert balance == model.money_in - model.money_out, step
-    if not model.outside_spent:
-        assert services.left_pence(budget=budget) >= 0, step
-    for payment in Payment.objects.filter(order__budget=budget):
-        assert LedgerEntry.objects.filter(payment=payment, kind="payment").count() == 1, step
-    for refund in Refund.objects.filter(payment__order__budget=budget):
-        assert LedgerEntry.objects.filter(refund=refund, kind="refund").count() == 1, step
+    @property
+    def spent(self) -> int:
+        return sum(self.paid.values()) + self.outside
 
+    @property
+    def balance(self) -> int:
+        return self.money_in - self.spent + self.refunded
 
-def council(world, model):
-    last = world.budget.periods.order_by("-starts_on").first()
-    before = services.balance_pence(budget=world.budget)
-    services.open_periods(budget=world.budget, today=last.ends_on + timedelta(days=1))
-    model.money_in += services.balance_pence(budget=world.budget) - before
-    assert services.balance_pence(budget=world.budget) - before == world.budget.amount_pence
+    @property
+    def committed_total(self) -> int:
+        return sum(self.committed.values())
 
-
-def agree(world, model, quantity):
-    left = services.left_pence(budget=world.budget)
-    try:
-        support_request = mf.make_request(budget=world.budget, listing=world.listing, quantity=quantity)
-        services.accept_request(support_request=support_request, by=world.provider_user)
-    except services.BudgetExceeded:
-        assert quantity * PRICE > left
-        return
-    assert quantity * PRICE <= left
+    @property
+    def left(self) -> int:
+        return self.balance - self.committed_total
 
 
-def pay(world, model, index, twice):
-    orders = list(Order.objects.filter(budget=world.budget, status=Order.Status.AWAITING_PAYMENT))
-    if not orders:
-        return
-    order = orders[index % len(orders)]
-    for _ in range(2 if twice else 1):
-        payments.record_payment(
-            order=order,
-            payment_intent_id=f"pi_{order.public_id.hex}",
-            amount_pence=order.total_pence,
-            currency="gbp",
-        )
-    model.money_out += order.total_pence
-
-
-def refund(world, model, index, percent, twice):
-    payments = list(Payment.objects.filter(order__budget=world.budget).order_by("pk"))
-    if not payments:
-        return
-    payment = payments[index % len(payments)]
-    listed = model.refunds.setdefault(payment.pk, [])
-    refunded = sum(r["amount"] for r in listed)
-    amount = min(payment.amount_pence - refunded, max(1, payment.amount_pence * percent // 100))
-    if amount <= 0:
-        return
-    listed.append({"id": f"re_{payment.pk}_{len(listed)}", "amount": amount, "status": "succeeded"})
-    event = {
-        "type": "charge.refunded",
-        "data": {
-            "object": {
-                "payment_intent": payment.payment_intent_id,
-                "amount_refunded": refunded + amount,
-                "refunds": {"data": list(listed)},
-            }
-        },
-    }
-    for _ in range(2 if twice else 1):
-        webhooks._apply_stored(event)
-    model.money_in += amount
-
-
-def outside(world, model, amount):
-    services.record_outside_spending(
-        budget=world.budget,
-        by=world.holder,
-        amount_pence=amount,
-        spent_on=world.budget.periods.order_by("starts_on").first().starts_on,
-        description="Bus pass",
-        plan_outcome=world.plan_outcome,
+def _ledger_sum(budget, *kinds) -> int:
+    return sum(
+        LedgerEntry.objects.filter(budget=budget, kind__in=kinds).values_list("amount_pence", flat=True)
     )
-    model.money_out += amount
-    model.outside_spent = True
 
 
-ACTIONS = {"council": council, "agree": agree, "pay": pay, "refund": refund, "outside": outside}
+class Ledger(RuleBasedStateMachine):
+    """One budget, one provider, and the model beside them; each example is rolled back."""
+
+    world = None  # built once by the test; each example runs in a savepoint rolled back after it
+
+    def __init__(self):
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.budget = self.world.budget
+        # The set-up credits the first period; count it by what the set-up promised, not the ledger.
+        periods = self.budget.periods.count()
+        self.oracle = Oracle(periods * (self.budget.amount_pence + self.budget.client_contribution_pence))
+        self.overdrawn_outside = False
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    @rule()
+    def council(self):
+        last = self.budget.periods.order_by("-starts_on").first()
+        services.open_periods(budget=self.budget, today=last.ends_on + timedelta(days=1))
+        self.oracle.money_in += AMOUNT + self.budget.client_contribution_pence
+
+    @rule(quantity=st.integers(min_value=1, max_value=40))
+    def agree(self, quantity):
+        total = quantity * PRICE
+        try:  # asking for more than is left is refused already when the holder asks
+            support_request = mf.make_request(
+                budget=self.budget, listing=self.world.listing, quantity=quantity
+            )
+            services.accept_request(support_request=support_request, by=self.world.provider_user)
+        except services.BudgetExceeded:
+            assert total > self.oracle.left, f"refused £{total / 100} with {self.oracle.left}p left"
+            return
+        assert total <= self.oracle.left, f"agreed {total}p with only {self.oracle.left}p left"
+        order = Order.objects.get(request=support_request)
+        assert order.total_pence == total
+        self.oracle.committed[order.pk] = total
+
+    @rule(index=st.integers(min_value=0, max_value=10), twice=st.booleans())
+    def pay(self, index, twice):
+        if not self.oracle.committed:
+            return
+        pks = sorted(self.oracle.committed)
+        pk = pks[index % len(pks)]
+        order = Order.objects.get(pk=pk)
+        for _ in range(2 if twice else 1):
+            payments.record_payment(
+                order=order,
+                payment_intent_id=f"pi_{order.public_id.hex}",
+                amount_pence=order.total_pence,
+                currency="gbp",
+            )
+        self.oracle.paid[pk] = self.oracle.committed.pop(pk)
+
+    @rule(
+        index=st.integers(min_value=0, max_value=10),
+        percent=st.integers(min_value=1, max_value=100),
+        twice=st.booleans(),
+    )
+    def refund(self, index, percent, twice):
+        if not self.oracle.paid:
+            return
+        pks = sorted(self.oracle.paid)
+        pk = pks[index % len(pks)]
+        paid = self.oracle.paid[pk]
+        intent = f"pi_{Order.objects.get(pk=pk).public_id.hex}"
+        listed = self.oracle.refunds.setdefault(intent, [])
+        refunded = sum(r["amount"] for r in listed)
+        amount = min(paid - refunded, max(1, paid * percent // 100))
+        if amount <= 0:
+            return
+        listed.append({"id": f"re_{pk}_{len(listed)}", "amount": amount, "status": "succeeded"})
+        event = {
+            "type": "charge.refunded",
+            "data": {
+                "object": {
+                    "payment_intent": intent,
+                    "amount_refunded": refunded + amount,
+                    "refunds": {"data": list(listed)},
+                }
+            },
+        }
+        for _ in range(2 if twice else 1):
+            webhooks._apply_stored(event)
+
+    @rule(amount=st.integers(min_value=1, max_value=80_000))
+    def outside(self, amount):
+        services.record_outside_spending(
+            budget=self.budget,
+            by=self.world.holder,
+            amount_pence=amount,
+            spent_on=self.budget.periods.order_by("starts_on").first().starts_on,
+            description="Bus pass",
+            plan_outcome=self.world.plan_outcome,
+        )
+        self.oracle.outside += amount
+        self.overdrawn_outside = True
+
+    @invariant()
+    def agrees_with_the_oracle(self):
+        budget, oracle = self.budget, self.oracle
+        entries = list(LedgerEntry.objects.filter(budget=budget).values_list("amount_pence", flat=True))
+        real = {
+            "balance": services.balance_pence(budget=budget),
+            "ledger total": sum(entries),
+            "committed": services.committed_pence(budget=budget),
+            "left": services.left_pence(budget=budget),
+            "spent": -_ledger_sum(budget, LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.OUTSIDE),
+            "refunded": _ledger_sum(budget, LedgerEntry.Kind.REFUND),
+            "money in": _ledger_sum(budget, LedgerEntry.Kind.ALLOCATION, LedgerEntry.Kind.CONTRIBUTION),
+        }
+        summary = services.budget_summary(
+            budget=budget, today=budget.periods.order_by("-starts_on")[0].starts_on
+        )
+        real["summary balance"] = summary.balance_pence
+        real["summary committed"] = summary.committed_pence
+        real["summary left"] = summary.left_pence
+        expected = {
+            "balance": oracle.balance,
+            "ledger total": oracle.balance,
+            "committed": oracle.committed_total,
+            "left": oracle.left,
+            "spent": oracle.spent,
+            "refunded": oracle.refunded,
+            "money in": oracle.money_in,
+            "summary balance": oracle.balance,
+            "summary committed": oracle.committed_total,
+            "summary left": oracle.left,
+        }
+        wrong = {name: (real[name], expected[name]) for name in expected if real[name] != expected[name]}
+        assert not wrong, f"real vs oracle (pence): {wrong}"
+        if not self.overdrawn_outside:
+            assert real["left"] >= 0
+
+    @invariant()
+    def each_payment_and_refund_is_in_the_ledger_once(self):
+        assert Payment.objects.filter(order__budget=self.budget).count() == len(self.oracle.paid)
+        for payment in Payment.objects.filter(order__budget=self.budget):
+            assert LedgerEntry.objects.filter(payment=payment, kind="payment").count() == 1
+        refunds = Refund.objects.filter(payment__order__budget=self.budget)
+        assert refunds.count() == sum(len(listed) for listed in self.oracle.refunds.values())
+        for refund in refunds:
+            assert LedgerEntry.objects.filter(refund=refund, kind="refund").count() == 1
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(STEPS)
-def test_the_ledger_adds_up_after_any_sequence_of_money_movements(directory, steps):
-    world = mf.World(amount_pence=50_000, price_pence=PRICE)
-    model = Model(world.budget)
-    check(world, model, "start")
-    for step in steps:
-        ACTIONS[step[0]](world, model, *step[1:])
-        check(world, model, step)
-    refunds = Refund.objects.filter(payment__order__budget=world.budget).count()
-    assert refunds == sum(len(listed) for listed in model.refunds.values())
-    # Shown with --hypothesis-show-statistics: how often the interesting paths were reached.
-    event(f"payments recorded: {Payment.objects.filter(order__budget=world.budget).exists()}")
-    event(f"refunds recorded: {refunds > 0}")
-    event(f"overdrawn by outside spending: {services.left_pence(budget=world.budget) < 0}")
+def test_the_ledger_agrees_with_a_plain_model_after_any_sequence_of_money_movements(directory):
+    Ledger.world = mf.World(amount_pence=AMOUNT, price_pence=PRICE)
+    run_state_machine_as_test(
+        Ledger,
+        settings=settings(
+            max_examples=int(os.environ.get("LEDGER_EXAMPLES", "15")),
+            stateful_step_count=10,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
