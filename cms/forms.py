@@ -215,7 +215,8 @@ def error_summary(*forms_and_formsets) -> list[tuple[str, str]]:
     """The error summary for a page with several forms or formsets."""
     items = []
     for thing in forms_and_formsets:
-        if thing is None:
+        # A template passes "" for a form that is not in its context (string_if_invalid).
+        if thing is None or isinstance(thing, str):
             continue
         if isinstance(thing, forms.BaseFormSet):
             first = thing.forms[0] if thing.forms else None

@@ -746,7 +746,10 @@ def order_receipt(request, order_id):
 def order_receipt_download(request, order_id):
     """The receipt as a file to keep (a standalone HTML document)."""
     order = _get_paid_order(request.user, order_id)
-    if not can_download(request.user, order.budget, "receipt"):
+    # The provider keeps the receipt for what they were paid; the budget's side by the one rule.
+    if not is_provider_member(request.user, order.provider) and not can_download(
+        request.user, order.budget, "receipt"
+    ):
         raise PermissionDenied("You cannot download receipts for this budget.")
     _audit(request, "viewed_receipt", order.budget, obj=order, detail="downloaded")
     response = HttpResponse(render_receipt_html(order), content_type="text/html; charset=utf-8")
