@@ -16,6 +16,7 @@ from html import escape
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db import transaction
 from django.utils.text import slugify
 from wagtail.models import Page
 
@@ -141,8 +142,11 @@ def write_listing(
     # A listing to publish is created live, so Wagtail validates all of it (full_clean) before
     # the first row is written, as the admin's form would; a draft gets Wagtail's minimal checks.
     page.live = publish and not (draft_without_postcode and not page.base_postcode)
-    parent.add_child(instance=page)
-    _save(page, publish=publish, user=user, draft_without_postcode=draft_without_postcode)
+    # One unit: if the first revision fails validation (a draft is only fully checked there),
+    # the page row written by add_child goes too, so nothing half-made is left behind.
+    with transaction.atomic():
+        parent.add_child(instance=page)
+        _save(page, publish=publish, user=user, draft_without_postcode=draft_without_postcode)
     return page
 
 

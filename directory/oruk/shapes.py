@@ -196,14 +196,19 @@ def _envelope(doc: dict, key: str, container: str) -> FeedPage:
     )
 
 
+def _list_of(value) -> list:
+    """`value` if it is a list, else nothing (a garbled feed may put anything anywhere)."""
+    return value if isinstance(value, list) else []
+
+
 def _v1_nested(record: dict) -> bool:
-    for sal in record.get("service_at_locations") or []:
+    for sal in _list_of(record.get("service_at_locations")):
         location = sal.get("location") if isinstance(sal, dict) else None
         if isinstance(location, dict) and (
             "physical_addresses" in location or "accessibility_for_disabilities" in location
         ):
             return True
-    return any(isinstance(item, dict) and "language" in item for item in record.get("languages") or [])
+    return any(isinstance(item, dict) and "language" in item for item in _list_of(record.get("languages")))
 
 
 # --- records -----------------------------------------------------------------------------------
