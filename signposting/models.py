@@ -11,6 +11,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core import signing
 from django.db import models
 from django.utils import timezone
 
@@ -167,6 +168,9 @@ class Enquiry(models.Model):
         return "@" in self.reply_to
 
 
+UNSUBSCRIBE_SALT = "signposting.unsubscribe"
+
+
 class SavedSearch(models.Model):
     """A search someone keeps, with an email when a new listing matches it."""
 
@@ -181,7 +185,6 @@ class SavedSearch(models.Model):
     querystring = models.CharField(max_length=1000)
     description = models.CharField(max_length=300)
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
-    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_sent_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +201,16 @@ class SavedSearch(models.Model):
     def emails_on(self) -> bool:
         """True while alert emails go out for this search."""
         return self.unsubscribed_at is None
+
+    @property
+    def unsubscribe_token(self) -> str:
+        """The token in this search's unsubscribe links: its public id, signed with the site's key.
+
+        Nothing of it is stored, so a copy of the database gives nobody a working link (alert
+        emails go out again and again, so the link must be rebuilt for each; a random token kept
+        only as a hash could not be). Changing SECRET_KEY ends every link, as it ends sign-ins.
+        """
+        return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(self.public_id))
 
 
 class AlertSent(models.Model):

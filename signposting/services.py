@@ -10,11 +10,13 @@ import logging
 import secrets
 import smtplib
 import statistics
+import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
@@ -35,6 +37,7 @@ from search.backends import get_search_backend
 from search.query import Location, QueryError, SearchQuery, parse_query
 
 from .models import (
+    UNSUBSCRIBE_SALT,
     AlertSent,
     Enquiry,
     ProfessionalVerification,
@@ -729,12 +732,13 @@ def delete_saved_search(*, saved: SavedSearch, by) -> None:
 def saved_search_for_unsubscribe(*, token: str) -> SavedSearch | None:
     """The saved search an unsubscribe link is for, or None."""
     token = (token or "").strip()
-    if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL cannot compare a NUL
+    if not token or len(token) > 100:
         return None
-    saved = SavedSearch.objects.filter(unsubscribe_token=token).first()
-    if saved is None or not secrets.compare_digest(saved.unsubscribe_token.encode(), token.encode()):
+    try:
+        public_id = uuid.UUID(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
         return None
-    return saved
+    return SavedSearch.objects.filter(public_id=public_id).first()
 
 
 def unsubscribe(*, token: str) -> SavedSearch | None:

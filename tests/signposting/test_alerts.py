@@ -195,6 +195,21 @@ def test_one_click_unsubscribe_from_a_mail_app_needs_no_csrf_token(person, direc
     assert not saved.emails_on
 
 
+def test_the_database_holds_no_working_unsubscribe_link(client, person, directory):
+    saved = save(person, "q=swimming")
+    token = saved.unsubscribe_token
+    stored = [str(value) for value in SavedSearch.objects.filter(pk=saved.pk).values().get().values()]
+    assert not any(token in value or token.rsplit(":", 1)[-1] in value for value in stored)
+    # A link with the signature changed, or another search's id under this signature, is refused.
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get(reverse("signposting:unsubscribe", args=[forged])).status_code == 404
+    other = save(person, "q=gardening")
+    swapped = f"{other.public_id}:{token.rsplit(':', 1)[-1]}"
+    assert client.get(reverse("signposting:unsubscribe", args=[swapped])).status_code == 404
+    saved.refresh_from_db()
+    assert saved.emails_on
+
+
 def test_an_unknown_unsubscribe_link_says_so(client):
     response = client.get(reverse("signposting:unsubscribe", args=["x" * 43]))
     assert response.status_code == 404
