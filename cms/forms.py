@@ -165,7 +165,7 @@ class GovukFormMixin:
             field.govuk_kind = kind
             if kind == "hidden":
                 continue
-            bound_id = self[name].auto_id
+            bound_id = self._auto_id(name)
             has_error = name in errors
             if kind == "date":
                 for box in field.widget.widgets:
@@ -190,6 +190,17 @@ class GovukFormMixin:
                 field.widget.attrs["aria-describedby"] = " ".join(described)
             else:
                 field.widget.attrs.pop("aria-describedby", None)
+
+    def _auto_id(self, name) -> str:
+        """The id Django gives a field's input (BoundField.auto_id), without making the BoundField.
+
+        Django caches a form's BoundFields with the label they had when first made, and forms
+        built on this mixin set their labels after it runs.
+        """
+        html_name = self.add_prefix(name)
+        if self.auto_id and "%s" in str(self.auto_id):
+            return self.auto_id % html_name
+        return html_name if self.auto_id else ""
 
     def anchor_for(self, name) -> str:
         """The id the error summary links to for a field: its first input."""

@@ -376,6 +376,15 @@ class _ListingImporter:
         # Everything is text: "=SUM(A1)" or "+44 1204…" are kept exactly as typed (bar the
         # outer spaces), never evaluated or converted.
         text = {name: value.strip() for name, value in raw.items()}
+        # A NUL is never meant (it comes from a damaged export); PostgreSQL cannot store one, and
+        # SQLite would keep an invisible character in the listing.
+        nul = [name for name, value in text.items() if "\x00" in value]
+        if nul:
+            problems.extend(
+                f"{name} contains a NUL character (an invisible byte from a damaged export); remove it"
+                for name in nul
+            )
+            return None, problems
         values: dict = {}
 
         def required(column):

@@ -215,6 +215,10 @@ def test_signup_errors_name_each_field_and_keep_what_was_typed(client, home):
     assert "This field is required" not in page
     assert 'value="Jo"' in page and 'value="not-an-email"' in page
     assert 'href="#id_purpose_0"' in page
+    # The page that comes back keeps the site's labels, not allauth's ("Email", "Password (again)").
+    for label in ["Email address", "Create a password", "Type the password again"]:
+        assert f'">{label}</label>' in page
+    assert "Password (again)" not in page
 
 
 @pytest.mark.parametrize(

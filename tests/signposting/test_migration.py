@@ -26,7 +26,8 @@ def migrate(targets):
     return executor
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: an earlier transactional test flushes the pages migrations made (the site root).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_shortlists_made_before_the_move_are_read_through_the_signposting_models():
     professional = factories.UserFactory(email="asha.khan@nhs.net")
     listing = factories.make_listing(title="Swimming buddy")
