@@ -184,7 +184,7 @@ class EnquiryForm(GovukFormMixin, forms.Form):
     """A message to a provider: who it is from, how to reply, and what it is about."""
 
     listing = forms.UUIDField(widget=forms.HiddenInput)
-    shortlist = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    shortlist = forms.CharField(widget=forms.HiddenInput, required=False, max_length=128)
     name = forms.CharField(
         label="Your name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

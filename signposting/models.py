@@ -2,11 +2,13 @@
 searches with their alert emails, and which accounts are verified professionals.
 
 What is kept, and what is not (see docs/signposting.md): a shortlist link is a bearer token,
-so it is long, random and revocable; a professional's note stays private unless they mark it
+so it is long, random, revocable and never stored as it works (a random key, signed with the
+site's key when the link is drawn); a professional's note stays private unless they mark it
 shared; an enquiry's words reach the provider only, and the professional who made the
 shortlist sees how many enquiries were sent from it, never who sent them or what they said.
 """
 
+import hashlib
 import secrets
 import uuid
 
@@ -20,8 +22,24 @@ from django.utils import timezone
 
 
 def new_token() -> str:
-    """A fresh link token: 32 random bytes, URL-safe (43 characters), unguessable."""
+    """A fresh random key: 32 random bytes, URL-safe (43 characters), unguessable."""
     return secrets.token_urlsafe(32)
+
+
+SHORTLIST_LINK_SALT = "signposting.shortlist-link"
+# "." cannot occur in a key (URL-safe base64), so it parts the key from its signature and tells
+# a signed link from one made before links were signed.
+SHORTLIST_LINK_SEP = "."
+
+
+def shortlist_link_signer() -> signing.Signer:
+    """Signs a shortlist's random key into the token in its link (and checks one given back)."""
+    return signing.Signer(salt=SHORTLIST_LINK_SALT, sep=SHORTLIST_LINK_SEP)
+
+
+def legacy_token_hash(token: str) -> str:
+    """How a link made before links were signed is kept: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Shortlist(models.Model):
@@ -36,7 +54,11 @@ class Shortlist(models.Model):
         blank=True,
         help_text="Initials or a first name only: anyone with the link can see this.",
     )
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # The link is `token` below: this key signed with SECRET_KEY. The key alone opens nothing, so a
+    # copy of the database holds no working link; a new key is a new link (the old one stops).
+    link_key = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    # A link handed out before links were signed keeps working: only its hash is kept.
+    legacy_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     comments_open = models.BooleanField(
         default=False, help_text="Anyone with the link (the person, their family) can add comments."
     )
@@ -53,6 +75,11 @@ class Shortlist(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def token(self) -> str:
+        """The token in the shared link (`/s/<token>/`): the random key, signed."""
+        return shortlist_link_signer().sign(self.link_key)
 
     @property
     def is_revoked(self) -> bool:

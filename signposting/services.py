@@ -7,7 +7,6 @@ make one call here and render. What is recorded is described in docs/signposting
 
 import hashlib
 import logging
-import secrets
 import smtplib
 import statistics
 import uuid
@@ -37,6 +36,7 @@ from search.backends import get_search_backend
 from search.query import Location, QueryError, SearchQuery, parse_query
 
 from .models import (
+    SHORTLIST_LINK_SEP,
     UNSUBSCRIBE_SALT,
     AlertSent,
     Enquiry,
@@ -46,7 +46,9 @@ from .models import (
     ShortlistComment,
     ShortlistItem,
     ShortlistMember,
+    legacy_token_hash,
     new_token,
+    shortlist_link_signer,
 )
 
 logger = logging.getLogger(__name__)
@@ -326,9 +328,10 @@ def revoke_link(*, shortlist: Shortlist, by) -> Shortlist:
 def renew_link(*, shortlist: Shortlist, by) -> Shortlist:
     """Give the shortlist a new link (the old one stops working) and switch it on."""
     _require_owner(shortlist, by)
-    shortlist.token = new_token()
+    shortlist.link_key = new_token()
+    shortlist.legacy_token_hash = ""
     shortlist.revoked_at = None
-    shortlist.save(update_fields=["token", "revoked_at", "updated_at"])
+    shortlist.save(update_fields=["link_key", "legacy_token_hash", "revoked_at", "updated_at"])
     return shortlist
 
 
@@ -339,12 +342,19 @@ def open_shortlist(*, token: str, viewer=None, count_open: bool = True) -> Short
     revoked or has expired. Counts the opening (a number only) unless the owner opens it.
     """
     token = (token or "").strip()
-    if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL cannot compare a NUL
+    if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL cannot compare a NUL
         raise ShortlistNotFound(token)
-    shortlist = Shortlist.objects.select_related("owner").filter(token=token).first()
-    # The database matched on the whole token; compare again in constant time so nothing
-    # about how much of a guessed token was right can leak through timing.
-    if shortlist is None or not secrets.compare_digest(shortlist.token.encode(), token.encode()):
+    shortlists = Shortlist.objects.select_related("owner")
+    if SHORTLIST_LINK_SEP in token:
+        # The signature is checked (in constant time) before the database is asked anything.
+        try:
+            key = shortlist_link_signer().unsign(token)
+        except signing.BadSignature:
+            raise ShortlistNotFound(token) from None
+        shortlist = shortlists.filter(link_key=key).first()
+    else:
+        shortlist = shortlists.filter(legacy_token_hash=legacy_token_hash(token)).first()
+    if shortlist is None:
         raise ShortlistNotFound(token)
     if shortlist.is_revoked:
         raise ShortlistLinkGone("The person who made this shortlist has switched this link off.", "revoked")

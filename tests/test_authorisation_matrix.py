@@ -745,7 +745,7 @@ def snapshot():
         "providers": rows(Provider, "name", "email"),
         "claims": rows(Claim, "status"),
         "payment accounts": rows(ProviderPaymentAccount, "account_id"),
-        "shortlists": rows(Shortlist, "title", "token", "revoked_at"),
+        "shortlists": rows(Shortlist, "title", "link_key", "revoked_at"),
         "shortlist items": rows(ShortlistItem, "note", "note_shared"),
         "shortlist comments": rows(ShortlistComment),
         "shortlist members": rows(ShortlistMember),

@@ -492,7 +492,8 @@ def test_formula_looking_cells_are_kept_as_plain_text(directory):
 
 @pytest.mark.django_db
 def test_a_nul_character_is_reported_by_column_and_nothing_is_written(directory):
-    report = run([row(title="Swim\x00buddy", contact_phone="0\x00"), row(title="Walking group")], publish=True)
+    rows = [row(title="Swim\x00buddy", contact_phone="0\x00"), row(title="Walking group")]
+    report = run(rows, publish=True)
     assert [(e.line, e.message) for e in report.errors] == [
         (2, "title contains a NUL character (an invisible byte from a damaged export); remove it"),
         (2, "contact_phone contains a NUL character (an invisible byte from a damaged export); remove it"),

@@ -19,7 +19,13 @@ from django.utils import timezone
 from cms.models import Role
 from search.backends.base import SearchHit
 from signposting import services as signposting
-from signposting.models import ProfessionalVerification, Shortlist, ShortlistItem, ShortlistMember
+from signposting.models import (
+    ProfessionalVerification,
+    Shortlist,
+    ShortlistItem,
+    ShortlistMember,
+    legacy_token_hash,
+)
 from tests.factories import UserFactory, make_listing
 
 pytestmark = pytest.mark.django_db
@@ -84,11 +90,34 @@ def text_of(response) -> str:
 def test_shortlist_link_is_long_random_and_different_every_time(professional):
     tokens = {signposting.create_shortlist(owner=professional, title=f"List {n}").token for n in range(20)}
     assert len(tokens) == 20
-    allowed = set(string.ascii_letters + string.digits + "-_")
+    allowed = set(string.ascii_letters + string.digits + "-_.")
     for token in tokens:
-        # 32 random bytes: 256 bits, far beyond guessing.
-        assert len(token) >= 43
+        # 32 random bytes (256 bits, far beyond guessing), then the signature.
+        assert len(token) >= 43 + 1 + 27
         assert set(token) <= allowed
+
+
+def test_the_database_holds_no_working_shortlist_link(client, shortlist):
+    """Every text a copy of the database holds for a shortlist fails as its link."""
+    assert client.get(public_url(shortlist)).status_code == 200
+    row = Shortlist.objects.filter(pk=shortlist.pk).values().get()
+    stored = [value for value in row.values() if isinstance(value, str) and value]
+    assert shortlist.link_key in stored
+    for value in stored:
+        response = client.get(reverse("signposting:shortlist_public", args=[value]))
+        assert response.status_code == 404, f"the stored value {value!r} opens the shortlist"
+    # A token signed with another key (a guess at the signature) opens nothing either.
+    forged = shortlist.link_key + "." + shortlist.token.rsplit(".", 1)[1][::-1]
+    assert client.get(reverse("signposting:shortlist_public", args=[forged])).status_code == 404
+
+
+def test_a_link_from_before_links_were_signed_works_until_renewed(client, shortlist, professional):
+    old_token = "an-old-random-token-from-before-links-were-signed-0123456789"
+    Shortlist.objects.filter(pk=shortlist.pk).update(legacy_token_hash=legacy_token_hash(old_token))
+    old_url = reverse("signposting:shortlist_public", args=[old_token])
+    assert "Swimming buddy" in client.get(old_url).content.decode()
+    signposting.renew_link(shortlist=Shortlist.objects.get(pk=shortlist.pk), by=professional)
+    assert client.get(old_url).status_code == 404
 
 
 def test_person_opens_the_link_without_signing_in_and_sees_only_shared_notes(client, shortlist):
