@@ -17,7 +17,7 @@ from cms.templatetags.money import pounds
 from directory import evidence
 from directory.models import Outcome
 
-from .models import Budget, PlanOutcome
+from .models import Budget, OutcomeCheck, PlanOutcome
 from .services import MAX_DAYS_AHEAD, MAX_QUANTITY
 
 
@@ -341,3 +341,34 @@ class OutsideSpendingForm(GovukFormMixin, forms.Form):
             # Size, extension and the file's first bytes (its real type), as for evidence.
             evidence.validate_upload(upload)
         return upload
+
+
+class DidItHelpForm(GovukFormMixin, forms.Form):
+    """"Did it help?" for one plan outcome: two plain questions and a private note."""
+
+    widths = {"note": "govuk-!-width-two-thirds"}
+
+    helped = forms.ChoiceField(
+        label="Did it help with this?",
+        choices=OutcomeCheck.Helped.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether it helped"},
+    )
+    connections = forms.ChoiceField(
+        label="Because of it, do you see or do things with more people, the same, or fewer?",
+        choices=OutcomeCheck.Connections.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you see more people, the same or fewer"},
+    )
+    note = forms.CharField(
+        label="Anything else you want to remember about it (optional)",
+        help_text="Only you see this note (and the person who writes it, if someone helps you).",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Use 500 characters or fewer"},
+    )
+    note_in_statements = forms.BooleanField(
+        label="Show this note in statements I share with my social worker",
+        required=False,
+    )

@@ -235,6 +235,71 @@ class PlanOutcome(models.Model):
         return self.own_words
 
 
+# --- Did it help? -------------------------------------------------------------------------
+
+
+class OutcomeCheck(models.Model):
+    """"Did it help?": the person's (or their helper's) answer about one paid order.
+
+    Asked a set time after the support starts (`EARLY`) and again when it ends (`END`), about
+    the plan outcome the order was bought for. The answers are the person's: they show on their
+    plan and statement, and in counts (small numbers hidden) in the coordinators' report. They
+    are never shown on a provider's public page and nothing in search reads them. The free-text
+    note is seen only by the holder and whoever wrote it, and by the holder's social worker in a
+    statement the holder shares, if the note says so (`note_in_statements`).
+    """
+
+    class Kind(models.TextChoices):
+        EARLY = "early", "A few weeks in"
+        END = "end", "When it ended"
+
+    class Helped(models.TextChoices):
+        A_LOT = "a_lot", "A lot"
+        A_BIT = "a_bit", "A bit"
+        NOT_YET = "not_yet", "Not yet"
+
+    class Connections(models.TextChoices):
+        MORE = "more", "More people"
+        SAME = "same", "About the same"
+        FEWER = "fewer", "Fewer people"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey("Order", on_delete=models.CASCADE, related_name="outcome_checks")
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="outcome_checks")
+    plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="checks")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    due_on = models.DateField()
+    asked_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    helped = models.CharField(max_length=8, choices=Helped.choices, blank=True)
+    connections = models.CharField(max_length=8, choices=Connections.choices, blank=True)
+    note = models.TextField(blank=True, max_length=500)
+    # The holder may let their social worker read the note: it then appears in the statements
+    # they share (a statement link), and nowhere else.
+    note_in_statements = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="one_check_of_each_kind_per_order"),
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | (~Q(helped="") & ~Q(connections="")),
+                name="an_answered_check_has_both_answers",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.plan_outcome}"
+
+    @property
+    def is_answered(self) -> bool:
+        """True once the person (or their helper) has answered."""
+        return self.answered_at is not None
+
+
 # --- Providers' payment accounts ---------------------------------------------------------
 
 

@@ -45,3 +45,16 @@ def prepare_statement_pdf_task(budget_pk: int, starts_on: str, ends_on: str) -> 
     return prepare_pdf(
         budget_pk=budget_pk, starts_on=date.fromisoformat(starts_on), ends_on=date.fromisoformat(ends_on)
     )
+
+
+@task()
+def ask_did_it_help_task(today: str | None = None) -> int:
+    """Ask about paid support a few weeks in or ended (as `manage.py ask_did_it_help`).
+
+    `today` is an ISO date, because task arguments must be JSON. Returns emails queued.
+    """
+    from datetime import date
+
+    from .services.outcome_checks import ask_due
+
+    return ask_due(today=date.fromisoformat(today) if today else None)

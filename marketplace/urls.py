@@ -6,7 +6,7 @@ checks who is asking), /provider/ is the providers' side, /stripe/ receives webh
 
 from django.urls import include, path
 
-from . import views
+from . import outcome_check_views, views
 
 app_name = "marketplace"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("budget/spending/new/", views.spending_new, name="spending_new"),
     path("budget/spending/<uuid:entry_id>/receipt/", views.spending_receipt, name="spending_receipt"),
     path("budget/ledger/", views.ledger, name="ledger"),
+    path("budget/did-it-help/", outcome_check_views.did_it_help, name="did_it_help"),
+    path(
+        "budget/did-it-help/<uuid:outcome_check_id>/",
+        outcome_check_views.did_it_help_answer,
+        name="did_it_help_answer",
+    ),
     path("requests/new/<uuid:listing_id>/", views.request_new, name="request_new"),
     path("requests/<uuid:request_id>/", views.request_detail, name="request_detail"),
     path("requests/<uuid:request_id>/accept/", views.request_accept, name="request_accept"),

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -65,6 +66,7 @@ from .models import (
     SupportRequest,
     quantity_words,
 )
+from .services import outcome_checks
 from .services.agreements import (
     accept_change,
     accept_request,
@@ -215,6 +217,9 @@ def dashboard(request):
             "open_requests": open_requests,
             "is_holder": current.is_own,
             "acting": current,
+            "did_it_help_waiting": outcome_checks.checks_to_answer(budget)
+            .filter(due_on__lte=timezone.localdate())
+            .count(),
             # A helper's own delegation, so they can step down from here.
             "my_delegation": Delegate.objects.filter(
                 budget=budget, user=request.user, status=Delegate.Status.ACTIVE
@@ -292,7 +297,10 @@ def plan(request):
             raise PermissionDenied(str(exc)) from exc
         messages.success(request, "Outcome added to the plan.")
         return redirect("marketplace:plan")
-    outcomes = PlanOutcome.objects.filter(plan__budget=budget, archived=False).select_related("outcome")
+    outcomes = list(PlanOutcome.objects.filter(plan__budget=budget, archived=False).select_related("outcome"))
+    answers = outcome_checks.history(budget=budget, viewer=request.user)
+    for plan_outcome in outcomes:
+        plan_outcome.helped_history = answers.get(plan_outcome.pk, [])
     if request.method == "GET":
         audit.record(actor=request.user, action="viewed_plan", budget=budget)
     return render(

@@ -19,7 +19,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from . import audit
 from .models import AuditEvent
 from .privacy_forms import AuditFilterForm, StaffErasureForm, StaffReasonForm
-from .services import privacy
+from .services import outcome_checks, privacy
 from .services.budgets import budget_summary
 
 EVENTS_PER_PAGE = 50
@@ -184,11 +184,29 @@ class VerifyChainView(AuditPageMixin, TemplateView):
         return self.render_to_response(self.get_context_data(result=audit.verify()))
 
 
+class OutcomesReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Did support help? Counts by broad outcome and district, small numbers hidden."""
+
+    template_name = "marketplace/admin/outcomes_report.html"
+    page_title = "Did support help?"
+    header_icon = "doc-full"
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["rows"] = outcome_checks.outcomes_report()
+        context["floor"] = outcome_checks.report_min_count()
+        return context
+
+
 @hooks.register("register_admin_urls")
 def register_audit_admin_urls():
     """The audit log, holders' records, erasure and the chain check, under /admin/audit/."""
     return [
         path("audit/", AuditLogView.as_view(), name="marketplace_audit_log"),
+        path("reports/did-it-help/", OutcomesReportView.as_view(), name="marketplace_outcomes_report"),
         path("audit/verify/", VerifyChainView.as_view(), name="marketplace_audit_verify"),
         path("audit/holders/<uuid:user_id>/", HolderRecordView.as_view(), name="marketplace_holder_record"),
         path(
@@ -201,3 +219,11 @@ def register_audit_admin_urls():
 def register_audit_menu_item():
     """ "Audit log" in the admin menu, for coordinators."""
     return CoordinatorMenuItem("Audit log", reverse("marketplace_audit_log"), icon_name="history", order=330)
+
+
+@hooks.register("register_reports_menu_item")
+def register_outcomes_report_menu_item():
+    """ "Did support help?" under Reports, for coordinators."""
+    return CoordinatorMenuItem(
+        "Did support help?", reverse("marketplace_outcomes_report"), icon_name="doc-full", order=720
+    )

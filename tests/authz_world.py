@@ -29,7 +29,7 @@ from directory.models import Check
 from directory.oruk import mapping as oruk_mapping
 from marketplace import services
 from marketplace.models import Delegate, GroupActivity, SupportRequest
-from marketplace.services import delegation, payments, pooling, statements
+from marketplace.services import delegation, outcome_checks, payments, pooling, statements
 from signposting import services as signposting
 from tests import factories
 from tests.marketplace import factories as mf
@@ -167,6 +167,8 @@ def build_world() -> World:
         currency="gbp",
     )
     paid_order.refresh_from_db()
+    # "Did it help?" is asked about the paid order once its support has ended.
+    [outcome_check] = outcome_checks.open_due_checks(today=paid_order.ends_on)
     spending = services.record_outside_spending(
         budget=budget_a,
         by=holder_a,
@@ -306,6 +308,7 @@ def build_world() -> World:
     )
     world.params = {
         "order_id": paid_order.public_id,
+        "outcome_check_id": outcome_check.public_id,
         "unpaid_order_id": unpaid_order.public_id,
         "request_id": open_request.public_id,
         "change_request_id": change_request.public_id,

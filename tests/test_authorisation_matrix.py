@@ -264,6 +264,14 @@ MATRIX: dict[str, Row] = {
     ),
     M + "spending_receipt": Row(cells(404, anonymous=LOGIN, a_side=200)),
     M + "ledger": Row(cells(SETUP, anonymous=LOGIN, a_side=200, holder_b=200)),
+    M + "did_it_help": Row(cells(SETUP, anonymous=LOGIN, a_side=200, holder_b=200)),
+    M + "did_it_help_answer": Row(
+        cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": as_expect(200), "delegate_request": as_expect(200)},
+        post=cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": None, "delegate_request": None},
+        data={"helped": "a_lot", "connections": "more", "note": "Answered by someone who may not"},
+    ),
     # --- Requests ---
     M + "request_new": Row(
         cells(200, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403),
@@ -717,6 +725,7 @@ def snapshot():
         Delegate,
         LedgerEntry,
         Order,
+        OutcomeCheck,
         PlanOutcome,
         ProviderPaymentAccount,
         StatementShare,
@@ -756,6 +765,7 @@ def snapshot():
             Delegate, "status", "can_request", "can_pay", "can_download_statements", "invite_token_hash"
         ),
         "statement links": rows(StatementShare, "revoked_at"),
+        "did it help answers": rows(OutcomeCheck, "answered_at", "helped", "note"),
         "accounts": rows(User, "email", "is_active", "first_name", "last_name"),
     }
 

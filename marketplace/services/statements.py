@@ -50,6 +50,7 @@ from ..acting import MANAGE, can
 from ..emails import render_receipt_html
 from ..models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
 from .common import MarketplaceError, NotPermitted
+from .outcome_checks import answers_in_period
 
 # Councils keep direct-payment records for seven years; a longer statement is a mistake.
 MAX_YEARS = 7
@@ -113,6 +114,19 @@ class OutcomeTotal:
 
 
 @dataclass(frozen=True)
+class HelpedAnswer:
+    """One "did it help?" answer given in the period (the note only if the holder shared it)."""
+
+    answered_on: date
+    outcome_label: str
+    own_words: str
+    provider_name: str
+    helped: str
+    connections: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Statement:
     """A budget's statement for a period: its lines and totals (see the module's rule)."""
 
@@ -131,6 +145,8 @@ class Statement:
     closing_balance_pence: int
     contingency_pence: int
     by_outcome: tuple[OutcomeTotal, ...]
+    # "Did it help?" answers given in the period (docs/did-it-help.md).
+    helped: tuple[HelpedAnswer, ...] = ()
 
     @property
     def surplus_pence(self) -> int:
@@ -289,6 +305,18 @@ def build_statement(*, budget, starts_on: date, ends_on: date) -> Statement:
         by_outcome=tuple(
             OutcomeTotal(outcome_label=label, own_words=words, spent_pence=spent)
             for (label, words), spent in sorted(outcome_totals.items())
+        ),
+        helped=tuple(
+            HelpedAnswer(
+                answered_on=timezone.localdate(check.answered_at),
+                outcome_label=check.plan_outcome.outcome.label,
+                own_words=check.plan_outcome.own_words,
+                provider_name=check.order.provider.name,
+                helped=check.get_helped_display(),
+                connections=check.get_connections_display(),
+                note=check.note if check.note_in_statements else "",
+            )
+            for check in answers_in_period(budget=budget, starts_on=starts_on, ends_on=ends_on)
         ),
     )
 
