@@ -341,6 +341,20 @@ def _budget_data(budget: Budget) -> dict:
             }
             for delegate in budget.delegates.order_by("created_at", "pk")
         ],
+        "did_it_help": [
+            {
+                "plan_outcome": check.plan_outcome.own_words,
+                "order": str(check.order.public_id),
+                "asked": check.get_kind_display(),
+                "due_on": _iso(check.due_on),
+                "answered_at": _iso(check.answered_at),
+                "helped": check.get_helped_display(),
+                "people": check.get_connections_display(),
+                "note": check.note,
+                "note_in_statements": check.note_in_statements,
+            }
+            for check in budget.outcome_checks.select_related("plan_outcome", "order").order_by("due_on")
+        ],
         "statement_links": [
             {
                 "for": share.recipient,
@@ -466,6 +480,8 @@ def _erase_budget_words(budget: Budget, *, by, now) -> None:
     RequestEvent.objects.filter(request__budget=budget).update(note="")
     Order.objects.filter(budget=budget).update(cancel_reason="")
     Refund.objects.filter(payment__order__budget=budget).update(reason="")
+    # "Did it help?" answers stay as counts for the report; the person's own words go.
+    budget.outcome_checks.update(note="", note_in_statements=False)
     budget.delegates.exclude(status=Delegate.Status.WITHDRAWN).update(
         status=Delegate.Status.WITHDRAWN, withdrawn_at=now, withdrawn_by=by
     )

@@ -253,3 +253,18 @@ def test_the_daily_command_asks_once(world, capsys):
     call_command("ask_did_it_help", date=order.ends_on.isoformat())
     assert len(mail.outbox) == 1
     assert "Asked 1 budget holder" in capsys.readouterr().out
+
+
+def test_answers_are_in_the_holders_data_export_and_the_note_goes_when_they_are_erased(world):
+    from marketplace.services import privacy
+
+    order = paid_order(world, days=14)
+    [check] = outcome_checks.open_due_checks(today=order.ends_on)
+    outcome_checks.answer(check=check, by=world.holder, helped="a_bit", connections="fewer", note=NOTE)
+
+    [exported] = privacy.export_data(user=world.holder)["did_it_help"]
+    assert (exported["helped"], exported["people"], exported["note"]) == ("A bit", "Fewer people", NOTE)
+
+    privacy.erase_personal_data(user=world.holder, by=world.holder)
+    kept = OutcomeCheck.objects.get(pk=check.pk)
+    assert (kept.helped, kept.connections, kept.note) == ("a_bit", "fewer", "")
