@@ -121,8 +121,8 @@ def make_order(*, budget, listing, provider_user, quantity=3, days_ahead=7):
 class World:
     """A holder with a budget, a provider ready for payments with a listing, and their people."""
 
-    def __init__(self, *, amount_pence=50_000, price_pence=2000, account_id=None):
-        self.budget = make_budget(amount_pence=amount_pence)
+    def __init__(self, *, amount_pence=50_000, price_pence=2000, account_id=None, budget=None):
+        self.budget = budget or make_budget(amount_pence=amount_pence)
         self.holder = self.budget.holder
         self.provider, self.provider_user = make_provider_member()
         self.account = make_ready_account(self.provider, account_id=account_id)
