@@ -38,3 +38,49 @@ def test_the_availability_grid_fits_a_phone(live_url, phone):
     phone.get_by_label("Saturday evening").check()
     expect(phone.get_by_label("Saturday evening")).to_be_checked()
     assert_no_axe_violations(phone)
+
+
+def test_a_providers_pages_fit_a_phone(live_url, phone):
+    from marketplace.services import payments
+    from tests.marketplace import factories as mf
+
+    factories.home_page()
+    factories.directory_page()
+    provider, jo = mf.make_provider_member(
+        factories.ProviderFactory(name="Farnworth Community Swimming Buddies"), email="jo@example.org"
+    )
+    mf.make_ready_account(provider)
+    listing = mf.make_listing(provider, title="Swimming buddy for older people who want company at the pool")
+    world = mf.World(budget=mf.make_budget())
+    order = mf.make_order(budget=world.budget, listing=listing, provider_user=jo)
+    payments.record_payment(
+        order=order, payment_intent_id="pi_phone_p", amount_pence=order.total_pence, currency="gbp"
+    )
+    request = mf.make_request(budget=world.budget, listing=listing)
+
+    sign_in_to_site(phone, live_url, jo.email)
+    pages = [
+        "/my/",
+        f"/my/listings/{listing.public_id}/",
+        *(
+            f"/my/listings/{listing.public_id}/step/{step}/"
+            for step in ("about", "help", "where", "prices", "when")
+        ),
+        f"/my/listings/{listing.public_id}/preview/",
+        f"/my/organisation/{provider.public_id}/",
+        f"/my/organisation/{provider.public_id}/checks/",
+        "/my/cqc-check/",
+        "/provider/requests/",
+        "/provider/payments/",
+        f"/requests/{request.public_id}/",
+        f"/orders/{order.public_id}/",
+    ]
+    wide = []
+    for path in pages:
+        response = phone.goto(live_url + path)
+        assert response.status == 200, f"{path} answered {response.status}"
+        expect(phone.get_by_role("heading", level=1)).to_be_visible()
+        if not phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+            wide.append((path, phone.evaluate("document.documentElement.scrollWidth")))
+        assert_no_axe_violations(phone)
+    assert not wide, f"these pages scroll sideways at 390 px: {wide}"
