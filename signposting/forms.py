@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cms.forms import GovukFormMixin
 
-from .models import SavedSearch, Shortlist
+from .models import SHORTLIST_TOKEN_MAX_LENGTH, SavedSearch, Shortlist
 
 PHONE_DIGITS = re.compile(r"\d")
 
@@ -184,7 +184,9 @@ class EnquiryForm(GovukFormMixin, forms.Form):
     """A message to a provider: who it is from, how to reply, and what it is about."""
 
     listing = forms.UUIDField(widget=forms.HiddenInput)
-    shortlist = forms.CharField(widget=forms.HiddenInput, required=False, max_length=128)
+    shortlist = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=SHORTLIST_TOKEN_MAX_LENGTH
+    )
     name = forms.CharField(
         label="Your name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

@@ -30,6 +30,8 @@ SHORTLIST_LINK_SALT = "signposting.shortlist-link"
 # "." cannot occur in a key (URL-safe base64), so it parts the key from its signature and tells
 # a signed link from one made before links were signed.
 SHORTLIST_LINK_SEP = "."
+# A signed link token is 43 + 1 + 43 characters; anything longer is not one of ours.
+SHORTLIST_TOKEN_MAX_LENGTH = 128
 
 
 def shortlist_link_signer() -> signing.Signer:

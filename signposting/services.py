@@ -37,6 +37,7 @@ from search.query import Location, QueryError, SearchQuery, parse_query
 
 from .models import (
     SHORTLIST_LINK_SEP,
+    SHORTLIST_TOKEN_MAX_LENGTH,
     UNSUBSCRIBE_SALT,
     AlertSent,
     Enquiry,
@@ -342,7 +343,8 @@ def open_shortlist(*, token: str, viewer=None, count_open: bool = True) -> Short
     revoked or has expired. Counts the opening (a number only) unless the owner opens it.
     """
     token = (token or "").strip()
-    if not token or len(token) > 128 or "\x00" in token:  # PostgreSQL cannot compare a NUL
+    # PostgreSQL cannot compare a NUL.
+    if not token or len(token) > SHORTLIST_TOKEN_MAX_LENGTH or "\x00" in token:
         raise ShortlistNotFound(token)
     shortlists = Shortlist.objects.select_related("owner")
     if SHORTLIST_LINK_SEP in token:

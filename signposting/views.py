@@ -34,7 +34,14 @@ from .forms import (
     ShortlistForm,
     VerificationRequestForm,
 )
-from .models import Enquiry, ProfessionalVerification, SavedSearch, Shortlist, ShortlistItem
+from .models import (
+    SHORTLIST_TOKEN_MAX_LENGTH,
+    Enquiry,
+    ProfessionalVerification,
+    SavedSearch,
+    Shortlist,
+    ShortlistItem,
+)
 
 SEEN_SESSION_KEY = "signposting_opened"
 GET_POST = require_http_methods(["GET", "POST"])
@@ -499,7 +506,7 @@ def enquiry_new(request):
     """Send a message to a provider: name, how to reply, message. No sign-in needed."""
     source = request.POST if request.method == "POST" else request.GET
     listing = _live_listing(source.get("listing") or "")
-    token = (source.get("shortlist") or "")[:64]
+    token = (source.get("shortlist") or "")[:SHORTLIST_TOKEN_MAX_LENGTH]
     shortlist = services.shortlist_for_enquiry(token=token, listing=listing)
     if request.method == "POST":
         form = EnquiryForm(request.POST)
@@ -536,7 +543,7 @@ def enquiry_new(request):
 def enquiry_sent(request):
     """Confirmation that the message went, with a way back."""
     listing = _live_listing(request.GET.get("listing") or "")
-    token = (request.GET.get("shortlist") or "")[:64]
+    token = (request.GET.get("shortlist") or "")[:SHORTLIST_TOKEN_MAX_LENGTH]
     shortlist = services.shortlist_for_enquiry(token=token, listing=listing)
     return render(
         request,

@@ -98,7 +98,7 @@ def test_professional_hands_over_a_shortlist_and_sees_that_it_led_to_contact(sit
     expect(page.locator("main")).to_contain_text(STATEMENT)
     assert_no_axe_violations(page)
     link = page.get_by_label("The link (no sign-in needed)").input_value()
-    assert re.fullmatch(re.escape(live_url) + r"/s/[A-Za-z0-9_-]{43}/", link)
+    assert re.fullmatch(re.escape(live_url) + r"/s/[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}/", link)
 
     # The print view: the statement, the link and its QR code, shared notes only.
     page.get_by_role("link", name="Printable version, with a QR code").click()
