@@ -203,6 +203,20 @@ def page_nojs(browser, request):
 
 
 @pytest.fixture
+def phone(browser, request):
+    """A page in a fresh context 390 px wide (tests/browser/phone.py), with JavaScript on."""
+    from tests.browser.phone import PHONE_VIEWPORT
+
+    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    new_page = context.new_page()
+    yield new_page
+    _save_failure_screenshot(request, new_page)
+    context.close()
+
+
+@pytest.fixture
 def artifacts_dir():
     """test-artifacts/ at the repository root (gitignored), for screenshots people look at."""
     ARTIFACTS.mkdir(exist_ok=True)

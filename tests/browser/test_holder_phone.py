@@ -6,25 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from marketplace import services
 from marketplace.services import payments
 from tests import factories
-from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.phone import assert_pages_fit_a_phone
 from tests.browser.two_factor import sign_in_to_site
 from tests.marketplace import factories as mf
 
 pytestmark = pytest.mark.usefixtures("private_media")
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture
@@ -66,12 +56,4 @@ def test_a_holders_pages_fit_a_phone(live_url, phone, holder_world):
         "/budget/helpers/",
         "/budget/privacy/",
     ]
-    wide = []
-    for path in pages:
-        response = phone.goto(live_url + path)
-        assert response.status == 200, f"{path} answered {response.status}"
-        expect(phone.get_by_role("heading", level=1)).to_be_visible()
-        if not phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
-            wide.append((path, phone.evaluate("document.documentElement.scrollWidth")))
-        assert_no_axe_violations(phone)
-    assert not wide, f"these pages scroll sideways at 390 px: {wide}"
+    assert_pages_fit_a_phone(phone, live_url, pages)

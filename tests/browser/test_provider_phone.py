@@ -1,22 +1,13 @@
 """The providers' availability pages on a phone (390 px): the days-by-times grid fits the screen
 (no sideways scrolling), every box keeps a 24 px target, and axe finds nothing."""
 
-import pytest
 from playwright.sync_api import expect
 
 from cms.models import Role
 from tests import factories
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.phone import assert_pages_fit_a_phone
 from tests.browser.two_factor import sign_in_to_site
-
-
-@pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def test_the_availability_grid_fits_a_phone(live_url, phone):
@@ -75,12 +66,4 @@ def test_a_providers_pages_fit_a_phone(live_url, phone):
         f"/requests/{request.public_id}/",
         f"/orders/{order.public_id}/",
     ]
-    wide = []
-    for path in pages:
-        response = phone.goto(live_url + path)
-        assert response.status == 200, f"{path} answered {response.status}"
-        expect(phone.get_by_role("heading", level=1)).to_be_visible()
-        if not phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
-            wide.append((path, phone.evaluate("document.documentElement.scrollWidth")))
-        assert_no_axe_violations(phone)
-    assert not wide, f"these pages scroll sideways at 390 px: {wide}"
+    assert_pages_fit_a_phone(phone, live_url, pages)
