@@ -35,6 +35,7 @@ from cms.signals import demo_users_loaded
 
 from .fields import slots_to_mask
 from .models import (
+    AccessFeature,
     Audience,
     Category,
     Check,
@@ -46,7 +47,7 @@ from .models import (
     PostcodeDistrict,
     Provider,
 )
-from .seed import seed_places, seed_vocabularies
+from .seed import seed_access_features, seed_ascot_domains, seed_places, seed_vocabularies
 from .writer import listing_slug, update_listing, write_listing
 
 DEMO_PASSWORD = "LocalSupport-demo-2026"  # noqa: S105 - documented in the README; demo only
@@ -2352,6 +2353,8 @@ def load_demo() -> dict[str, int]:
     """Load the whole demo site; safe to run again. Returns counts of what is there."""
     with transaction.atomic():
         seed_vocabularies(Outcome=Outcome, Category=Category, Audience=Audience, Language=Language)
+        seed_access_features(AccessFeature=AccessFeature)
+        seed_ascot_domains(Outcome=Outcome)
         seed_places(PostcodeDistrict=PostcodeDistrict, Place=Place)
         # The groups (and Coordinators' admin permissions) normally come from post_migrate;
         # repeating it here makes sure they are complete before the demo accounts join them.
