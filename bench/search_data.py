@@ -777,6 +777,10 @@ def page_like(listing: Listing, vocab: Vocabularies) -> SimpleNamespace:
         languages=_Related(
             SimpleNamespace(code=code) for code in vocab.languages if code in listing.languages
         ),
+        # The benchmark's listings have no access features or age limits (filters only).
+        access_features=_Related([]),
+        min_age=None,
+        max_age=None,
         availability=listing.availability,
         hourly_price_pence=listing.price_per_hour_pence,
         intake=listing.intake,

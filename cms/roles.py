@@ -16,6 +16,7 @@ COORDINATOR_MODEL_PERMISSIONS = {
         "outcome",
         "category",
         "audience",
+        "accessfeature",
         "language",
         "provider",
         "check",

@@ -35,6 +35,7 @@ from cms.signals import demo_users_loaded
 
 from .fields import slots_to_mask
 from .models import (
+    AccessFeature,
     Audience,
     Category,
     Check,
@@ -46,7 +47,7 @@ from .models import (
     PostcodeDistrict,
     Provider,
 )
-from .seed import seed_places, seed_vocabularies
+from .seed import seed_access_features, seed_ascot_domains, seed_places, seed_vocabularies
 from .writer import listing_slug, update_listing, write_listing
 
 DEMO_PASSWORD = "LocalSupport-demo-2026"  # noqa: S105 - documented in the README; demo only
@@ -1701,6 +1702,57 @@ class CheckSpec:
     verified_after_days: int | None  # None: not verified yet
 
 
+# Access features the demo's free-text access notes describe (lower case), so the two agree.
+ACCESS_IN_NOTES = {
+    "step-free": ("step-free",),
+    "ramp": ("step-free",),
+    "wide enough for a wheelchair": ("step-free",),
+    "accessible toilet": ("accessible-toilet",),
+    "hearing loop": ("hearing-loop",),
+    "quiet room": ("quiet-space",),
+    "parking": ("parking",),
+    "large print": ("large-print-easy-read",),
+    "easy read": ("large-print-easy-read",),
+}
+
+
+def demo_access_and_ages(service, slug, accessibility, audiences):
+    """(access feature slugs, min_age, max_age) for one demo listing.
+
+    Drawn from a generator of its own, seeded by the listing's slug, so adding this left every
+    other generated value (titles, prices, places) as it was, and a re-run gives the same.
+    """
+    rng = random.Random(f"access:{slug}")  # noqa: S311 (demo data, not secrets)
+    notes = accessibility.lower()
+    features = {f for phrase, found in ACCESS_IN_NOTES.items() if phrase in notes for f in found}
+    if "bsl" in service.key:
+        features |= {"bsl", "hearing-loop"}
+    if service.access is HOME_ACCESS:
+        features.add("home-visits")  # they come to the person's home
+    if service.access is VENUE_ACCESS:
+        # Most halls are step-free now; fewer have a loop or a quiet room.
+        for feature, chance in (
+            ("step-free", 0.7),
+            ("accessible-toilet", 0.5),
+            ("parking", 0.4),
+            ("hearing-loop", 0.15),
+            ("quiet-space", 0.15),
+        ):
+            if rng.random() < chance:
+                features.add(feature)
+    if rng.random() < 0.1:
+        features.add("large-print-easy-read")
+    if rng.random() < 0.02:
+        features.add("bsl")  # rare, as BSL users find
+    min_age, max_age = service.min_age, service.max_age
+    if "older-people" in audiences and min_age == 18 and rng.random() < 0.3:
+        older = rng.choice((50, 55, 60, 65))
+        min_age = older if max_age is None or older <= max_age else min_age
+    if "young-adults" in audiences and max_age is None and rng.random() < 0.5:
+        max_age = 25
+    return sorted(features), min_age, max_age
+
+
 @dataclass
 class ListingSpec:
     """Everything one ListingPage needs, as plain data."""
@@ -1731,6 +1783,7 @@ class ListingSpec:
     jitter: tuple[float, float]
     min_age: int | None
     max_age: int | None
+    access_features: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -1936,7 +1989,7 @@ class _Generator:
         easy_read = ""
         if rng.random() < 0.35:
             easy_read = "\n".join([*service.easy_read, f"Phone {person.first} on {provider.phone}."])
-        return ListingSpec(
+        spec = ListingSpec(
             slug=listing_slug(title),
             title=title,
             service=service.key,
@@ -1968,6 +2021,11 @@ class _Generator:
             min_age=service.min_age,
             max_age=service.max_age,
         )
+        # After everything else is drawn, from a generator of its own: see demo_access_and_ages.
+        spec.access_features, spec.min_age, spec.max_age = demo_access_and_ages(
+            service, spec.slug, spec.accessibility, audiences
+        )
+        return spec
 
     def provider(self, service, person, name=None):
         name = name or self.trading_name(service, person)
@@ -2211,6 +2269,7 @@ def load_providers(directory, coordinator, specs=None):
         "categories": {c.slug: c for c in Category.objects.all()},
         "audiences": {a.slug: a for a in Audience.objects.all()},
         "languages": {lang.code: lang for lang in Language.objects.all()},
+        "access_features": {f.slug: f for f in AccessFeature.objects.all()},
         "served_districts": {d.code: d for d in PostcodeDistrict.objects.all()},
     }
     districts = vocabularies["served_districts"]
@@ -2272,6 +2331,7 @@ def load_providers(directory, coordinator, specs=None):
                 "categories": item.categories,
                 "audiences": item.audiences,
                 "languages": item.languages,
+                "access_features": item.access_features,
                 "served_districts": item.served_districts,
             }
             prices = [
@@ -2352,6 +2412,8 @@ def load_demo() -> dict[str, int]:
     """Load the whole demo site; safe to run again. Returns counts of what is there."""
     with transaction.atomic():
         seed_vocabularies(Outcome=Outcome, Category=Category, Audience=Audience, Language=Language)
+        seed_access_features(AccessFeature=AccessFeature)
+        seed_ascot_domains(Outcome=Outcome)
         seed_places(PostcodeDistrict=PostcodeDistrict, Place=Place)
         # The groups (and Coordinators' admin permissions) normally come from post_migrate;
         # repeating it here makes sure they are complete before the demo accounts join them.

@@ -1,6 +1,6 @@
 """The directory: who provides support (providers), what they offer (listings, as Wagtail
-pages), the vocabularies people search with (outcomes, categories, audiences, languages)
-and where things are (postcode districts, postcodes, places).
+pages), the vocabularies people search with (outcomes, categories, audiences, access features,
+languages) and where things are (postcode districts, postcodes, places).
 """
 
 import uuid
@@ -149,7 +149,31 @@ class Outcome(VocabularyTerm):
         CARER = "carer", "Carer outcomes"
         WELLBEING = "wellbeing", "Wellbeing"
 
+    class AscotDomain(models.TextChoices):
+        """The eight domains of the Adult Social Care Outcomes Toolkit (ASCOT SCT4).
+
+        Used to read "did it help" answers in ASCOT terms, never to justify a purchase;
+        the mapping and its reasons are in docs/outcomes-ascot.md.
+        """
+
+        CONTROL = "control", "Control over daily life"
+        PERSONAL_CARE = "personal_care", "Personal cleanliness and comfort"
+        FOOD_AND_DRINK = "food_and_drink", "Food and drink"
+        SAFETY = "safety", "Personal safety"
+        SOCIAL = "social", "Social participation and involvement"
+        OCCUPATION = "occupation", "Occupation"
+        ACCOMMODATION = "accommodation", "Accommodation cleanliness and comfort"
+        DIGNITY = "dignity", "Dignity"
+
     vocabulary = models.CharField(max_length=20, choices=Vocabulary.choices)
+    ascot_domain = models.CharField(
+        "ASCOT domain",
+        max_length=20,
+        choices=AscotDomain.choices,
+        blank=True,
+        help_text="The ASCOT quality-of-life domain this outcome is measured under "
+        "(see docs/outcomes-ascot.md). Leave empty only if none fits.",
+    )
     statutory_wording = models.CharField(
         max_length=300, help_text="The wording in the regulations or the Care Act."
     )
@@ -159,6 +183,7 @@ class Outcome(VocabularyTerm):
         FieldPanel("label"),
         FieldPanel("vocabulary"),
         FieldPanel("statutory_wording"),
+        FieldPanel("ascot_domain"),
         FieldPanel("description"),
         FieldPanel("synonyms"),
         FieldPanel("slug"),
@@ -191,6 +216,26 @@ class Audience(VocabularyTerm):
     """Who a service is for ("People living with dementia", "Autistic adults")."""
 
     panels = [FieldPanel("label"), FieldPanel("synonyms"), FieldPanel("slug"), FieldPanel("sort_order")]
+
+
+class AccessFeature(VocabularyTerm):
+    """A structured access feature of a listing ("Step-free access", "Hearing loop").
+
+    People filter search by these (a listing must have every feature they choose); anything
+    else about access goes in the listing's free-text `accessibility`.
+    """
+
+    description = models.CharField(
+        max_length=300, blank=True, help_text="What having this means, in a sentence, for providers."
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("description"),
+        FieldPanel("synonyms"),
+        FieldPanel("slug"),
+        FieldPanel("sort_order"),
+    ]
 
 
 class Language(models.Model):
@@ -479,6 +524,9 @@ class ListingPage(Page):
         Audience, blank=True, related_name="listings", verbose_name="who it is for"
     )
     languages = ParentalManyToManyField(Language, blank=True, related_name="listings")
+    access_features = ParentalManyToManyField(
+        AccessFeature, blank=True, related_name="listings", verbose_name="access features"
+    )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -524,7 +572,9 @@ class ListingPage(Page):
         max_length=200, blank=True, help_text='For example "Texts are best; I reply within a day".'
     )
     accessibility = models.TextField(
-        blank=True, help_text="Step-free access, hearing loop, quiet space, BSL, and so on."
+        blank=True,
+        help_text="Anything else about access that the access features above do not say, "
+        "like “The lift is small” or “Ring the bell by the side door”.",
     )
     easy_read = models.TextField(
         blank=True, help_text="The listing in Easy Read: short sentences, one idea per line."
@@ -575,7 +625,12 @@ class ListingPage(Page):
         ),
         InlinePanel("photos", heading="Photos", label="Photo"),
         MultiFieldPanel(
-            [FieldPanel("accessibility"), FieldPanel("easy_read"), FieldPanel("easy_read_document")],
+            [
+                FieldPanel("access_features", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("accessibility"),
+                FieldPanel("easy_read"),
+                FieldPanel("easy_read_document"),
+            ],
             heading="Accessibility and Easy Read",
         ),
         FieldPanel("last_confirmed_at"),

@@ -17,6 +17,7 @@ from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 from . import evidence
 from .fields import DAYS, PARTS, AvailabilityFormField
 from .models import (
+    AccessFeature,
     Audience,
     Category,
     Check,
@@ -412,6 +413,13 @@ class WhenContactForm(ListingStepForm):
         help_text="For example https://www.example.com",
         error_messages={"invalid": "Enter a website address like https://www.example.com"},
     )
+    access_features = TermsField(
+        queryset=AccessFeature.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Which of these can you offer? (optional)",
+        help_text="Choose all that are true. People who need them can search for them.",
+    )
 
     class Meta:
         model = ListingPage
@@ -423,6 +431,7 @@ class WhenContactForm(ListingStepForm):
             "contact_email",
             "website",
             "contact_notes",
+            "access_features",
             "accessibility",
             "easy_read",
         ]
@@ -433,12 +442,14 @@ class WhenContactForm(ListingStepForm):
             "contact_email": "Email address",
             "website": "Website",
             "contact_notes": "Anything people should know about getting in touch? (optional)",
-            "accessibility": "Accessibility (optional)",
+            "accessibility": "Anything else about access? (optional)",
             "easy_read": "Easy Read description (optional)",
         }
         help_texts = {
             "contact_phone": "People see this. Give at least one way to get in touch: "
             "phone, email or website.",
+            "accessibility": "Anything the choices above do not say, like “The lift is small” "
+            "or “Ring the bell by the side door”.",
         }
         widgets = {
             "intake": forms.RadioSelect,

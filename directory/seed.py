@@ -47,3 +47,27 @@ def seed_places(*, PostcodeDistrict, Place):
     from .places import load_districts
 
     return load_districts(PostcodeDistrict=PostcodeDistrict, Place=Place)
+
+
+def seed_access_features(*, AccessFeature):
+    """Create or update the access features (step-free access, hearing loop, …) by slug."""
+    for order, row in enumerate(_read_json("access_features.json")):
+        slug = row["slug"]
+        defaults = {key: value for key, value in row.items() if key != "slug"}
+        AccessFeature.objects.update_or_create(
+            slug=slug,
+            defaults={**defaults, "sort_order": order, "public_id": term_id("access", slug)},
+        )
+
+
+def seed_ascot_domains(*, Outcome, overwrite=False):
+    """Set the ASCOT domain of each seeded outcome (see docs/outcomes-ascot.md).
+
+    A domain a coordinator has already chosen is kept unless `overwrite`; outcomes added in
+    the CMS and not in the file are left alone.
+    """
+    for slug, domain in _read_json("outcome_ascot.json").items():
+        outcomes = Outcome.objects.filter(slug=slug)
+        if not overwrite:
+            outcomes = outcomes.filter(ascot_domain="")
+        outcomes.update(ascot_domain=domain)

@@ -17,15 +17,26 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.models import Role
 
-from .models import Audience, Category, Check, Claim, Feed, Language, Outcome, ProblemReport, Provider
+from .models import (
+    AccessFeature,
+    Audience,
+    Category,
+    Check,
+    Claim,
+    Feed,
+    Language,
+    Outcome,
+    ProblemReport,
+    Provider,
+)
 from .provider_services import approve_claim, reject_claim
 
 
 class OutcomeViewSet(SnippetViewSet):
     model = Outcome
     icon = "tick-inverse"
-    list_display = ["label", "vocabulary", "statutory_wording"]
-    list_filter = ["vocabulary"]
+    list_display = ["label", "vocabulary", "ascot_domain", "statutory_wording"]
+    list_filter = ["vocabulary", "ascot_domain"]
     search_fields = ["label", "statutory_wording", "synonyms"]
 
 
@@ -42,6 +53,12 @@ class AudienceViewSet(SnippetViewSet):
     list_display = ["label", "slug"]
 
 
+class AccessFeatureViewSet(SnippetViewSet):
+    model = AccessFeature
+    icon = "tag"
+    list_display = ["label", "slug"]
+
+
 class LanguageViewSet(SnippetViewSet):
     model = Language
     icon = "globe"
@@ -54,7 +71,7 @@ class VocabularyGroup(SnippetViewSetGroup):
     menu_label = "Vocabularies"
     menu_icon = "list-ul"
     menu_order = 300
-    items = (OutcomeViewSet, CategoryViewSet, AudienceViewSet, LanguageViewSet)
+    items = (OutcomeViewSet, CategoryViewSet, AudienceViewSet, AccessFeatureViewSet, LanguageViewSet)
 
 
 class ProviderAdminForm(WagtailAdminModelForm):

@@ -18,6 +18,7 @@ def listing_documents(listings=None):
         "categories",
         "audiences",
         "languages",
+        "access_features",
         "served_districts",
         "prices",
         "provider__checks",
@@ -68,6 +69,11 @@ def build_document(listing) -> dict:
         "categories": [c.slug for c in categories],
         "audiences": [a.slug for a in audiences],
         "languages": [lang.code for lang in listing.languages.all()],
+        # Access features and ages filter; they are not words to rank by, so they stay out of
+        # vocabulary_text (a listing never scores higher for having more of them).
+        "access_features": [f.slug for f in listing.access_features.all()],
+        "min_age": listing.min_age,
+        "max_age": listing.max_age,
         "availability": listing.availability,
         "price_per_hour_pence": listing.hourly_price_pence,
         "intake": listing.intake,

@@ -49,6 +49,10 @@ class SearchDocument(models.Model):
     categories = models.TextField(blank=True)
     audiences = models.TextField(blank=True)
     languages = models.TextField(blank=True)
+    access_features = models.TextField(blank=True)
+    # The listing's age range; NULL is no limit on that side.
+    min_age = models.PositiveSmallIntegerField(null=True)
+    max_age = models.PositiveSmallIntegerField(null=True)
     availability = models.PositiveIntegerField(default=0)
     price_per_hour_pence = models.PositiveIntegerField(null=True)
     intake = models.CharField(max_length=20)

@@ -21,6 +21,8 @@ TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
 MAX_TEXT_LENGTH = 200
 MAX_PAGE = 500
+MAX_AGE = 120
+AGE_MESSAGE = f"Enter the person's age in whole years, from 0 to {MAX_AGE}, like 67."
 COUNCIL_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
 
@@ -61,6 +63,12 @@ class SearchQuery:
     parts: tuple[str, ...] = ()
     max_price_pence: int | None = None
     languages: tuple[str, ...] = ()
+    # access=<slug>: a listing must have every chosen access feature (unlike the other
+    # vocabularies, where any of them will do: someone who needs step-free access and a
+    # hearing loop needs both).
+    access_features: tuple[str, ...] = ()
+    # age=<years>: the person's age must be inside the listing's age range (no bound = no limit).
+    age: int | None = None
     taking_new: bool = False
     verified: bool = False
     # council=<slug>: only listings in that council area; search_listings fills in its districts.
@@ -81,6 +89,8 @@ class SearchQuery:
             or self.days
             or self.parts
             or self.languages
+            or self.access_features
+            or self.age is not None
             or self.max_price_pence is not None
             or self.taking_new
             or self.verified
@@ -114,7 +124,8 @@ def _choices(params, name: str, allowed, label: str) -> tuple[str, ...]:
             if not value:
                 continue
             if value not in allowed:
-                raise QueryError(name, f"“{value[:40]}” is not a {label} we know.")
+                article = "an" if label[0] in "aeiou" else "a"
+                raise QueryError(name, f"“{value[:40]}” is not {article} {label} we know.")
             if value not in values:
                 values.append(value)
     return tuple(values)
@@ -133,11 +144,22 @@ def _int(params, name: str, *, minimum: int, maximum: int, message: str) -> int 
     return int(value) if name != "radius" else value
 
 
+def _age(params) -> int | None:
+    raw = (params.get("age") or "").strip()
+    if not raw:
+        return None
+    # Whole years only: "67.5" or "1e2" are more likely typing slips than ages.
+    if not raw.isdecimal() or len(raw) > 3 or int(raw) > MAX_AGE:
+        raise QueryError("age", AGE_MESSAGE)
+    return int(raw)
+
+
 def parse_query(params, *, vocabularies) -> SearchQuery:
     """Turn query-string parameters into a SearchQuery, or raise QueryError.
 
     `params` is a QueryDict (or anything with get/getlist); `vocabularies` maps
-    "outcome", "category", "for" and "language" to the sets of slugs/codes that exist.
+    "outcome", "category", "for", "language" and "access" to the sets of slugs/codes that
+    exist (without "access", no access feature is accepted).
     """
     text = " ".join((params.get("q") or "").split())
     if len(text) > MAX_TEXT_LENGTH:
@@ -184,6 +206,8 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         parts=_choices(params, "time", {p for p, _ in PARTS}, "time of day"),
         max_price_pence=max_price,
         languages=_choices(params, "language", vocabularies["language"], "language"),
+        access_features=_choices(params, "access", vocabularies.get("access", ()), "access feature"),
+        age=_age(params),
         taking_new=_flag(params, "taking_new"),
         verified=_flag(params, "verified"),
         council=council,

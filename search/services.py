@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from directory.models import Audience, Category, Language, ListingPage, Outcome
+from directory.models import AccessFeature, Audience, Category, Language, ListingPage, Outcome
 from directory.services import PlaceNotFound, council_districts, locate
 
 from .backends import get_search_backend
@@ -25,6 +25,7 @@ def vocabularies() -> dict[str, set[str]]:
         "category": set(Category.objects.values_list("slug", flat=True)),
         "for": set(Audience.objects.values_list("slug", flat=True)),
         "language": set(Language.objects.values_list("code", flat=True)),
+        "access": set(AccessFeature.objects.values_list("slug", flat=True)),
     }
 
 

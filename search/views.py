@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from cms.ratelimit import over_limit
 from directory.fields import DAYS, PARTS
-from directory.models import Audience, Category, Language, Outcome
+from directory.models import AccessFeature, Audience, Category, Language, Outcome
 
 from .query import DEFAULT_RADIUS_MILES, QueryError, parse_query
 from .services import search_listings, vocabularies
@@ -65,6 +65,15 @@ def search_page(request):
                 Audience.objects.values_list("slug", "label"), facets.get("for", {}), get.getlist("for")
             ),
         ),
+        (
+            "access",
+            "Access needs (listings with all you choose)",
+            _facet_options(
+                AccessFeature.objects.values_list("slug", "label"),
+                facets.get("access", {}),
+                get.getlist("access"),
+            ),
+        ),
         ("day", "Day", _facet_options(DAYS, facets.get("day", {}), get.getlist("day"))),
         ("time", "Time of day", _facet_options(PARTS, facets.get("time", {}), get.getlist("time"))),
         (
@@ -95,6 +104,8 @@ def search_page(request):
             "radius": get.get("radius", str(DEFAULT_RADIUS_MILES)),
             "sort": get.get("sort", "relevance"),
             "max_price": get.get("max_price", ""),
+            # As typed, so a mistyped age is shown back with its message.
+            "age": get.get("age", ""),
             "taking_new": get.get("taking_new", ""),
             "verified": get.get("verified", ""),
         },

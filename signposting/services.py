@@ -682,6 +682,8 @@ def describe_query(query: SearchQuery) -> str:
         + len(query.days)
         + len(query.parts)
         + len(query.languages)
+        + len(query.access_features)
+        + (query.age is not None)
         + (query.max_price_pence is not None)
         + query.taking_new
         + query.verified

@@ -36,6 +36,7 @@ from wagtail.models import Page, Site
 from cms.models import HomePage
 from directory import geo, writer
 from directory.models import (
+    AccessFeature,
     Category,
     DirectoryIndexPage,
     Language,
@@ -47,6 +48,11 @@ from directory.models import (
 )
 
 from . import mapping, shapes
+
+
+def _access_key(text: str) -> str:
+    """A description compared loosely: "Hearing loop." and " hearing  LOOP" are the same."""
+    return " ".join(str(text).lower().replace("-", " ").strip(" .!;:").split())
 
 URL_TIMEOUT_SECONDS = 10
 MAX_FEED_BYTES = 100 * 1024 * 1024
@@ -282,6 +288,7 @@ class _Importer:
         self.terms_by_id = {term.public_id: term for term in self.outcomes + self.categories}
         self.languages = list(Language.objects.all())
         self._districts: dict[str, PostcodeDistrict] | None = None
+        self._access_names: dict[str, AccessFeature] | None = None
 
     # --- the directory -----------------------------------------------------------------
 
@@ -371,6 +378,27 @@ class _Importer:
             if term not in chosen:
                 chosen.append(term)
         return outcomes, categories
+
+    def resolve_access(self, texts: list[str]) -> tuple[list[AccessFeature], list[str]]:
+        """(access features, other texts) for a location's accessibility descriptions.
+
+        A description that is just a feature's label, slug or one of its synonyms ("Hearing
+        loop", "induction loop", "Wheelchair access") is that feature; a sentence is kept as
+        free text whole, because words inside it may say the opposite ("no hearing loop").
+        """
+        if self._access_names is None:
+            self._access_names = {}
+            for feature in AccessFeature.objects.all():
+                for name in (feature.label, feature.slug, *feature.synonym_list):
+                    self._access_names.setdefault(_access_key(name), feature)
+        features, other = [], []
+        for text in texts:
+            feature = self._access_names.get(_access_key(text))
+            if feature is None:
+                other.append(text)
+            elif feature not in features:
+                features.append(feature)
+        return features, other
 
     def resolve_languages(self, pairs: list[tuple[str, str]], warnings: list[str]) -> list[Language]:
         """Our languages for (code, name) pairs, by ISO code or by name."""
@@ -554,7 +582,8 @@ class _Importer:
             page.contact_phone = data.contact.phone
             page.contact_notes = data.contact.notes
         if data.location is not None:
-            page.accessibility = data.location.accessibility
+            page.access_features, other = self.resolve_access(data.location.accessibility_texts)
+            page.accessibility = "\n".join(other)
             postcode = data.location.postcode
             if not postcode and data.location.latitude is not None:
                 district = self.nearest_district(data.location.latitude, data.location.longitude)
@@ -583,7 +612,7 @@ _WRITTEN = (
     "contact_phone",
     "contact_notes",
 )
-_RELATED = ("outcomes", "categories", "languages", "served_districts")
+_RELATED = ("outcomes", "categories", "languages", "served_districts", "access_features")
 
 
 def _state(page: ListingPage) -> tuple:

@@ -394,14 +394,27 @@ def location(listing: ListingPage, district=None) -> dict | None:
             "address_type": "physical",
         }
     ]
+    accessibility = []
     if listing.accessibility:
-        data["accessibility"] = [
+        accessibility.append(
             {
                 "id": _child_id(listing.public_id, "accessibility"),
                 "location_id": lid,
                 "description": listing.accessibility,
             }
-        ]
+        )
+    # One entry per access feature, described by its label, so a reader (and our own importer,
+    # which recognises the labels) can tell them apart from the free text.
+    for feature in related(listing, "access_features"):
+        accessibility.append(
+            {
+                "id": _child_id(listing.public_id, f"accessibility:{feature.slug}"),
+                "location_id": lid,
+                "description": feature.label,
+            }
+        )
+    if accessibility:
+        data["accessibility"] = accessibility
     return data
 
 
@@ -581,6 +594,9 @@ class LocationData:
     latitude: float | None = None
     longitude: float | None = None
     accessibility: str = ""
+    # Every accessibility description in the feed, in order: the importer picks out the ones
+    # that name an access feature and keeps the rest as free text.
+    accessibility_texts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -830,16 +846,16 @@ def parse_location(sal_items: list) -> LocationData:
         loc = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(loc, dict):
             continue
-        if not data.accessibility:
+        if not data.accessibility_texts:
             for access in loc.get("accessibility") or []:
                 text = (
                     access.get("description") or access.get("accessibility")
                     if isinstance(access, dict)
                     else ""
                 )
-                if text:
-                    data.accessibility = str(text).strip()
-                    break
+                if text and str(text).strip():
+                    data.accessibility_texts.append(str(text).strip())
+            data.accessibility = data.accessibility_texts[0] if data.accessibility_texts else ""
         for address in loc.get("addresses") or []:
             if not isinstance(address, dict):
                 continue

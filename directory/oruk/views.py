@@ -275,7 +275,7 @@ def _with_relations(queryset, *, full: bool):
     if full:
         prefetches += [
             Prefetch(name, to_attr=f"oruk_{name}")
-            for name in ("outcomes", "categories", "languages", "served_districts")
+            for name in ("outcomes", "categories", "languages", "served_districts", "access_features")
         ]
     return queryset.prefetch_related(*prefetches)
 

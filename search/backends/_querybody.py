@@ -65,7 +65,13 @@ MINIMUM_SHOULD_MATCH = "2<-25%"
 # More distinct slugs than any vocabulary has, so no facet value is cut off.
 FACET_SIZE = 200
 # Vocabulary facets: name in results -> keyword field.
-TERMS_FACETS = {"outcome": "outcomes", "category": "categories", "for": "audiences", "language": "languages"}
+TERMS_FACETS = {
+    "outcome": "outcomes",
+    "category": "categories",
+    "for": "audiences",
+    "access": "access_features",
+    "language": "languages",
+}
 # What a hit needs from _source (the analysed text stays on the server).
 SOURCE_FIELDS = [
     "listing_id",
@@ -169,6 +175,9 @@ class ListingDocument(Document):
     categories = Keyword()
     audiences = Keyword()
     languages = Keyword()
+    access_features = Keyword()
+    min_age = Integer()
+    max_age = Integer()
     availability = Integer()
     price_per_hour_pence = Integer()
     intake = Keyword()
@@ -203,6 +212,9 @@ class ListingDocument(Document):
             categories=doc["categories"],
             audiences=doc["audiences"],
             languages=doc["languages"],
+            access_features=doc["access_features"],
+            min_age=doc["min_age"],
+            max_age=doc["max_age"],
             availability=doc["availability"],
             price_per_hour_pence=doc["price_per_hour_pence"],
             intake=doc["intake"],
@@ -313,6 +325,21 @@ class EngineQueryBodies:
         ):
             if values:
                 filters.append(Q("terms", **{field: list(values)}))  # any of them
+        for feature in query.access_features:
+            filters.append(Q("term", access_features=feature))  # every one of them
+        if query.age is not None:
+            # A missing bound is no limit on that side.
+            for field, bound in (("min_age", "lte"), ("max_age", "gte")):
+                filters.append(
+                    Q(
+                        "bool",
+                        should=[
+                            Q("bool", must_not=[Q("exists", field=field)]),
+                            Q("range", **{field: {bound: query.age}}),
+                        ],
+                        minimum_should_match=1,
+                    )
+                )
         mask = DatabaseSearchBackend.slot_mask(query)
         if mask:
             filters.append(Q("script", script=_script(AVAILABILITY_SCRIPT, mask=mask)))

@@ -13,7 +13,7 @@ from datetime import date
 from ..query import SearchQuery
 
 # Facet names, as they appear in results and in the API's "facets" object.
-FACETS = ("outcome", "category", "for", "day", "time", "language", "taking_new", "verified")
+FACETS = ("outcome", "category", "for", "access", "day", "time", "language", "taking_new", "verified")
 # A listing the provider has not confirmed for this many days ranks lower.
 STALE_AFTER_DAYS = 365
 STALE_FACTOR = 0.5

@@ -76,10 +76,11 @@ COLUMNS = (
     "intake",
     "verified_until",
     "last_confirmed_at",
+    "access_features",
 )
 (ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, VOCABULARY_TERMS,
  BODY_TERMS, OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
- CONFIRMED) = range(len(COLUMNS))  # fmt: skip
+ CONFIRMED, ACCESS) = range(len(COLUMNS))  # fmt: skip
 # What a page of results shows, read for that page's rows only (not for every candidate).
 SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence")
 # The analysed text, read only when the query has words.
@@ -154,6 +155,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "categories": padded(doc["categories"]),
             "audiences": padded(doc["audiences"]),
             "languages": padded(doc["languages"]),
+            "access_features": padded(doc["access_features"]),
+            "min_age": doc["min_age"],
+            "max_age": doc["max_age"],
             "availability": doc["availability"],
             "price_per_hour_pence": doc["price_per_hour_pence"],
             "intake": doc["intake"],
@@ -319,6 +323,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
             documents = documents.filter(verified_until__gte=query.today)
         if query.max_price_pence is not None:
             documents = documents.filter(price_per_hour_pence__lte=query.max_price_pence)
+        if query.age is not None:
+            # An empty bound is no limit on that side.
+            documents = documents.filter(
+                Q(min_age__isnull=True) | Q(min_age__lte=query.age),
+                Q(max_age__isnull=True) | Q(max_age__gte=query.age),
+            )
+        for feature in query.access_features:
+            # Every chosen feature, so one condition each (the other vocabularies want any of).
+            documents = documents.filter(access_features__contains=f" {feature} ")
         location = query.location
         if location is not None:
             min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
@@ -552,6 +565,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             ("outcome", OUTCOMES),
             ("category", CATEGORIES),
             ("for", AUDIENCES),
+            ("access", ACCESS),
             ("language", LANGUAGES),
         )
         combinations = {name: Counter() for name, _ in columns}

@@ -87,3 +87,74 @@ def test_unknown_postcode_is_a_clear_message_that_keeps_what_was_typed(live_url,
     expect(page.get_by_label("Postcode or town")).to_have_value("ZZ9 9ZZ")
     expect(page.get_by_label("What would help? Use your own words")).to_have_value("swimming")
     assert_no_axe_violations(page)
+
+
+@pytest.fixture
+def access_listings(live_url):
+    """Two nearby step-free listings for different ages, one with a hearing loop; one with neither."""
+    from directory.models import AccessFeature
+
+    factories.home_page()
+    factories.directory_page()
+
+    def features(*slugs):
+        return list(AccessFeature.objects.filter(slug__in=slugs))
+
+    factories.make_listing(
+        title="Swimming buddy",
+        base_postcode="BL3",
+        access_features=features("step-free"),
+        min_age=18,
+        max_age=64,
+        description="<p>I take people swimming.</p>",
+    )
+    factories.make_listing(
+        title="Memory Lane lunch club",
+        base_postcode="BL3",
+        radius=0,
+        outcomes=("eat-well",),
+        access_features=features("step-free", "hearing-loop"),
+        min_age=60,
+        description="<p>A hot lunch and good company.</p>",
+    )
+    factories.make_listing(title="Green Fingers", base_postcode="BL4", description="<p>Gardening.</p>")
+    get_search_backend("database").rebuild()
+
+
+def _looks_right(page):
+    assert_no_axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{page.url} scrolls sideways"
+    )
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_filtering_by_an_access_need_and_an_age(live_url, page, access_listings, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    _search(page, live_url, words="", near="BL3")
+    results = page.locator(".lsm-results")
+    expect(page.get_by_role("heading", name="3 results within 10 miles of BL3")).to_be_visible()
+    access = page.get_by_role("group", name="Access needs (listings with all you choose)")
+    expect(access.get_by_label("Step-free access (2)")).to_be_visible()
+    _looks_right(page)
+
+    # A mistyped age is explained, and what was typed and ticked is kept.
+    access.get_by_label("Step-free access (2)").check()
+    page.get_by_label("Age of the person who needs support (optional)").fill("abc")
+    page.get_by_role("button", name="Update results").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the person's age in whole years, from 0 to 120, like 67."
+    )
+    expect(page.get_by_label("Age of the person who needs support (optional)")).to_have_value("abc")
+    expect(page.get_by_label("Step-free access")).to_be_checked()
+    _looks_right(page)
+
+    page.get_by_label("Age of the person who needs support (optional)").fill("70")
+    page.get_by_role("button", name="Update results").click()
+    expect(page.get_by_role("heading", name="1 result within 10 miles of BL3")).to_be_visible()
+    expect(results).to_contain_text("Memory Lane lunch club")
+    expect(results).not_to_contain_text("Swimming buddy")
+    assert "access=step-free" in page.url and "age=70" in page.url
+    expect(page.get_by_label("Age of the person who needs support (optional)")).to_have_value("70")
+    expect(page.get_by_label("Step-free access (1)")).to_be_checked()
+    _looks_right(page)

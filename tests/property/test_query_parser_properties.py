@@ -15,12 +15,13 @@ VOCABULARIES = {
     "category": {"gardening-and-home-help", "exercise-sport-and-swimming"},
     "for": {"older-people", "dementia"},
     "language": {"en", "ur", "pl"},
+    "access": {"step-free", "bsl", "home-visits"},
 }
 NAMES = ["q", "near", "radius", "outcome", "category", "for", "day", "time", "max_price", "language"]
-NAMES += ["taking_new", "verified", "sort", "page"]
+NAMES += ["taking_new", "verified", "sort", "page", "access", "age"]
 # Values near the ones the parser knows, so parses succeed often enough to be interesting.
 KNOWN = [*sorted(set().union(*VOCABULARIES.values())), "mon", "sat", "morning", "evening", "true", "no"]
-KNOWN += ["relevance", "distance", "10", "2.5", "0", "1e309", "-1", "NaN", "BL3", "Farnworth"]
+KNOWN += ["relevance", "distance", "10", "2.5", "0", "1e309", "-1", "NaN", "BL3", "Farnworth", "120", "200"]
 VALUES = st.one_of(
     st.text(max_size=30),
     st.sampled_from(KNOWN),
@@ -64,8 +65,11 @@ def written_back(query: SearchQuery) -> dict[str, list[str]]:
         ("day", query.days),
         ("time", query.parts),
         ("language", query.languages),
+        ("access", query.access_features),
     ):
         params[name] = list(values)
+    if query.age is not None:
+        params["age"] = [str(query.age)]
     if query.max_price_pence is not None:
         params["max_price"] = [str(query.max_price_pence)]
     return {name: values for name, values in params.items() if values}
@@ -124,6 +128,7 @@ def test_every_term_comes_from_what_was_asked(params):
         ("day", query.days),
         ("time", query.parts),
         ("language", query.languages),
+        ("access", query.access_features),
     ):
         assert set(chosen) <= items(name)
         assert len(set(chosen)) == len(chosen)
@@ -133,3 +138,5 @@ def test_every_term_comes_from_what_was_asked(params):
         assert query.near
     if query.max_price_pence is not None:
         assert asked.get("max_price", "").strip()
+    if query.age is not None:
+        assert int(asked.get("age", "").strip()) == query.age

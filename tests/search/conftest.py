@@ -57,6 +57,8 @@ LISTINGS = [
         "slots": ["mon-morning", "wed-afternoon"],
         "description": "<p>I take people swimming at the leisure centre.</p>",
         "verified": True,
+        "access": ["step-free", "accessible-toilet", "parking"],
+        "min_age": 18,
     },
     {
         "title": "Green Fingers",
@@ -78,6 +80,7 @@ LISTINGS = [
         "unit": ListingPrice.Unit.SESSION,
         "slots": ["tue-morning"],
         "description": "<p>Gentle walks in the park every Tuesday, with a cuppa after.</p>",
+        # No access features and no age limits: found by any age, never by an access filter.
     },
     {
         "title": "Helping Hand errands",
@@ -88,6 +91,7 @@ LISTINGS = [
         "price_pence": 1500,
         "slots": ["fri-morning", "fri-afternoon"],
         "description": "<p>Help with shopping at the supermarket and carrying bags home.</p>",
+        "access": ["home-visits"],
     },
     {
         "title": "Memory Lane lunch club",
@@ -99,6 +103,8 @@ LISTINGS = [
         "price_pence": 900,
         "slots": ["thu-afternoon"],
         "description": "<p>A dementia friendly lunch club: a hot meal and good company.</p>",
+        "access": ["step-free", "accessible-toilet", "hearing-loop", "quiet-space"],
+        "min_age": 60,
     },
     {
         "title": "Westhoughton lunch club",
@@ -109,6 +115,8 @@ LISTINGS = [
         "price_pence": 700,
         "slots": ["thu-morning"],
         "description": "<p>A friendly lunch club in the church hall.</p>",
+        "access": ["step-free"],
+        "min_age": 65,
     },
     {
         "title": "Your own PA",
@@ -120,6 +128,9 @@ LISTINGS = [
         "slots": ["mon-evening", "tue-evening", "sat-afternoon"],
         "description": "<p>A flexible personal assistant for everyday life, on your terms.</p>",
         "verified": True,
+        "access": ["home-visits"],
+        "min_age": 18,
+        "max_age": 64,
     },
     {
         "title": "Evening sitter",
@@ -130,6 +141,7 @@ LISTINGS = [
         "price_pence": 1700,
         "slots": ["wed-evening"],
         "description": "<p>I sit with your loved one so you can go out for the evening.</p>",
+        "access": ["home-visits", "large-print-easy-read"],
     },
     {
         "title": "Bury garden care",
@@ -172,6 +184,11 @@ def _build(spec, provider=None):
     districts = spec.pop("districts", [])
     audiences = spec.pop("audiences", [])
     languages = spec.pop("languages", [])
+    access = spec.pop("access", [])
+    if access:
+        from directory.models import AccessFeature
+
+        spec["access_features"] = list(AccessFeature.objects.filter(slug__in=access))
     listing = make_listing(provider=provider or ProviderFactory(), **spec)
     if districts or audiences or languages:
         from directory.models import Audience, Language

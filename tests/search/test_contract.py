@@ -78,6 +78,8 @@ def test_listing_whose_area_does_not_reach_the_searcher_is_not_shown(indexed, ru
         ("language=ur", "Urdu-speaking companion", "Swimming buddy"),
         ("taking_new=1", "Swimming buddy", "Green Fingers"),
         ("verified=1", "Your own PA", "Green Fingers"),
+        ("access=hearing-loop", "Memory Lane lunch club", "Westhoughton lunch club"),
+        ("age=30", "Your own PA", "Memory Lane lunch club"),
     ],
 )
 def test_every_filter_narrows(indexed, run, querystring, must, must_not):
@@ -99,6 +101,87 @@ def test_facet_counts_match_the_results(indexed, run):
     assert facets["language"]["ur"] == 1
     assert facets["taking_new"]["true"] == run("near=BL3&radius=20&taking_new=1").count
     assert facets["verified"]["true"] == run("near=BL3&radius=20&verified=1").count == 2
+
+
+def test_access_features_must_all_be_there(indexed, run):
+    # Someone who needs step-free access and a hearing loop needs both, not either.
+    assert set(titles(run("near=BL3&radius=20&access=step-free"))) == {
+        "Swimming buddy",
+        "Memory Lane lunch club",
+        "Westhoughton lunch club",
+    }
+    assert titles(run("near=BL3&radius=20&access=step-free&access=hearing-loop")) == [
+        "Memory Lane lunch club"
+    ]
+    assert run("near=BL3&radius=20&access=bsl").count == 0
+
+
+@pytest.mark.parametrize(
+    ("age", "found", "not_found"),
+    [
+        # Swimming 18+, Memory Lane 60+, Westhoughton 65+, PA 18 to 64, the walking group any age.
+        ("10", {"Park walking group"}, {"Swimming buddy", "Your own PA", "Memory Lane lunch club"}),
+        ("18", {"Swimming buddy", "Your own PA"}, {"Memory Lane lunch club"}),
+        ("64", {"Your own PA", "Memory Lane lunch club"}, {"Westhoughton lunch club"}),
+        ("65", {"Westhoughton lunch club", "Memory Lane lunch club"}, {"Your own PA"}),
+        ("100", {"Park walking group", "Swimming buddy", "Westhoughton lunch club"}, {"Your own PA"}),
+    ],
+)
+def test_age_is_inside_the_listings_age_range_and_empty_bounds_are_no_limit(
+    indexed, run, age, found, not_found
+):
+    shown = set(titles(run(f"near=BL3&radius=20&age={age}", per_page=100)))
+    assert found <= shown
+    assert not (not_found & shown)
+    assert "Park walking group" in shown  # no limits at all
+
+
+def test_access_and_age_together(indexed, run):
+    assert set(titles(run("near=BL3&radius=20&access=step-free&age=62"))) == {
+        "Swimming buddy",
+        "Memory Lane lunch club",
+    }
+    assert titles(run("near=BL3&radius=20&access=step-free&access=parking&age=12")) == []
+
+
+def test_access_facet_counts_match_filtering_by_each_feature(indexed, run):
+    facets = run("near=BL3&radius=20", per_page=100).facets
+    assert facets["access"] == {
+        "step-free": 3,
+        "accessible-toilet": 2,
+        "parking": 1,
+        "hearing-loop": 1,
+        "quiet-space": 1,
+        "home-visits": 3,
+        "large-print-easy-read": 1,
+    }
+    for slug, count in facets["access"].items():
+        assert run(f"near=BL3&radius=20&access={slug}").count == count, slug
+    # Counts follow the other filters, as every facet does.
+    assert run("near=BL3&radius=20&age=70").facets["access"]["step-free"] == 3
+    assert run("near=BL3&radius=20&outcome=get-out-and-about&age=70").facets["access"] == {
+        "step-free": 1,
+        "accessible-toilet": 1,
+        "parking": 1,
+    }
+
+
+def test_access_features_and_age_never_change_scores(directory, backend, run):
+    # Twins identical in all ranking may use; the second has every access feature and an age
+    # range. Having more features must not rank higher, and filtering must not re-score.
+    from directory.models import AccessFeature
+
+    _first, second = make_twin_pair(
+        access=list(AccessFeature.objects.values_list("slug", flat=True)), min_age=18, max_age=99
+    )
+    backend.rebuild()
+    for querystring in ("q=tandem&near=BL3", "near=BL3"):
+        both = run(querystring).hits
+        assert len(both) == 2
+        assert both[0].score == pytest.approx(both[1].score)
+        only = run(f"{querystring}&access=step-free&access=bsl&age=40").hits
+        assert [hit.listing_id for hit in only] == [second.pk]
+        assert only[0].score == pytest.approx(both[0].score)
 
 
 def test_sort_by_distance_puts_nearest_first(indexed, run):

@@ -46,6 +46,8 @@ QUERIES = {
         categories=("gardening-and-home-help",),
         audiences=("people-living-with-dementia",),
         languages=("ur",),
+        access_features=("step-free", "hearing-loop"),
+        age=67,
         taking_new=True,
         verified=True,
         today=TODAY,
@@ -223,6 +225,33 @@ def test_filters_are_any_of_and_cover_every_filter(backend):
     assert {"range": {"verified_until": {"gte": "2026-11-22"}}} in filters
 
 
+def test_access_features_are_all_of_and_age_allows_open_ended_ranges(backend):
+    filters = body(backend, "search_filters_only")["query"]["function_score"]["query"]["bool"]["filter"]
+    # One term filter per feature: a listing must have every feature chosen.
+    assert {"term": {"access_features": "step-free"}} in filters
+    assert {"term": {"access_features": "hearing-loop"}} in filters
+    assert not any("access_features" in f.get("terms", {}) for f in filters)
+    for field, bound in (("min_age", "lte"), ("max_age", "gte")):
+        assert {
+            "bool": {
+                "should": [
+                    {"bool": {"must_not": [{"exists": {"field": field}}]}},
+                    {"range": {field: {bound: 67}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        } in filters
+
+
+def test_access_features_and_age_never_reach_the_score(backend):
+    search = body(backend, "search_filters_only")
+    functions = search["query"]["function_score"].get("functions", [])
+    assert not find(functions, "access_features")
+    assert not find(functions, "min_age")
+    assert not find(search["query"]["function_score"]["query"]["bool"].get("must", []), "access_features")
+    assert search["aggs"]["access"] == {"terms": {"field": "access_features", "size": 200}}
+
+
 def test_days_and_times_use_the_database_backends_slot_mask(backend):
     search = body(backend, "search_distance_days_times")
     masks = [s["params"]["mask"] for s in find(search["query"], "script") if "mask" in s.get("params", {})]
@@ -310,6 +339,7 @@ def test_response_is_read_into_results_like_the_database_backends(backend):
             "outcome": {"buckets": [{"key": "get-out-and-about", "doc_count": 12}]},
             "category": {"buckets": []},
             "for": {"buckets": []},
+            "access": {"buckets": [{"key": "step-free", "doc_count": 4}, {"key": "bsl", "doc_count": 0}]},
             "language": {"buckets": [{"key": "ur", "doc_count": 1}]},
             "day": {"buckets": {"mon": {"doc_count": 5}, "tue": {"doc_count": 0}}},
             "time": {"buckets": {"morning": {"doc_count": 9}}},
@@ -336,6 +366,7 @@ def test_response_is_read_into_results_like_the_database_backends(backend):
         "outcome": {"get-out-and-about": 12},
         "category": {},
         "for": {},
+        "access": {"step-free": 4},
         "day": {"mon": 5},
         "time": {"morning": 9},
         "language": {"ur": 1},

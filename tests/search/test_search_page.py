@@ -47,7 +47,7 @@ def test_search_keeps_what_the_person_typed_after_an_unknown_postcode(client, li
         ({"q": "swim", "near": "BL3", "radius": "-1"}, "between 1 and 100 miles"),
         ({"q": "swim", "near": "BL3", "radius": "far"}, "between 1 and 100 miles"),
         ({"q": "swim", "near": "Atlantis"}, "could not find a place called"),
-        ({"q": "swim", "outcome": "not-a-thing"}, "is not a outcome we know"),
+        ({"q": "swim", "outcome": "not-a-thing"}, "is not an outcome we know"),
         ({"q": "x" * 500}, "200 characters or fewer"),
     ],
 )

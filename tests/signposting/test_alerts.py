@@ -89,7 +89,7 @@ def test_an_empty_or_broken_search_cannot_be_saved(client, person, directory):
         reverse("signposting:saved_search_new"),
         {"querystring": "q=swim&outcome=not-real", "frequency": "weekly"},
     )
-    assert "is not a outcome we know" in response.content.decode()
+    assert "is not an outcome we know" in response.content.decode()
     assert not SavedSearch.objects.exists()
 
 
