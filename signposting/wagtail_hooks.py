@@ -90,6 +90,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                 "stale": report.stale_listings()[:100],
                 "evidence": report.expiring_evidence(),
                 "signposting": report.signposting_summary(period=period),
+                "needs": report.needs_summary(period=period),
                 "csv_links": [
                     (label, reverse("signposting_report_csv", args=[section]) + "?" + query)
                     for section, label in (
@@ -99,6 +100,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                         ("stale", "Stale listings"),
                         ("evidence", "Expiring evidence"),
                         ("signposting", "Signposting"),
+                        ("needs", "Needs posted and answered"),
                     )
                 ],
             }
