@@ -8,6 +8,7 @@ tells providers about needs their listings could meet.
 import logging
 import re
 import smtplib
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -292,18 +293,28 @@ def request_link(*, offer: Offer) -> str:
 # --- The providers' digest ----------------------------------------------------------------
 
 
-def _digest_for(provider: Provider, now) -> list[tuple[Need, list[ListingPage]]]:
-    already = NeedNotified.objects.filter(provider=provider).values_list("need_id", flat=True)
-    team = list(provider.members.values_list("pk", flat=True))
-    open_needs = Need.objects.open(now).exclude(pk__in=already).exclude(posted_by__in=team)
-    found: dict[int, tuple[Need, list[ListingPage]]] = {}
-    listings = (
-        ListingPage.objects.live().filter(provider=provider).prefetch_related("outcomes", "served_districts")
+def _digests(now) -> dict[int, list[tuple[Need, list[ListingPage]]]]:
+    """New needs for each provider: {provider id: [(need, its listings that match)]}.
+
+    Starts from the open needs (few) and finds each one's listings through the indexed match,
+    rather than walking every provider's listings; needs already sent to a provider, and needs
+    a provider's own team posted, are left out.
+    """
+    open_needs = list(Need.objects.open(now).select_related("district").prefetch_related("outcomes"))
+    sent = set(NeedNotified.objects.filter(need__in=open_needs).values_list("need_id", "provider_id"))
+    teams = set(
+        Provider.members.through.objects.filter(user_id__in={n.posted_by_id for n in open_needs}).values_list(
+            "user_id", "provider_id"
+        )
     )
-    for listing in listings:
-        for need in matching.needs_for_listing(listing, needs=open_needs):
-            found.setdefault(need.pk, (need, []))[1].append(listing)
-    return list(found.values())
+    found: dict[int, dict[int, tuple[Need, list[ListingPage]]]] = defaultdict(dict)
+    for need in open_needs:
+        for listing in matching.listings_for_need(need):
+            provider_id = listing.provider_id
+            if (need.pk, provider_id) in sent or (need.posted_by_id, provider_id) in teams:
+                continue
+            found[provider_id].setdefault(need.pk, (need, []))[1].append(listing)
+    return {provider_id: list(matches.values()) for provider_id, matches in found.items()}
 
 
 def _send_digest(provider: Provider, matches, recipients: list[str]) -> None:
@@ -332,13 +343,9 @@ def send_need_digests(*, now=None) -> int:
     """
     now = now or timezone.now()
     sent = 0
-    providers = Provider.objects.filter(listings__live=True).distinct()
-    for provider in providers:
-        matches = _digest_for(provider, now)
-        if not matches:
-            continue
-        listing = matches[0][1][0]
-        recipients = provider_recipients(listing)
+    for matches in _digests(now).values():
+        provider = matches[0][1][0].provider
+        recipients = provider_recipients(matches[0][1][0])
         if not recipients:
             continue
         try:

@@ -402,3 +402,12 @@ def test_people_who_are_not_coordinators_cannot_hide_needs(client, poster):
     assert response.status_code in (302, 403)
     need.refresh_from_db()
     assert not need.hidden
+
+
+def test_the_digest_skips_providers_out_of_reach_and_a_teams_own_need(provider_user, provider_listing):
+    far_user = UserFactory(email="far@example.org")
+    far = ProviderFactory(email="far-provider@example.org")
+    far.members.add(far_user)
+    make_listing(title="Leeds swims", provider=far, base_postcode="LS1", slots=("tue-morning",))
+    post(provider_user)  # the provider's own need: nobody in their team is told about it
+    assert needs.send_need_digests() == 0 and mail.outbox == []
