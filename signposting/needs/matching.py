@@ -6,6 +6,8 @@ the same rule as `ListingPage.serves`) and its availability overlaps the need's.
 availability on either side means "any time" and overlaps everything.
 """
 
+import math
+
 from django.db.models import F, Q
 
 from directory import geo
@@ -43,7 +45,20 @@ def listings_for_need(need: Need):
     """Live listings that could meet `need`, ordered by title (never by any ranking)."""
     district = need.district
     south, north, west, east = geo.bounding_box(district.latitude, district.longitude, MAX_RADIUS_MILES)
-    place = Q(served_districts=district) | Q(latitude__range=(south, north), longitude__range=(west, east))
+    # Each listing's own radius as a box in degrees, so far listings with small radii are cut in
+    # SQL; the fixed outer box lets the latitude index narrow the rows first.
+    lat_reach = F("service_radius_miles") / geo.MILES_PER_DEGREE_LAT
+    lon_reach = F("service_radius_miles") / (
+        geo.MILES_PER_DEGREE_LAT * max(math.cos(math.radians(district.latitude)), 0.01)
+    )
+    place = Q(served_districts=district) | Q(
+        latitude__range=(south, north),
+        longitude__range=(west, east),
+        latitude__gte=district.latitude - lat_reach,
+        latitude__lte=district.latitude + lat_reach,
+        longitude__gte=district.longitude - lon_reach,
+        longitude__lte=district.longitude + lon_reach,
+    )
     candidates = (
         ListingPage.objects.live()
         .public()
