@@ -411,3 +411,11 @@ def test_the_digest_skips_providers_out_of_reach_and_a_teams_own_need(provider_u
     make_listing(title="Leeds swims", provider=far, base_postcode="LS1", slots=("tue-morning",))
     post(provider_user)  # the provider's own need: nobody in their team is told about it
     assert needs.send_need_digests() == 0 and mail.outbox == []
+
+
+def test_erasing_a_persons_data_deletes_their_needs(poster):
+    from cms.signals import erasing_personal_data
+
+    mine, theirs = post(poster), post(UserFactory())
+    erasing_personal_data.send(sender=None, user=poster)
+    assert list(Need.objects.all()) == [theirs] and mine.pk not in Need.objects.values_list("pk", flat=True)
