@@ -55,8 +55,14 @@ def need_detail(request, need_id):
     """One need: the public's view, or the poster's with offers to choose from."""
     need = get_object_or_404(Need.objects.select_related("district"), public_id=need_id)
     if request.user.is_authenticated and need.posted_by_id == request.user.pk:
-        offers = services.offers_for(need=need, by=request.user)
-        return render(request, "signposting/needs/mine.html", {"need": need, "offers": offers})
+        offers = list(services.offers_for(need=need, by=request.user))
+        chosen = next((o for o in offers if o.status == Offer.Status.ACCEPTED), None)
+        request_link = services.request_link(offer=chosen) if chosen else ""
+        return render(
+            request,
+            "signposting/needs/mine.html",
+            {"need": need, "offers": offers, "request_link": request_link},
+        )
     if not need.is_open():
         raise Http404("This need is no longer shown.")
     can_offer = any(n.pk == need.pk for n, _ in services.needs_near(user=request.user))

@@ -344,6 +344,9 @@ def test_choosing_an_offer_declines_the_others_and_goes_to_the_request_page(
     need.refresh_from_db()
     assert (chosen.status, other.status) == (Offer.Status.ACCEPTED, Offer.Status.DECLINED)
     assert need.accepted_at is not None and not need.is_open()
+    # The need's page keeps the way on to the request, for a person who comes back later.
+    page = client.get(reverse("signposting:need", args=[need.public_id])).content.decode()
+    assert f'href="{expected}?need={need.public_id}&amp;outcome=get-out-and-about"' in page
 
 
 def test_nobody_but_the_poster_can_choose_an_offer(client, poster, provider_user, provider_listing):
