@@ -145,7 +145,9 @@ def need_offer(request, need_id):
         except services.SignpostingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your offer is sent. We will email you if the person chooses it.")
+            messages.success(
+                request, "Your offer is sent. If the person chooses it, they will send you a request through the site."
+            )
             return redirect("signposting:needs_near_you")
     return render(request, "signposting/needs/offer_form.html", {"need": need, "form": form})
 
