@@ -146,7 +146,7 @@ def need_offer(request, need_id):
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, "Your offer is sent. If the person chooses it, they will send you a request through the site."
+                request, "Your offer is sent. If the person chooses it, they will send you a request."
             )
             return redirect("signposting:needs_near_you")
     return render(request, "signposting/needs/offer_form.html", {"need": need, "form": form})
