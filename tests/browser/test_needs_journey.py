@@ -1,7 +1,9 @@
-"""A need in a real browser, at desktop width and at 390 px: a holder posts a need (a full
+"""Needs in a real browser, at desktop width and at 390 px: a holder posts a need (a full
 postcode is cut to its district), a provider nearby finds it under "Needs near you" and offers,
 and the holder chooses the offer and lands on the marketplace's request page with their plan
-outcome already chosen. Every page is checked with axe (WCAG 2.2 A and AA).
+outcome already chosen. A visitor without JavaScript reads demand for their district on "Start
+something local" and follows it to making a listing. Every page is checked with axe (WCAG 2.2 A
+and AA).
 """
 
 import re
@@ -99,3 +101,26 @@ def test_a_holder_posts_a_need_a_provider_offers_and_the_holder_accepts(browser,
     assert Offer.objects.get().status == Offer.Status.ACCEPTED
     for page in (holder, provider):
         page.context.close()
+
+
+def test_a_visitor_reads_demand_for_their_district_without_javascript(page_nojs, live_url):
+    from directory.models import Outcome, PostcodeDistrict
+    from signposting.needs import services
+    from tests.factories import UserFactory
+
+    for n in range(6):
+        services.post_need(
+            by=UserFactory(),
+            outcomes=[Outcome.objects.get(slug="eat-well")],
+            own_words=f"A lunch club, please ({n}).",
+            district=PostcodeDistrict.objects.get(code="BL1"),
+        )
+    page_nojs.goto(live_url + "/start-something-local/")
+    check_page(page_nojs, "Start something local")
+    page_nojs.get_by_label("Postcode district").fill("bl1")
+    page_nojs.get_by_role("button", name="Show demand").click()
+    check_page(page_nojs, "Start something local")
+    row = page_nojs.get_by_role("row", name=re.compile("BL1 Eat well"))
+    expect(row).to_contain_text("6")
+    page_nojs.get_by_role("button", name="List your service").click()  # a link drawn as a button
+    expect(page_nojs).to_have_url(re.compile("/accounts/login/"))
