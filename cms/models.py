@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Exists, OuterRef
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -167,3 +167,42 @@ class SiteSettings(BaseSiteSetting):
         ),
         FieldPanel("not_endorsed_statement"),
     ]
+
+
+START_LOCAL_GUIDE = """<h2>Starting a small local service</h2>
+<p>Lots of the best local support is run by one person or a few neighbours: a lunch club, a
+swimming buddy, help with shopping. Here is what to think about first.</p>
+<h3>Is it regulated personal care?</h3>
+<p>Helping someone wash, dress, eat or take medicines in their own home is personal care, and
+whoever provides it must usually register with the Care Quality Commission (CQC). Company,
+activities, shopping and lifts usually are not. Answer the four questions in our CQC self-check
+to find out.</p>
+<h3>Checks we ask for</h3>
+<p>We ask every provider for public liability insurance, and a DBS check for anyone who works
+with people on their own. You upload them when you make your listing and a coordinator checks
+them.</p>
+<h3>Pricing</h3>
+<p>Look at what similar listings near you charge, count your travel and preparation time, and
+say clearly what a session includes. People with personal budgets need a price per hour or
+per session.</p>
+<h3>Getting paid</h3>
+<p>People with budgets can ask for your support and pay you through this site: you connect a
+payment account once, and money reaches you when each session is paid for.</p>
+"""
+
+
+@register_setting(icon="help")
+class StartSomethingLocalGuide(BaseGenericSetting):
+    """The guide beside the demand table on /start-something-local/, edited by coordinators."""
+
+    body = RichTextField(
+        features=["h2", "h3", "bold", "italic", "ol", "ul", "link"],
+        default=START_LOCAL_GUIDE,
+        help_text="A plain guide to starting a small local service. The page adds links to the "
+        "CQC self-check and to making a listing after it.",
+    )
+
+    panels = [FieldPanel("body")]
+
+    class Meta:
+        verbose_name = "Start something local guide"

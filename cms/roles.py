@@ -24,6 +24,8 @@ COORDINATOR_MODEL_PERMISSIONS = {
         "problemreport",
         "feed",
     ],
+    "signposting": ["need"],
+    "cms": ["startsomethinglocalguide"],
     "wagtailimages": ["image"],
     "wagtaildocs": ["document"],
 }

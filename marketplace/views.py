@@ -17,6 +17,7 @@ the holder's file.
 """
 
 import logging
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cms.site import site_url
 from directory.evidence import content_type_for
 from directory.models import ListingPage, Provider
 
@@ -429,6 +431,27 @@ def spending_receipt(request, entry_id):
 # --- Requests ----------------------------------------------------------------------------
 
 
+def _request_initial(params, budget) -> dict:
+    """What a link may pre-fill: `outcome` (a vocabulary slug) picks the plan outcome it maps to,
+    and `need` (a need's public id, from signposting's "choose this offer") goes in the message.
+
+    The need is kept only as that plain value: the marketplace does not know what a need is.
+    """
+    initial = {}
+    slug = params.get("outcome", "")[:120]
+    if slug:
+        match = PlanOutcome.objects.filter(plan__budget=budget, archived=False, outcome__slug=slug).first()
+        if match:
+            initial["plan_outcome"] = str(match.public_id)
+    try:
+        need = uuid.UUID(params.get("need", ""))
+    except ValueError:
+        return initial
+    link = site_url(reverse("signposting:need", args=[need]))
+    initial["message"] = f"About my need posted on this site ({link})."
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request, listing_id):
@@ -446,7 +469,9 @@ def request_new(request, listing_id):
             "marketplace/request_needs_setup.html",
             {"listing": listing, "budget": budget, "acting": current},
         )
-    form = RequestForm(_bound(request)[0], listing=listing, budget=budget)
+    form = RequestForm(
+        _bound(request)[0], listing=listing, budget=budget, initial=_request_initial(request.GET, budget)
+    )
     context = {"listing": listing, "form": form, "acting": current}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

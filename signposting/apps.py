@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class SignpostingConfig(AppConfig):
-    """Professionals, shortlists, enquiries, saved searches and alerts, and the demand report."""
+    """Professionals, shortlists, enquiries, saved searches and alerts, needs and offers, and the
+    demand report."""
 
     name = "signposting"
 
@@ -10,6 +11,7 @@ class SignpostingConfig(AppConfig):
         from cms.landing import register_landing, register_navigation
 
         from . import onboarding, signals  # noqa: F401  (connects the erasure and sign-up handlers)
+        from .needs import demo  # noqa: F401  (posts the demo needs when load_demo runs)
 
         register_landing("signposting.professional", onboarding.professional_landing, order=40)
         register_navigation("signposting.professional", onboarding.professional_navigation, order=40)

@@ -17,6 +17,9 @@ from django.core import signing
 from django.db import models
 from django.utils import timezone
 
+from directory.fields import SLOTS, AvailabilityField, mask_to_slots
+from directory.models import ListingPrice
+
 # These models lived in `search` until the signposting app was made: each keeps its table
 # (`db_table`), so the move changed no data (migrations signposting/0001 and search/0004).
 
@@ -297,3 +300,144 @@ class ProfessionalVerification(models.Model):
     def is_verified(self) -> bool:
         """True once a coordinator or the email domain has verified the account."""
         return self.verified_at is not None
+
+
+# --- Needs: unmet demand posted by people, answered by providers' offers ---------------------
+
+
+class NeedQuerySet(models.QuerySet):
+    """Needs as the public and providers may see them."""
+
+    def open(self, now=None):
+        """Needs still looking for support: not expired, withdrawn, hidden or settled."""
+        return self.filter(
+            expires_at__gt=now or timezone.now(),
+            withdrawn_at__isnull=True,
+            hidden=False,
+            accepted_at__isnull=True,
+        )
+
+
+class Need(models.Model):
+    """Support someone is looking for and nobody offers yet, published without a name.
+
+    What is kept (docs/needs.md): the account that posted it and whether it was for themself or
+    for someone they help, never who that person is; the place as a postcode district only;
+    the person's own words, which the form refuses when they hold an email address, a phone
+    number, a full postcode or a "Mrs Smith".
+    """
+
+    class PostedFor(models.TextChoices):
+        SELF = "self", "Myself"
+        SOMEONE_I_HELP = "helped", "Someone I help or look after"
+        CLIENT = "client", "Someone I work with as a professional"
+
+    class Frequency(models.TextChoices):
+        ONCE = "once", "Once"
+        FEW_TIMES_A_WEEK = "several-weekly", "A few times a week"
+        WEEKLY = "weekly", "Every week"
+        FORTNIGHTLY = "fortnightly", "Every two weeks"
+        MONTHLY = "monthly", "Every month"
+        NOW_AND_THEN = "now-and-then", "Now and then"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="needs")
+    posted_for = models.CharField(max_length=10, choices=PostedFor.choices, default=PostedFor.SELF)
+    outcomes = models.ManyToManyField("directory.Outcome", related_name="needs")
+    own_words = models.TextField("in your own words", max_length=1000)
+    district = models.ForeignKey("directory.PostcodeDistrict", on_delete=models.PROTECT, related_name="needs")
+    availability = AvailabilityField(default=0, blank=True)
+    frequency = models.CharField(max_length=20, choices=Frequency.choices, default=Frequency.WEEKLY)
+    budget_min_pence = models.PositiveIntegerField(null=True, blank=True)
+    budget_max_pence = models.PositiveIntegerField(null=True, blank=True)
+    could_share = models.BooleanField("could be shared with others nearby", default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # Moderation: a coordinator hides a need (edits are logged by Wagtail's history).
+    hidden = models.BooleanField(default=False, help_text="Hidden needs vanish from every public page.")
+    coordinator_note = models.TextField(
+        blank=True, help_text="Why it was hidden. Only coordinators see this."
+    )
+
+    objects = NeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_min_pence__isnull=True)
+                | models.Q(budget_max_pence__isnull=True)
+                | models.Q(budget_min_pence__lte=models.F("budget_max_pence")),
+                name="need_budget_range_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"Need in {self.district.code} posted {self.created_at:%d %b %Y}"
+
+    def is_open(self, now=None) -> bool:
+        """True while the need is shown publicly and can take offers."""
+        now = now or timezone.now()
+        return self.expires_at > now and not self.withdrawn_at and not self.hidden and not self.accepted_at
+
+    @property
+    def availability_slots(self) -> list[str]:
+        """Slot names ("mon-morning", …) the person asked for; none means any time."""
+        return mask_to_slots(self.availability)
+
+    @property
+    def availability_text(self) -> str:
+        """The times asked for in words ("Monday morning, Tuesday evening"), or "Any time"."""
+        labels = dict(SLOTS)
+        return ", ".join(labels[slot] for slot in self.availability_slots) or "Any time"
+
+
+class Offer(models.Model):
+    """A provider's answer to a need, from one of their listings."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the person to choose"
+        ACCEPTED = "accepted", "Chosen"
+        DECLINED = "declined", "Not chosen"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="offers")
+    listing = models.ForeignKey("directory.ListingPage", on_delete=models.CASCADE, related_name="need_offers")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="need_offers"
+    )
+    price_pence = models.PositiveIntegerField()
+    price_unit = models.CharField(
+        max_length=10, choices=ListingPrice.Unit.choices, default=ListingPrice.Unit.HOUR
+    )
+    message = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "listing"], name="one_offer_per_need_and_listing")
+        ]
+
+    def __str__(self):
+        return f"Offer from {self.listing} for {self.need}"
+
+
+class NeedNotified(models.Model):
+    """One need already emailed to one provider in a digest: it is never sent twice."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="+")
+    provider = models.ForeignKey("directory.Provider", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["need", "provider"], name="need_sent_once_per_provider")
+        ]
+
+    def __str__(self):
+        return f"{self.need} sent to {self.provider}"

@@ -1,6 +1,6 @@
 """The coordinators' unmet-demand report: where people searched and found little, what
 supply each district has, listings and evidence going out of date, and whether signposting
-leads to contact.
+leads to contact, and needs people posted and what became of them.
 
 Demand figures come only from LowResultSearch (vocabulary slugs, an outward code, a count
 and a time), so nothing here can identify a person; signposting figures are counts.
@@ -9,11 +9,13 @@ and a time), so nothing here can identify a person; signposting figures are coun
 import csv
 import io
 import math
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
+from django.db.models import Min as models_min
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -21,13 +23,13 @@ from directory import geo
 from directory.models import CONFIRMATION_INTERVAL, Category, Check, ListingPage, Outcome
 from search.models import LowResultSearch
 
-from .models import Enquiry, Shortlist, ShortlistItem
+from .models import Enquiry, Need, Offer, Shortlist, ShortlistItem
 
 ANY = "any"
 NO_DISTRICT = ""
 HEAT_LEVELS = 4
 EVIDENCE_WINDOW_DAYS = 30
-CSV_SECTIONS = ("demand", "over-time", "supply", "stale", "evidence", "signposting")
+CSV_SECTIONS = ("demand", "over-time", "supply", "stale", "evidence", "signposting", "needs")
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,55 @@ def signposting_summary(*, period: Period) -> SignpostingSummary:
 # --- CSV ----------------------------------------------------------------------------------
 
 
+# --- Needs posted and answered ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedsRow:
+    """Needs posted in the period for one outcome in one district, and what became of them."""
+
+    outcome: str
+    district: str
+    posted: int
+    answered: int  # at least one offer
+    accepted: int  # the person chose an offer
+    median_days_to_first_offer: float | None
+
+
+def needs_summary(*, period: Period) -> list[NeedsRow]:
+    """Needs posted in the period by outcome and district, most posted first.
+
+    A need with two outcomes counts under each. "Accepted" means the person chose an offer
+    and went on to ask for support; whether they paid is the marketplace's to report.
+    """
+    first_offer = {
+        row["need"]: row["first"]
+        for row in Offer.objects.values("need").annotate(first=models_min("created_at")).order_by()
+    }
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    needs = _in_period(Need.objects.all(), period).select_related("district").prefetch_related("outcomes")
+    for need in needs:
+        for outcome in need.outcomes.all():
+            groups[(outcome.label, need.district.code)].append(need)
+    rows = []
+    for (label, district), group in groups.items():
+        waits = [
+            (first_offer[n.pk] - n.created_at).total_seconds() / 86400 for n in group if n.pk in first_offer
+        ]
+        rows.append(
+            NeedsRow(
+                outcome=label,
+                district=district,
+                posted=len(group),
+                answered=len(waits),
+                accepted=sum(1 for n in group if n.accepted_at),
+                median_days_to_first_offer=round(statistics.median(waits), 1) if waits else None,
+            )
+        )
+    rows.sort(key=lambda r: (-r.posted, r.outcome.lower(), r.district))
+    return rows
+
+
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     # A cell starting like a formula would run in a spreadsheet (listing titles come from
@@ -450,6 +501,12 @@ def csv_rows(section: str, *, period: Period) -> list[list]:
                 "listing contact rate (%)",
                 s.listing_contact_rate if s.listing_contact_rate is not None else "",
             ],
+        ]
+    if section == "needs":
+        header = ["outcome", "district", "posted", "answered", "offer accepted", "median days to first offer"]
+        return [header] + [
+            [r.outcome, r.district, r.posted, r.answered, r.accepted, r.median_days_to_first_offer or ""]
+            for r in needs_summary(period=period)
         ]
     raise KeyError(section)
 

@@ -862,12 +862,14 @@ def send_alerts(*, frequency: str, now=None) -> int:
 def erase_records_of(user) -> None:
     """Delete the signposting records that name `user` (their personal data is being erased):
     saved searches, shortlists they own or belong to, their comments, their professional
-    verification, and enquiries that gave their address to reply to (enquiries are not linked
-    to an account)."""
+    verification, needs they posted, and enquiries that gave their address to reply to
+    (enquiries are not linked to an account)."""
     SavedSearch.objects.filter(user=user).delete()
     ShortlistMember.objects.filter(user=user).delete()
     ShortlistComment.objects.filter(author=user).delete()
     Shortlist.objects.filter(owner=user).delete()
     ProfessionalVerification.objects.filter(user=user).delete()
+    # Their needs (and the offers on them) go too: a need is the poster's words about a person.
+    user.needs.all().delete()
     if user.email:
         Enquiry.objects.filter(reply_to__iexact=user.email).delete()

@@ -1,7 +1,9 @@
-"""Background tasks for signposting: the enquiry email to a provider, and saved-search alerts.
+"""Background tasks for signposting: the enquiry email to a provider, saved-search alerts, and
+the daily digest of needs to providers.
 
-Both are safe to run twice: an enquiry is claimed before its email goes, and each alert
-listing is recorded once per saved search (see signposting/services.py).
+All are safe to run twice: an enquiry is claimed before its email goes, each alert listing
+is recorded once per saved search, and each need once per provider (signposting/services.py,
+signposting/needs/services.py).
 """
 
 from django_tasks import task
@@ -21,3 +23,11 @@ def send_alerts_task(frequency: str) -> int:
     from .services import send_alerts
 
     return send_alerts(frequency=frequency)
+
+
+@task()
+def send_need_digests_task() -> int:
+    """Email providers the new needs their listings could meet (the daily digest)."""
+    from .needs.services import send_need_digests
+
+    return send_need_digests()

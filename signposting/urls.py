@@ -3,12 +3,15 @@
 /shortlists/ is the professional's side; /s/<token>/ is the shared link, which needs no
 sign-in; /enquiries/ is for people contacting providers and providers reading them;
 /saved-searches/ and /alerts/unsubscribe/ are for search alerts; /professional/ is where
-someone becomes a verified professional.
+someone becomes a verified professional. /needs/ is the public list of needs,
+/my/needs-near-you/ is the providers' list of needs their listings could meet, and
+/start-something-local/ shows where support is missing.
 """
 
 from django.urls import path
 
 from . import views
+from .needs import views as needs
 
 app_name = "signposting"
 
@@ -38,4 +41,15 @@ urlpatterns = [
     path("saved-searches/<uuid:saved_id>/delete/", views.saved_search_delete, name="saved_search_delete"),
     path("alerts/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("professional/", views.professional, name="professional"),
+    # Needs (docs/needs.md): /needs/ and /needs/<id>/ are fixed addresses other tools rely on.
+    path("needs/", needs.need_list, name="needs"),
+    path("needs/new/", needs.need_new, name="need_new"),
+    path("needs/yours/", needs.needs_mine, name="needs_mine"),
+    path("needs/<uuid:need_id>/", needs.need_detail, name="need"),
+    path("needs/<uuid:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
+    path("needs/<uuid:need_id>/offer/", needs.need_offer, name="need_offer"),
+    path("needs/offers/<uuid:offer_id>/accept/", needs.offer_accept, name="offer_accept"),
+    # In the providers' area by address; directory's /my/ routes do not claim it.
+    path("my/needs-near-you/", needs.needs_near_you, name="needs_near_you"),
+    path("start-something-local/", needs.start_something_local, name="start_something_local"),
 ]

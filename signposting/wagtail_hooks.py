@@ -1,5 +1,5 @@
-"""Coordinators' admin screens for signposting: the unmet-demand report (with CSV exports)
-and the queue of people asking to be verified as professionals.
+"""Coordinators' admin screens for signposting: the unmet-demand report (with CSV exports),
+the queue of people asking to be verified as professionals, and needs to moderate.
 
 Wagtail already requires admin access for these URLs; each view also requires a
 coordinator or superuser, and the menu items are shown only to them.
@@ -14,11 +14,14 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import report
 from .forms import ReportPeriodForm
-from .models import ProfessionalVerification
+from .models import Need, ProfessionalVerification
 from .services import is_coordinator, notify_verified, remove_professional, verify_professional
 
 DEFAULT_PERIOD_DAYS = 90
@@ -87,6 +90,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                 "stale": report.stale_listings()[:100],
                 "evidence": report.expiring_evidence(),
                 "signposting": report.signposting_summary(period=period),
+                "needs": report.needs_summary(period=period),
                 "csv_links": [
                     (label, reverse("signposting_report_csv", args=[section]) + "?" + query)
                     for section, label in (
@@ -96,6 +100,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                         ("stale", "Stale listings"),
                         ("evidence", "Expiring evidence"),
                         ("signposting", "Signposting"),
+                        ("needs", "Needs posted and answered"),
                     )
                 ],
             }
@@ -169,3 +174,37 @@ def register_professionals_menu_item():
     return CoordinatorMenuItem(
         "Professionals", reverse("signposting_professionals"), icon_name="user", order=321
     )
+
+
+class NeedViewSet(SnippetViewSet):
+    """Needs people posted, for coordinators to moderate: tick "hidden" and say why.
+
+    Like problem reports, everything the person typed is read-only; Wagtail's history keeps
+    a line for each change (who hid it, and when). The poster is not shown: coordinators
+    moderate words, not people.
+    """
+
+    model = Need
+    icon = "help"
+    menu_label = "Needs"
+    menu_order = 294
+    add_to_admin_menu = True
+    list_display = ["__str__", "created_at", "expires_at", "hidden"]
+    list_filter = ["hidden"]
+    search_fields = ["own_words"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("own_words", read_only=True),
+            FieldPanel("district", read_only=True),
+            FieldPanel("created_at", read_only=True),
+            FieldPanel("expires_at", read_only=True),
+            FieldPanel("hidden"),
+            FieldPanel("coordinator_note"),
+        ]
+    )
+
+    def get_queryset(self, request):
+        return Need.objects.select_related("district")
+
+
+register_snippet(NeedViewSet)

@@ -25,12 +25,14 @@ from django.utils import timezone
 
 from cms.models import ContentPage, Role
 from directory import provider_services, reminders
-from directory.models import Check
+from directory.fields import slots_to_mask
+from directory.models import Check, PostcodeDistrict
 from directory.oruk import mapping as oruk_mapping
 from marketplace import services
 from marketplace.models import Delegate, GroupActivity, SupportRequest
 from marketplace.services import delegation, outcome_checks, payments, pooling, statements
 from signposting import services as signposting
+from signposting.needs import services as needs
 from tests import factories
 from tests.marketplace import factories as mf
 
@@ -78,6 +80,8 @@ MARKERS = {
     "the professional's private note": ("Mrs P prefers mornings", ("professional",)),
     "the enquiry to provider X": ("Edna Enquirer", ("provider_x",)),
     "holder A's saved search": ("hydrotherapy", ("holder_a",)),
+    # Only the person who posted a need reads the offers on it (and the provider who wrote one).
+    "provider Y's offer on holder A's need": ("pool lane at Castle Leisure", ("holder_a", "provider_y")),
     # Nobody has typed the password, so nobody sees the protected page's words.
     "the password-protected page": ("For the team only", ()),
 }
@@ -196,6 +200,22 @@ def build_world() -> World:
     )
     saved_words = text["holder A's saved search"]
     saved = signposting.save_search(user=holder_a, params=QueryDict(f"q={saved_words}"))
+    # Holder A's need, which both providers' listings could meet; provider Y has offered.
+    need = needs.post_need(
+        by=holder_a,
+        outcomes=[plan_outcome.outcome],
+        own_words="Someone to swim with on Monday mornings.",
+        district=PostcodeDistrict.objects.get(code="BL3"),
+        availability=slots_to_mask(["mon-morning"]),
+    )
+    offer = needs.make_offer(
+        need=need,
+        listing=o["listing_y"],
+        by=provider_y_user,
+        price_pence=1800,
+        price_unit="hour",
+        message=text["provider Y's offer on holder A's need"],
+    )
 
     professional = factories.UserFactory(role=Role.PROFESSIONAL, first_name="Priya", last_name="Link-Worker")
     professional_b = factories.UserFactory(
@@ -320,6 +340,8 @@ def build_world() -> World:
         "outcome_id": o["spare_outcome"].public_id,
         "enquiry_id": enquiry.public_id,
         "saved_id": saved.public_id,
+        "need_id": need.public_id,
+        "offer_id": offer.public_id,
         "shortlist_id": shortlist.public_id,
         "item_id": item.pk,
         "shortlist_token": shortlist.token,

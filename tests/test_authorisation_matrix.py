@@ -476,6 +476,26 @@ MATRIX: dict[str, Row] = {
         PUBLIC, params={"token": "unsubscribe_token"}, shows=("holder A's saved search",)
     ),
     "signposting:professional": Row(SIGNED_IN),
+    # Needs are public without a name; only the poster sees the offers (the private page).
+    "signposting:needs": Row(PUBLIC),
+    "signposting:need_new": Row(SIGNED_IN),
+    "signposting:needs_mine": Row(SIGNED_IN),
+    "signposting:need": Row(PUBLIC, shows=()),
+    "signposting:need_withdraw": Row(cells(405), post=cells(404, anonymous=LOGIN, holder_a=None)),
+    # Only providers with a listing that could meet the need may offer on it.
+    "signposting:need_offer": Row(
+        cells(403, anonymous=LOGIN, providers=200),
+        post=cells(403, anonymous=LOGIN, providers=None),
+        data=lambda w: {
+            "listing": str(w.listing_x.public_id),
+            "price": "18",
+            "price_unit": "hour",
+            "message": "I could help",
+        },
+    ),
+    "signposting:offer_accept": Row(cells(405), post=cells(404, anonymous=LOGIN, holder_a=None)),
+    "signposting:needs_near_you": Row(SIGNED_IN),
+    "signposting:start_something_local": Row(PUBLIC),
     # --- Coordinators' screens in the Wagtail admin (search/wagtail_hooks.py) ---
     "signposting_report": Row(ADMIN_SCREEN),
     "signposting_report_csv": Row(ADMIN_SCREEN, params={"section": "section"}),
@@ -733,6 +753,8 @@ def snapshot():
     )
     from signposting.models import (
         Enquiry,
+        Need,
+        Offer,
         ProfessionalVerification,
         SavedSearch,
         Shortlist,
@@ -760,6 +782,8 @@ def snapshot():
         "shortlist members": rows(ShortlistMember),
         "enquiries": rows(Enquiry, "responded_at"),
         "saved searches": rows(SavedSearch, "frequency", "unsubscribed_at"),
+        "needs": rows(Need, "withdrawn_at", "accepted_at", "hidden"),
+        "offers": rows(Offer, "status"),
         "professional verifications": rows(ProfessionalVerification, "verified_at"),
         "helpers": rows(
             Delegate, "status", "can_request", "can_pay", "can_download_statements", "invite_token_hash"

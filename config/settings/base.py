@@ -287,6 +287,9 @@ OPENSEARCH_TIMEOUT = float(env("OPENSEARCH_TIMEOUT", "2"))
 # Map tiles for the results map; the list works without them.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
+# "Start something local" shows demand counts below this as "fewer than N", so nobody is identifiable.
+DEMAND_MIN_COUNT = int(env("DEMAND_MIN_COUNT", "5"))
+
 # The JSON search API: requests per minute per client address (0 = no limit).
 SEARCH_API_RATE_LIMIT_PER_MINUTE = int(env("SEARCH_API_RATE_LIMIT_PER_MINUTE", "60"))
 
