@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0006_listing_venue'),
-        ('signposting', '0002_unsubscribe_links_signed'),
+        ('signposting', '0003_shortlist_links_signed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
