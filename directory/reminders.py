@@ -134,9 +134,15 @@ def send_evidence_reminders(*, today=None) -> int:
 # --- The yearly "is it still right?" request ---------------------------------------------
 
 
+def _confirmed_mark(listing: ListingPage) -> str:
+    """When the listing was last confirmed, to the microsecond (a link names the one it was sent after)."""
+    return str(int(listing.last_confirmed_at.timestamp() * 1_000_000)) if listing.last_confirmed_at else "0"
+
+
 def make_confirmation_token(listing: ListingPage) -> str:
-    """A signed, timestamped token naming one listing (checked by `listing_for_token`)."""
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(str(listing.public_id))
+    """A signed, timestamped token naming one listing and its last confirmation (see `listing_for_token`)."""
+    value = f"{listing.public_id}.{_confirmed_mark(listing)}"
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
 
 
 def confirmation_url(listing: ListingPage) -> str:
@@ -159,12 +165,18 @@ def listing_for_token(token: str) -> ListingPage:
             "This link is not right. It may have been cut short: try copying the whole link from "
             "the email, or sign in to confirm your listing instead."
         ) from None
+    public_id, _, mark = public_id.partition(".")
     listing = ListingPage.objects.filter(public_id=public_id).first()
     if listing is None:
         raise BadConfirmationLink("We cannot find this listing any more. It may have been removed.")
-    # A link works once: confirming (by this link or signed in) after it was sent uses it up.
-    issued_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
-    if listing.last_confirmed_at.timestamp() >= issued_at:
+    # A link works once: confirming (by this link or signed in) after it was sent uses it up. The
+    # token carries the confirmation it was sent after; links from before that carry only the
+    # send time, in whole seconds.
+    if mark:
+        used = mark != _confirmed_mark(listing)
+    else:
+        used = listing.last_confirmed_at.timestamp() >= signing.b62_decode(token.rsplit(signer.sep, 2)[1])
+    if used:
         confirmed_on = timezone.localdate(listing.last_confirmed_at)
         raise BadConfirmationLink(
             f"This link has already been used: {listing.title} was confirmed on "

@@ -374,3 +374,20 @@ def test_the_confirm_button_confirms_once(client, year_old_listing):
     assert "This link has already been used" in opened.content.decode()
     year_old_listing.refresh_from_db()
     assert year_old_listing.last_confirmed_at == confirmed_at
+
+
+@pytest.mark.django_db
+def test_a_link_sent_in_the_same_second_as_the_last_confirmation_still_works(client, directory):
+    """The link names the confirmation it was sent after, so a listing confirmed a moment before
+    the email went (in the same second) is not taken for one confirmed after it."""
+    with time_machine.travel(START, tick=False):
+        listing = make_listing(title="Just confirmed")
+        token = reminders.make_confirmation_token(listing)
+        response = client.get(reverse("my:confirm_by_link", args=[token]))
+        assert response.status_code == 200, response.content.decode()
+        client.post(reverse("my:confirm_by_link", args=[token]))
+    with time_machine.travel(START + timedelta(seconds=5), tick=False):
+        ListingPage.objects.filter(pk=listing.pk).update(last_confirmed_at=timezone.now())
+        again = client.get(reverse("my:confirm_by_link", args=[token]))
+    assert again.status_code == 400
+    assert "already been used" in again.content.decode()
