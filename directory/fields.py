@@ -27,6 +27,20 @@ SLOT_BITS = {slot: 1 << i for i, (slot, _) in enumerate(SLOTS)}
 ALL_SLOTS = (1 << len(SLOTS)) - 1
 
 
+def availability_grid(bound_field):
+    """An AvailabilityFormField's tick boxes grouped by day, for directory/my/_availability.html:
+    [(day label, [(part label, widget)])]."""
+    widgets = list(bound_field)
+    parts = len(PARTS)
+    return [
+        (
+            day_label,
+            list(zip([label for _, label in PARTS], widgets[i * parts : (i + 1) * parts], strict=True)),
+        )
+        for i, (_, day_label) in enumerate(DAYS)
+    ]
+
+
 def slots_to_mask(slots) -> int:
     """Turn slot names like "mon-morning" into the stored bitmask."""
     mask = 0

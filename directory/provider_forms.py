@@ -15,7 +15,7 @@ from django.utils import timezone
 from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 
 from . import evidence
-from .fields import DAYS, PARTS, AvailabilityFormField
+from .fields import AvailabilityFormField, availability_grid
 from .models import (
     AccessFeature,
     Audience,
@@ -31,20 +31,6 @@ from .models import (
     Provider,
 )
 from .provider_services import html_to_text
-
-
-def availability_grid(bound_field):
-    """The availability tick boxes grouped by day: [(day label, [(part label, widget)])]."""
-    widgets = list(bound_field)
-    parts = len(PARTS)
-    return [
-        (
-            day_label,
-            list(zip([label for _, label in PARTS], widgets[i * parts : (i + 1) * parts], strict=True)),
-        )
-        for i, (_, day_label) in enumerate(DAYS)
-    ]
-
 
 # --- Organisation -----------------------------------------------------------------------
 

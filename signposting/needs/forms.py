@@ -3,7 +3,7 @@
 from django import forms
 
 from cms.forms import GovukFormMixin, PoundsField
-from directory.fields import DAYS, PARTS, AvailabilityFormField
+from directory.fields import AvailabilityFormField, availability_grid
 from directory.models import ListingPrice, Outcome
 
 from ..models import Need
@@ -13,19 +13,6 @@ NO_PERSONAL_DETAILS = (
     "Do not include names, addresses or health details: everyone can read this. "
     "Say what would help, like “someone to swim with on Tuesday mornings”."
 )
-
-
-def availability_grid(bound_field):
-    """The availability tick boxes grouped by day: [(day label, [(part label, widget)])]."""
-    widgets = list(bound_field)
-    parts = len(PARTS)
-    return [
-        (
-            day_label,
-            list(zip([label for _, label in PARTS], widgets[i * parts : (i + 1) * parts], strict=True)),
-        )
-        for i, (_, day_label) in enumerate(DAYS)
-    ]
 
 
 class NeedForm(GovukFormMixin, forms.Form):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -253,6 +254,8 @@ def test_the_daily_command_asks_once(world, capsys):
     call_command("ask_did_it_help", date=order.ends_on.isoformat())
     assert len(mail.outbox) == 1
     assert "Asked 1 budget holder" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--date must look like"):
+        call_command("ask_did_it_help", "--date", "next Tuesday")
 
 
 def test_answers_are_in_the_holders_data_export_and_the_note_goes_when_they_are_erased(world):

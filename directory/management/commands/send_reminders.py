@@ -5,10 +5,9 @@
 It is safe to run more often, or twice at once: each reminder is recorded and goes once.
 """
 
-from datetime import date
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from cms.commands import date_option
 from directory.reminders import send_all_reminders
 
 
@@ -22,12 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        today = None
-        if options["date"]:
-            try:
-                today = date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"--date must look like 2026-03-01, not {options['date']!r}") from exc
+        today = date_option(options["date"])
         counts = send_all_reminders(today=today)
         self.stdout.write(
             f"Sent {counts['evidence']} evidence reminder email(s) and "

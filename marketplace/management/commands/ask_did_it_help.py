@@ -8,10 +8,9 @@ Safe to run more often, or after missed days: each question is made and emailed 
 (`marketplace/services/outcome_checks.py`).
 """
 
-from datetime import date
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from cms.commands import date_option
 from marketplace.services.outcome_checks import ask_due
 
 
@@ -22,11 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="Act as if today were this date (YYYY-MM-DD).")
 
     def handle(self, *args, **options):
-        today = None
-        if options["date"]:
-            try:
-                today = date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"--date must look like 2026-03-01, not {options['date']!r}") from exc
+        today = date_option(options["date"])
         sent = ask_due(today=today)
         self.stdout.write(f"Asked {sent} budget holder(s) whether their support helped.")

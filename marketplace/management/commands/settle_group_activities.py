@@ -8,10 +8,9 @@ Safe to run more often, or twice at once: money moves once per share. A refund t
 service cannot make now is left for the next run; the command then exits with status 1.
 """
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
 
+from cms.commands import date_option
 from marketplace.services.pooling import settle_due_activities, summarise
 
 
@@ -25,12 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        today = None
-        if options["date"]:
-            try:
-                today = date.fromisoformat(options["date"])
-            except ValueError as exc:
-                raise CommandError(f"--date must look like 2026-03-01, not {options['date']!r}") from exc
+        today = date_option(options["date"])
         counts = summarise(settle_due_activities(today=today))
         self.stdout.write(
             f"{counts['going_ahead']} group(s) going ahead, {counts['called_off']} called off: "
