@@ -768,6 +768,9 @@ def page_like(listing: Listing, vocab: Vocabularies) -> SimpleNamespace:
         provider=SimpleNamespace(name=listing.provider_name, checks=_Related(checks)),
         latitude=listing.latitude,
         longitude=listing.longitude,
+        # build_document indexes the public point (district centre or venue); the stand-in's
+        # point is already the one it would publish.
+        public_location=lambda: SimpleNamespace(latitude=listing.latitude, longitude=listing.longitude),
         service_radius_miles=listing.radius_miles,
         served_districts=_Related(SimpleNamespace(code=code) for code in listing.districts),
         # In each model's default order, as the page's related managers return them.

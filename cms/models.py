@@ -89,17 +89,26 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         """Add the outcomes people can browse by and the latest guides."""
+        from directory import kept
         from directory.models import DirectoryIndexPage, ListingPage, Outcome
 
         context = super().get_context(request, *args, **kwargs)
         context["directory"] = DirectoryIndexPage.objects.live().first()
         # Only outcomes someone offers support for: a link to an empty page helps nobody.
         # EXISTS stops at each outcome's first live listing, where a join and DISTINCT read
-        # every listing's links (~99% of this page at 100,000 listings).
-        links = ListingPage.outcomes.through.objects.filter(outcome_id=OuterRef("pk"), listingpage__live=True)
-        context["featured_outcomes"] = Outcome.objects.filter(vocabulary=Outcome.Vocabulary.CARE_ACT).filter(
-            Exists(links)
-        )
+        # every listing's links; even so, an outcome nobody offers reads every link before it
+        # says so. Which outcomes have listings changes only when a listing does, so the ids
+        # are kept (directory.kept: recomputed after a listing changes, or a minute at most)
+        # and a view costs one query by primary key, whatever the number of listings.
+        care_act = Outcome.objects.filter(vocabulary=Outcome.Vocabulary.CARE_ACT)
+
+        def offered():
+            links = ListingPage.outcomes.through.objects.filter(
+                outcome_id=OuterRef("pk"), listingpage__live=True
+            )
+            return list(care_act.filter(Exists(links)).values_list("pk", flat=True))
+
+        context["featured_outcomes"] = care_act.filter(pk__in=kept.kept("featured-outcomes", offered))
         context["guides"] = GuidePage.objects.live().public().order_by("title")[:3]
         return context
 

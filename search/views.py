@@ -145,6 +145,9 @@ def search_api(request):
     return JsonResponse(
         {
             "count": results.count,
+            # True when count is an estimate ("about 50,000"); the order of results is exact.
+            "count_is_estimate": results.total_is_estimate,
+            "facets_are_estimates": results.facets_are_estimates,
             "matched_some_words_only": results.relaxed,
             "page": query.page,
             "num_pages": results.num_pages,

@@ -59,6 +59,11 @@ class SearchResults:
     fallback_from: str = ""
     # True when no listing matched enough of the words, so these match only some of them.
     relaxed: bool = False
+    # True when `count` is an estimate ("about 50,000"): the backend found the first pages
+    # exactly without counting every match. The order of the hits is exact either way.
+    total_is_estimate: bool = False
+    # True when the facet counts come from a sample of the matches, scaled up.
+    facets_are_estimates: bool = False
 
     @property
     def num_pages(self) -> int:

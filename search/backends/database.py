@@ -14,14 +14,17 @@ The plan follows how people search here — nearly always near a place:
    area counts for less; then distance, fit and freshness; ties rotate daily.
 """
 
+import bisect
 import heapq
 import math
 import time
 import uuid
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, IntegerField, Q, TextField, Value
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Max, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 
 from directory import geo
@@ -30,11 +33,13 @@ from directory.models import Outcome
 
 from .. import text as analysis
 from ..documents import build_document, listing_documents
-from ..models import SearchDocument, SearchServedDistrict, SearchWord, cell_of, cells_covering
+from ..models import CELL_DEGREES, SearchDocument, SearchServedDistrict, SearchWord, cell_of, cells_covering
 from ..query import SearchQuery
 from ..synonyms import SYNONYM_GROUPS
 from .base import (
     FACETS,
+    STALE_AFTER_DAYS,
+    STALE_FACTOR,
     BaseSearchBackend,
     SearchHit,
     SearchResults,
@@ -83,6 +88,9 @@ COLUMNS = (
  CONFIRMED, ACCESS) = range(len(COLUMNS))  # fmt: skip
 # What a page of results shows, read for that page's rows only (not for every candidate).
 SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence")
+# What facet counts are made from (see _facets).
+FACET_COLUMNS = ("outcomes", "categories", "audiences", "access_features", "languages",
+                 "availability", "intake", "verified_until")  # fmt: skip
 # The analysed text, read only when the query has words.
 TERMS = ("title_terms", "vocabulary_terms", "body_terms")
 # Where a token is in a column, per database (0 when absent); constant column names only.
@@ -126,6 +134,40 @@ def outcome_labels() -> dict[str, str]:
 def forget_outcome_labels(**_kwargs) -> None:
     """An outcome changed: read the labels again next time."""
     _labels["at"] = -math.inf
+
+
+_rotation = {"day": None, "top": 0, "keys": [], "order": []}
+
+
+def rotation_order(day) -> list[int]:
+    """Every possible listing id (1 to the largest indexed) in `day`'s rotation order.
+
+    The top-k plans walk this list to find the first listings of a large rank class without
+    reading the class whole. It covers every id up to the largest, indexed or not, so a
+    listing indexed later is never missed: ids that are not (or no longer) indexed simply
+    match nothing. Kept in this process: built once a day (about 0.1 s at 100,000 ids), then
+    extended when a larger id is indexed (one indexed MAX per call).
+    """
+    top = SearchDocument.objects.aggregate(top=Max("listing_id"))["top"] or 0
+    if _rotation["day"] != day:
+        pairs = sorted((rotation_key(i, day), i) for i in range(1, top + 1))
+        _rotation.update(day=day, top=top, keys=[k for k, _ in pairs], order=[i for _, i in pairs])
+    elif top > _rotation["top"]:
+        keys, order = _rotation["keys"], _rotation["order"]
+        for i in range(_rotation["top"] + 1, top + 1):
+            key = rotation_key(i, day)
+            at = bisect.bisect(keys, key)
+            keys.insert(at, key)
+            order.insert(at, i)
+        _rotation["top"] = top
+    return _rotation["order"]
+
+
+def ids_in(ids):
+    """`listing_id IN (…)` for a chunk of our own integer ids, written into the SQL: a few
+    hundred query parameters cost more in the ORM than the lookup does in the database."""
+    listed = ",".join(str(int(i)) for i in ids) or "NULL"
+    return RawSQL(f"listing_id IN ({listed})", [], output_field=BooleanField())  # noqa: S611
 
 
 class DatabaseSearchBackend(BaseSearchBackend):
@@ -314,9 +356,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 q |= Q(**{f"{column}__contains": f" {v} "})
         return q
 
-    def _candidates(self, query: SearchQuery, groups):
+    @staticmethod
+    def _filtered(query: SearchQuery):
+        """SearchDocument rows that pass the cheap, selective filters (every plan applies these).
+
+        A filter added here applies to every plan; one added only to search()'s Python loop
+        (`_rank_all`) must also be added to `_sql_filters`, or the top-k plans would miss it.
+        """
         documents = SearchDocument.objects.all()
-        # Cheap, selective filters go to the database on every path.
         if query.taking_new:
             documents = documents.filter(intake="taking")
         if query.verified:
@@ -332,6 +379,31 @@ class DatabaseSearchBackend(BaseSearchBackend):
         for feature in query.access_features:
             # Every chosen feature, so one condition each (the other vocabularies want any of).
             documents = documents.filter(access_features__contains=f" {feature} ")
+        return documents
+
+    def _sql_filters(self, query: SearchQuery):
+        """`_filtered` plus, in SQL, the filters search()'s Python loop applies to candidates
+        (any of the chosen outcomes, categories, audiences, languages; a chosen day or time)."""
+        documents = self._filtered(query)
+        for name, values in (
+            ("outcomes", query.outcomes),
+            ("categories", query.categories),
+            ("audiences", query.audiences),
+            ("languages", query.languages),
+        ):
+            if values:
+                any_of = Q()
+                for value in values:
+                    any_of |= Q(**{f"{name}__contains": f" {value} "})
+                documents = documents.filter(any_of)
+        mask = self.slot_mask(query)
+        if mask:
+            documents = documents.alias(slots=F("availability").bitand(mask)).filter(slots__gt=0)
+        return documents
+
+    def _candidates(self, query: SearchQuery, groups):
+        # Cheap, selective filters go to the database on every path.
+        documents = self._filtered(query)
         location = query.location
         if location is not None:
             min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
@@ -382,6 +454,17 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def search(self, query: SearchQuery) -> SearchResults:
         """Run the query; see the module docstring for the plan."""
         groups = self.term_groups(query.text)
+        if not self.exhaustive:
+            if query.location is None:
+                return self._search_tiers(query, groups)
+            if len(groups) <= 1 and query.radius_miles > self.ring_from_miles:
+                found = self._search_rings(query, groups)
+                if found is not None:
+                    return found
+        return self._search_all(query, groups)
+
+    def _rank_all(self, query: SearchQuery, groups):
+        """Read, filter and score every candidate: (scored, kept, relaxed)."""
         required = self.required_matches(len(groups))
         location = query.location
         slot_mask = self.slot_mask(query)
@@ -433,9 +516,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
             relaxed = not enough and bool(kept)
             kept = kept if relaxed else enough
-        scored = self._score(kept, query, groups)
-        facets = self._facets([row for row, *_ in kept], query)
-        if query.sort == "distance" and location is not None:
+        return self._score(kept, query, groups), kept, relaxed
+
+    @staticmethod
+    def _order(query: SearchQuery):
+        """The sort key of a scored tuple (row, score, distance, rotation): smallest first."""
+        if query.sort == "distance" and query.location is not None:
 
             def order(s):
                 return (s[2] if s[2] is not None else math.inf, s[3])
@@ -444,9 +530,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
             def order(s):
                 return (-round(s[1], 9), s[3])
 
+        return order
+
+    def _search_all(self, query: SearchQuery, groups) -> SearchResults:
+        """The exhaustive plan: every match read and scored (exact count and facets)."""
+        scored, kept, relaxed = self._rank_all(query, groups)
         start = (query.page - 1) * query.per_page
         # The first pages of a long list: a bounded heap gives exactly sorted(...)[:n].
-        page = heapq.nsmallest(start + query.per_page, scored, key=order)[start:]
+        page = heapq.nsmallest(start + query.per_page, scored, key=self._order(query))[start:]
+        facets = self._facets([row for row, *_ in kept], query)
+        return self._results(query, page, count=len(scored), facets=facets, relaxed=relaxed)
+
+    def _results(self, query, page, *, count, facets, relaxed=False, estimated=False) -> SearchResults:
+        """SearchResults for one page of scored tuples, with what each hit shows read for it."""
         labels = outcome_labels()
         shown = self._shown([row[ID] for row, *_ in page])
         hits = [
@@ -454,8 +550,318 @@ class DatabaseSearchBackend(BaseSearchBackend):
             for row, score, distance, _ in page
         ]
         return SearchResults(
-            query=query, count=len(scored), hits=hits, facets=facets, backend=self.name, relaxed=relaxed
+            query=query,
+            count=count,
+            hits=hits,
+            facets=facets,
+            backend=self.name,
+            relaxed=relaxed,
+            total_is_estimate=estimated,
+            facets_are_estimates=estimated,
         )
+
+    # --- top-k plans: the first pages without reading every match --------------------------
+    #
+    # Both give exactly the page the exhaustive plan gives (tests/search/test_engine_topk.py
+    # holds them to it on the whole relevance set); what they give up is the exact count and
+    # facets, which become estimates from a sample ("about 50,000").
+
+    # Tests set this to get the exhaustive order to compare with.
+    exhaustive = False
+    # Radii up to this are read whole: nearby matches are few, and the count stays exact.
+    ring_from_miles = 10.0
+    RING_START_MILES = 5.0
+    # A rank class this small is read whole and sorted in Python; a larger one is walked.
+    DIRECT_ROWS = 2000
+    WALK_CHUNK = 500
+    # Facet estimates: kept rows sampled in rotation order (a uniform sample of the matches).
+    FACET_SAMPLE_ROWS = 200
+    FACET_SAMPLE_IDS = 4000
+
+    def _search_rings(self, query: SearchQuery, groups) -> SearchResults | None:
+        """A wide radius: rank the matches within a small circle, doubling it until no listing
+        outside can reach the page, which is then exactly the whole radius's first page.
+
+        Exact when the score does not depend on which other listings match: no text, or one
+        query word (its rarity is then the same for every listing). None when the circle
+        reaches the full radius first (the exhaustive plan answers).
+        """
+        want = query.page * query.per_page
+        order = self._order(query)
+        by_distance = query.sort == "distance"
+        full_weight = TITLE_WEIGHT + BODY_WEIGHT + VOCABULARY_WEIGHT
+        radius = self.RING_START_MILES
+        while radius < query.radius_miles:
+            inner = replace(query, radius_miles=radius)
+            scored, kept, _relaxed = self._rank_all(inner, groups)
+            if len(scored) >= want:
+                top = heapq.nsmallest(want, scored, key=order)
+                last = top[-1]
+                if by_distance:
+                    # Everything outside the circle is further away.
+                    settled = last[2] is not None and last[2] <= radius
+                else:
+                    # The best score a listing outside the circle could have, in this
+                    # circle's units: the best possible text weight, distance beyond `radius`.
+                    text = 1.0
+                    if groups:
+                        best = max((max(m[0].values()) for _, _, m in kept), default=0) or 1
+                        text = full_weight / best
+                    bound = text * distance_factor(radius)
+                    settled = round(last[1], 9) > round(bound, 9)
+                if settled:
+                    count = self._about(query, inner, len(scored))
+                    facets = self._scaled(self._facets([row for row, *_ in kept], query), count / len(scored))
+                    start = (query.page - 1) * query.per_page
+                    return self._results(query, top[start:], count=count, facets=facets, estimated=True)
+            radius *= 2
+        return None
+
+    def _about(self, query: SearchQuery, inner: SearchQuery, found: int) -> int:
+        """Matches within the full radius, estimated from those within `inner`'s: scaled by how
+        many listings of any kind lie in each (one indexed count each), rounded to 2 figures."""
+
+        location = query.location
+        box = geo.bounding_box(location.latitude, location.longitude, query.radius_miles)
+        per_cell = dict(
+            SearchDocument.objects.filter(cell__in=cells_covering(*box))
+            .values_list("cell")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+        def listings_within(miles):
+            # A cell counts when its centre is inside the circle (a fair share at the edge).
+            total = 0
+            for cell, n in per_cell.items():
+                lat = (cell // 10_000 + 0.5) * CELL_DEGREES
+                lon = (cell % 10_000 + 0.5) * CELL_DEGREES - 180
+                if geo.distance_miles(location.latitude, location.longitude, lat, lon) <= miles:
+                    total += n
+            return total
+
+        near = listings_within(max(inner.radius_miles, CELL_DEGREES * 69))
+        estimate = found * listings_within(query.radius_miles) / near if near else found
+        return max(found, self._rounded(estimate))
+
+    @staticmethod
+    def _rounded(estimate: float) -> int:
+        """An estimate to two significant figures (48,613 -> 49,000): "about" means about."""
+        if estimate < 100:
+            return round(estimate)
+        digits = len(str(int(estimate))) - 2
+        return int(round(estimate, -digits))
+
+    @staticmethod
+    def _scaled(facets, factor: float):
+        """Facet counts from a sample, scaled to the estimated whole (never below 1)."""
+        return {name: {k: max(1, round(v * factor)) for k, v in c.items()} for name, c in facets.items()}
+
+    # --- tiers: no place -------------------------------------------------------------------
+
+    def _tier_columns(self, query: SearchQuery, groups) -> dict:
+        """{alias: SQL expression}: everything a listing's score depends on when there is no
+        place, as small integers: each query word's best field weight, fresh or not, and how
+        many of the chosen outcomes it has. Listings with the same values score the same."""
+        columns = {}
+        greatest = "max" if connection.vendor == "sqlite" else "GREATEST"
+        for index, group in enumerate(groups):
+            parts = [self._weight_sql(v) for v in sorted(group)]
+            if len(parts) == 1:
+                columns[f"w{index}"] = parts[0]
+            else:
+                sql = f"{greatest}({', '.join(p.sql for p in parts)})"
+                params = [param for p in parts for param in p.params]
+                columns[f"w{index}"] = RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
+        # Stale when (today - confirmed date).days > STALE_AFTER_DAYS: confirmed before this.
+        first_fresh_day = query.today - timedelta(days=STALE_AFTER_DAYS)
+        fresh_from = datetime.combine(first_fresh_day, datetime.min.time(), UTC)
+        columns["fresh"] = Case(When(last_confirmed_at__gte=fresh_from, then=1), default=0)
+        for index, slug in enumerate(query.outcomes):
+            columns[f"o{index}"] = Case(When(outcomes__contains=f" {slug} ", then=1), default=0)
+        return columns
+
+    def _tier_score(self, key, groups, idf, best, query) -> float:
+        """_score's formula for one combination of tier values (no place: distance factor 1)."""
+        text = sum(i * w for i, w in zip(idf, key, strict=False)) / best if groups else 1.0
+        rest = key[len(groups) :]
+        fresh = 1.0 if rest[0] else STALE_FACTOR
+        requested = len(query.outcomes)
+        fit = sum(rest[1:]) / requested if requested else 1.0
+        return text * distance_factor(None) * fresh * (0.5 + 0.5 * fit)
+
+    def _search_tiers(self, query: SearchQuery, groups) -> SearchResults:
+        """No place. With at most one query word, first try the short walk (`_walk_best`);
+        otherwise the database counts the matches per combination of what the score depends
+        on (one grouped query, no row leaves it) and the page comes from the best combinations,
+        each read in today's rotation order only as far as the page needs (exact count)."""
+        columns = self._tier_columns(query, groups)
+        names = list(columns)
+        documents = self._sql_filters(query)
+        if len(groups) <= 1:
+            found = self._walk_best(query, groups, documents.annotate(**columns), names)
+            if found is not None:
+                return found
+        matching = documents.filter(self._text_filter(set().union(*groups))) if groups else documents
+        combos = [
+            (tuple(row[:-1]), row[-1])
+            for row in matching.annotate(**columns).values_list(*names).annotate(n=Count("pk")).order_by()
+        ]
+        width = len(groups)
+        required = self.required_matches(width)
+        relaxed = False
+        if groups:
+            combos = [(key, n) for key, n in combos if any(key[:width])]
+            enough = [(key, n) for key, n in combos if sum(1 for w in key[:width] if w) >= required]
+            relaxed = not enough and bool(combos)
+            combos = combos if relaxed else enough
+        total = sum(n for _, n in combos)
+        idf = []
+        for index in range(width):
+            df = sum(n for key, n in combos if key[index])
+            idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
+        raw = [sum(i * w for i, w in zip(idf, key, strict=False)) for key, _ in combos]
+        best = max(raw, default=1.0) or 1.0
+        # Rank classes: combinations whose (rounded) scores are equal share one, ordered by rotation.
+        classes: dict[float, list] = {}
+        sizes: Counter = Counter()
+        for key, n in combos:
+            score = round(self._tier_score(key, groups, idf, best, query), 9)
+            classes.setdefault(score, []).append(key)
+            sizes[score] += n
+        want = query.page * query.per_page
+        walkable = documents.annotate(**columns)
+        page = []  # (id, score)
+        for score in sorted(classes, reverse=True):
+            if len(page) >= want:
+                break
+            keys = set(classes[score])
+            needed = want - len(page)
+            if sizes[score] <= max(needed, self.DIRECT_ROWS):
+                ids = self._class_ids(matching.annotate(**columns), names, keys)
+                ids.sort(key=lambda i: rotation_key(i, query.today))
+                page += [(i, score) for i in ids[:needed]]
+            else:
+                page += [(i, score) for i in self._walk(walkable, names, keys, needed, query.today)]
+        start = (query.page - 1) * query.per_page
+        page = page[start:want]
+        rows = self._rows([i for i, _ in page])
+        scored = [(rows[i], score, None, 0) for i, score in page if i in rows]
+        facets, exact = self._sampled_facets(walkable, names, {key for key, _ in combos}, total, query)
+        results = self._results(query, scored, count=total, facets=facets, relaxed=relaxed)
+        results.facets_are_estimates = not exact
+        return results
+
+    # The short walk reads at most this many ids (in chunks of WALK_CHUNK) before giving up.
+    WALK_BUDGET_IDS = 5000
+
+    def _walk_best(self, query: SearchQuery, groups, annotated, names) -> SearchResults | None:
+        """Early termination. With no words or one, a listing's score depends on nothing but
+        itself, and the best possible one (every field has the word, confirmed this year,
+        every chosen outcome) is known before reading anything. Walk the ids in today's
+        rotation order; once the page is full of best-possible listings, nothing unread can
+        come before them, so it is exactly the exhaustive page. The walked ids are a uniform
+        sample: the count and facets are estimated from it ("about"). None when the budget
+        runs out first (the grouped plan answers, exactly).
+        """
+        want = query.page * query.per_page
+        full_weight = int(TITLE_WEIGHT + BODY_WEIGHT + VOCABULARY_WEIGHT)
+        best = (full_weight,) * len(groups) + (1,) + (1,) * len(query.outcomes)
+        order = rotation_order(query.today)
+        facet_columns = FACET_COLUMNS
+        page, sample, walked = [], [], 0
+        while walked < min(len(order), self.WALK_BUDGET_IDS):
+            chunk = order[walked : walked + self.WALK_CHUNK]
+            walked += len(chunk)
+            found = annotated.filter(ids_in(chunk)).values_list("listing_id", *names, *facet_columns)
+            rows = {row[0]: row[1:] for row in found}
+            for listing_id in chunk:
+                row = rows.get(listing_id)
+                if row is None or (groups and not row[0]):
+                    continue  # filtered out, or no word matched
+                sample.append(row[len(names) :])
+                if tuple(row[: len(names)]) == best and len(page) < want:
+                    page.append(listing_id)
+            if len(page) >= want and len(sample) >= self.FACET_SAMPLE_ROWS:
+                break
+        if len(page) < want:
+            return None
+        if walked >= len(order):
+            count = len(sample)
+        else:
+            count = max(len(sample), self._rounded(len(sample) * len(order) / walked))
+        start = (query.page - 1) * query.per_page
+        rows = self._rows(page[start:])
+        scored = [(rows[i], 1.0, None, 0) for i in page[start:] if i in rows]
+        facets = self._facets([self._facet_row(values) for values in sample], query)
+        estimated = walked < len(order)
+        if estimated:
+            facets = self._scaled(facets, count / len(sample))
+        return self._results(query, scored, count=count, facets=facets, estimated=estimated)
+
+    @staticmethod
+    def _facet_row(values) -> list:
+        """A COLUMNS-shaped row holding only the FACET_COLUMNS values (for _facets)."""
+        full = [None] * len(COLUMNS)
+        for column, value in zip(FACET_COLUMNS, values, strict=True):
+            full[COLUMNS.index(column)] = value
+        return full
+
+    @staticmethod
+    def _class_ids(annotated, names, keys) -> list[int]:
+        """Listing ids whose tier values are one of `keys` (a small class, read whole)."""
+        wanted = Q()
+        for key in keys:
+            wanted |= Q(**dict(zip(names, key, strict=True)))
+        return list(annotated.filter(wanted).values_list("listing_id", flat=True))
+
+    def _walk(self, annotated, names, keys, needed: int, today) -> list[int]:
+        """The first `needed` listings of a large class in today's rotation order: read the
+        ids in that order a chunk at a time until enough belong to the class."""
+        found = []
+        order = rotation_order(today)
+        for start in range(0, len(order), self.WALK_CHUNK):
+            chunk = order[start : start + self.WALK_CHUNK]
+            rows = {
+                row[0]: tuple(row[1:])
+                for row in annotated.filter(ids_in(chunk)).values_list("listing_id", *names)
+            }
+            found += [i for i in chunk if rows.get(i) in keys]
+            if len(found) >= needed:
+                break
+        return found[:needed]
+
+    def _sampled_facets(self, annotated, names, keys, total: int, query: SearchQuery):
+        """Facet counts over a uniform sample of the kept listings (the first ones in today's
+        rotation order), scaled to `total`; exact (and unscaled) when the sample is all of them.
+        Returns (facets, exact)."""
+        order = rotation_order(query.today)
+        facet_columns = FACET_COLUMNS
+        sample, walked = [], 0
+        while walked < len(order) and len(sample) < self.FACET_SAMPLE_ROWS and walked < self.FACET_SAMPLE_IDS:
+            chunk = order[walked : walked + self.WALK_CHUNK]
+            walked += len(chunk)
+            for row in annotated.filter(ids_in(chunk)).values_list(*names, *facet_columns):
+                if tuple(row[: len(names)]) in keys:
+                    sample.append(self._facet_row(row[len(names) :]))
+        facets = self._facets(sample, query)
+        if walked >= len(order) or not sample or len(sample) == total:
+            return facets, walked >= len(order)
+        return self._scaled(facets, total / len(sample)), False
+
+    @staticmethod
+    def _rows(ids) -> dict[int, tuple]:
+        """{listing id: its COLUMNS row} for one page of listings."""
+        if not ids:
+            return {}
+        sql, params = (
+            SearchDocument.objects.filter(listing_id__in=ids)
+            .values_list(*(Value(None, output_field=TextField()) if c in TERMS else F(c) for c in COLUMNS))
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[ID]: row for row in cursor.fetchall()}
 
     @staticmethod
     def _shown(ids) -> dict[int, tuple]:

@@ -299,3 +299,15 @@ def test_listing_prices_are_shown_in_pounds(client, directory):
     # Pence never show as pence (tags are dropped first: a random UUID in a link may hold "9000").
     visible = re.sub(r"<[^>]+>", " ", html)
     assert not re.search(r"\b(1850|9000|10500)\b", visible)
+
+
+def test_home_page_links_an_outcome_as_soon_as_a_listing_offers_it(client, home, directory, listing):
+    from directory.models import Outcome
+
+    # The offered outcomes are kept between views (directory.kept) ...
+    assert 'href="/directory/outcome/use-the-toilet/"' not in text_of(client.get("/"))
+    listing.outcomes.add(Outcome.objects.get(slug="use-the-toilet"))
+    listing.save_revision().publish()
+
+    # ... and a change to a listing's outcomes is seen on the next view.
+    assert 'href="/directory/outcome/use-the-toilet/"' in text_of(client.get("/"))
