@@ -47,6 +47,9 @@ LOAD_BATCH = 1_000
 TARGET_P95_MS = 50.0
 TARGET_RATIO = 5.0
 TARGET_GROWTH = 2.0
+# Timed calls per shape (search_data.SHAPES), and --shapes-only (skip the classic mix).
+SHAPE_COUNT = int(os.environ.get("BENCH_SHAPE_COUNT", "30"))
+SHAPES_ONLY = os.environ.get("BENCH_SHAPES_ONLY") == "1"
 
 
 def database_path(kind: str, size: int) -> Path:
@@ -223,7 +226,10 @@ def slot_mask(query) -> int:
 def naive_search(query) -> int:
     """Baseline (a): icontains per meaningful word, ORM filters, Python distance and facets.
 
-    Returns the number of results (a page of hits is cut too, as a results page would).
+    Fair to it: with a place, only rows inside the search circle's bounding box are read, by
+    an index on latitude (bench_naive_latitude), as anyone would write it; with no place it
+    has no choice but to read every row that passes the filters. Returns the number of
+    results (a page of hits is cut too, as a results page would).
     """
     from django.db.models import F, Q
 
@@ -231,6 +237,12 @@ def naive_search(query) -> int:
     from search import text as analysis
 
     qs = naive_model().objects.all()
+    location = query.location
+    if location is not None:
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(
+            location.latitude, location.longitude, query.radius_miles
+        )
+        qs = qs.filter(latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
     for word in analysis.query_words(query.text):
         qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
     for slug in query.outcomes:
@@ -246,12 +258,14 @@ def naive_search(query) -> int:
     mask = slot_mask(query)
     if mask:
         qs = qs.annotate(slots=F("availability").bitand(mask)).filter(slots__gt=0)
-    location = query.location
     kept = []
     for row in qs.values_list(
         "id", "latitude", "longitude", "outcomes", "categories", "audiences", "languages",
         "availability", "intake", "verified_until",
     ):  # fmt: skip
+        if location is None:
+            kept.append((row[0], row))
+            continue
         distance = geo.distance_miles(location.latitude, location.longitude, row[1], row[2])
         if distance <= query.radius_miles:
             kept.append((distance, row))
@@ -399,6 +413,64 @@ def nearby_listings(query) -> int:
         )
 
 
+def naive_index() -> None:
+    """The naive baseline's index on latitude (made once; a reused database may predate it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE INDEX IF NOT EXISTS bench_naive_latitude ON bench_naive_listing (latitude)")
+
+
+def measure_shapes(size: int, seed: int, today: date, count: int) -> dict:
+    """Every shape of search_data.SHAPES: the engine call, the whole request (the API view
+    through Django's test client: middleware, geocoding the town's Place, the engine, JSON)
+    and the naive baseline, `count` of each after 3 untimed; same queries for all three."""
+    from django.conf import settings
+    from django.test import Client
+
+    from search.backends import get_search_backend
+
+    from . import pages, search_data
+
+    pages._places(search_data.town_count(size))
+    settings.SEARCH_API_RATE_LIMIT_PER_MINUTE = 0
+    backend = get_search_backend("database")
+    client = Client()
+    by_shape: dict[str, list] = {}
+    for label, query, url in search_data.shape_queries(size, count + 3, seed, today):
+        by_shape.setdefault(label, []).append((query, url))
+    result = {}
+    for label, items in by_shape.items():
+        log(f"size={size}: shape {label!r}")
+        engine, request, naive, counts, estimated = [], [], [], [], 0
+        for n, (query, url) in enumerate(items):
+            started = time.perf_counter()
+            found = backend.search(query)
+            engine_s = time.perf_counter() - started
+            started = time.perf_counter()
+            response = client.get(url)
+            request_s = time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}: {response.content[:200]!r}")
+            started = time.perf_counter()
+            naive_search(query)
+            naive_s = time.perf_counter() - started
+            if n >= 3:
+                engine.append(engine_s)
+                request.append(request_s)
+                naive.append(naive_s)
+                counts.append(found.count)
+                estimated += found.total_is_estimate
+        result[label] = {
+            "engine": engine,
+            "request": request,
+            "naive": naive,
+            "count_mean": statistics.fmean(counts),
+            "estimated": estimated / len(counts),
+        }
+    return result
+
+
 def database_worker(size: int, seed: int, count: int, warmup: int, fresh: bool) -> dict:
     """Build or reuse the database for `size`, then time the backend and the naive baseline."""
     from search.backends import get_search_backend
@@ -406,6 +478,9 @@ def database_worker(size: int, seed: int, count: int, warmup: int, fresh: bool) 
     from . import search_data
 
     today, timings, reused = prepare_database(size, seed, fresh)
+    naive_index()
+    if SHAPES_ONLY:
+        return {"size": size, "shapes": measure_shapes(size, seed, today, SHAPE_COUNT)}
     bench_queries = search_data.queries(size, warmup + count, seed, today)
     backend = get_search_backend("database")
 
@@ -450,6 +525,7 @@ def database_worker(size: int, seed: int, count: int, warmup: int, fresh: bool) 
         "towns": search_data.town_count(size),
         "loadavg": os.getloadavg()[0],
     }
+    result["shapes"] = measure_shapes(size, seed, today, SHAPE_COUNT)
     result["elasticsearch"] = elasticsearch_measure(size, seed, today, bench_queries, warmup)
     result["engines"] = search_engines.measure(size, seed, today, bench_queries, warmup, time_calls)
     return result
@@ -840,6 +916,9 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--wagtail-budget", type=float, default=480.0, help="seconds allowed for creating the Wagtail pages"
     )
+    parser.add_argument(
+        "--shapes-only", action="store_true", help="time only the shapes (search_data.SHAPES), not the mix"
+    )
     parser.add_argument("--worker", choices=("database", "wagtail", "relevance"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -873,6 +952,13 @@ def main(argv=None) -> int:
     if args.fresh:
         common.append("--fresh")
     results = {}
+    if args.shapes_only:
+        os.environ["BENCH_SHAPES_ONLY"] = "1"
+        for size in sizes:
+            log(f"size={size}: starting (shapes only)")
+            results[size] = run_worker(["database", "--size", str(size), *common])
+        print_shapes(sizes, results)
+        return 0
     engine_node = search_engines.start([args.backend])
     try:
         for size in sizes:
@@ -882,12 +968,40 @@ def main(argv=None) -> int:
     finally:
         if engine_node:
             engine_node.stop()
+    print_shapes(sizes, results)
     print_wagtail(args, sizes, results, common)
     print_elasticsearch(sizes, results)
     search_engines.print_lines(sizes, results, percentiles, fmt, functools.partial(database_path, "database"))
     print_relevance()
     print(targets_line(results[sizes[0]], results[sizes[-1]]), flush=True)
     return 0
+
+
+def print_shapes(sizes: list[int], results: dict) -> None:
+    """One row per shape and size: engine call, whole request and naive baseline, p50/p95 in
+    ms; the naive/engine ratio (p95), growth from the smallest size (engine p95) and whether
+    the issue's targets hold (engine p95 <= 50 ms, growth <= 2x, request p95 <= 100 ms)."""
+    small = sizes[0]
+    print(
+        f"{'shape':18} {'size':>6} {'eng p50':>8} {'eng p95':>8} {'req p50':>8} {'req p95':>8} "
+        f"{'naive p50':>9} {'naive p95':>9} {'ratio':>6} {'growth':>6} {'results':>8} {'about':>5} targets",
+        flush=True,
+    )
+    for label in results[small]["shapes"]:
+        for size in sizes:
+            shape = results[size]["shapes"][label]
+            e50, e95 = percentiles(shape["engine"])
+            r50, r95 = percentiles(shape["request"])
+            n50, n95 = percentiles(shape["naive"])
+            base95 = percentiles(results[small]["shapes"][label]["engine"])[1]
+            growth = e95 / base95 if base95 else math.nan
+            met = e95 <= TARGET_P95_MS and r95 <= 100 and (size == small or growth <= TARGET_GROWTH)
+            print(
+                f"{label:18} {short_size(size):>6} {e50:8.1f} {e95:8.1f} {r50:8.1f} {r95:8.1f} "
+                f"{n50:9.1f} {n95:9.1f} {n95 / e95:6.1f} {growth:6.2f} {shape['count_mean']:8.0f} "
+                f"{shape['estimated']:5.0%} {'yes' if met else 'no'}",
+                flush=True,
+            )
 
 
 def database_line(r: dict, base: dict) -> str:

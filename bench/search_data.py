@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from directory.fields import DAYS, PARTS, slots_to_mask
 from search.query import Location, SearchQuery
@@ -870,3 +871,83 @@ def queries(size: int, count: int, seed: int, today: date) -> list[BenchQuery]:
         )
         result.append(BenchQuery(query=query, town=town, filters=label))
     return result
+
+
+# --- Shapes: every kind of search issue 20 names --------------------------------------------
+
+# The data's most common words are "support", "care", "help", "local" and "people" (89-100% of
+# listings), but the first four are query stop words (search.text.STOP_WORDS): a search never
+# asks the index for them. "people" is not one, so it is the "one very common word" shape: in
+# nearly every listing, the most expensive single word there is. "companionship" is the most
+# common service word (~34% of listings; with its synonym group, more), and "compnaionship"
+# its typo (two letters swapped: the typo path looks up every word one edit away). The data
+# is pessimistic because 30 services share all of the text: a real directory's words spread
+# over far more services, so each word matches a smaller share of it.
+COMMON_WORD = "people"
+COMMON_SERVICE_WORD = "companionship"
+TYPO = "compnaionship"
+# (label, text, place?, radius, filters): the shapes bench.search and bench.pages time.
+SHAPES: list[tuple[str, str, bool, int, dict]] = [
+    ("text+place r10", "", True, 10, {}),  # text filled from QUERY_TEXTS, with two filters
+    ("no text r20", "", True, 20, {}),
+    ("no text r50", "", True, 50, {}),
+    ("no text r100", "", True, 100, {}),
+    ("no place", COMMON_SERVICE_WORD, False, 0, {}),
+    ("filter only", "", False, 0, {"outcomes": ("eat-well",)}),
+    ("common word", COMMON_WORD, False, 0, {}),
+    ("typo", TYPO, False, 0, {}),
+    ("common word r100", COMMON_WORD, True, 100, {}),
+]
+
+
+def place_name(town: int) -> str:
+    """The Place each town is saved as (bench_places), so `near=` geocodes as a person's would."""
+    return f"Benchtown {TOWNS[town][0]}"
+
+
+def shape_queries(size: int, count: int, seed: int, today: date) -> list[tuple[str, SearchQuery, str]]:
+    """(shape, SearchQuery, the API URL a person's browser would ask) for every shape, `count`
+    each, rotating over the data set's towns. The place is the town's own point (as its Place
+    geocodes), so the engine call and the request search the same circle."""
+    rng = random.Random(f"{seed}:shapes")
+    towns = town_count(size)
+    by_key = {s.key: s for s in SERVICES}
+    out = []
+    for label, text, with_place, radius, filters in SHAPES:
+        for i in range(count):
+            town = int(rng.random() * towns)
+            _name, lat, lon = TOWNS[town]
+            params = {}
+            shaped = dict(filters)
+            words = text
+            if label.startswith("text+place"):
+                words, key = rng.choice(QUERY_TEXTS)
+                service = by_key[key]
+                if i % 2:
+                    shaped = {"outcomes": (service.outcomes[0],), "taking_new": True}
+                else:
+                    shaped = {"categories": (service.category,), "max_price_pence": 2000}
+            location = Location(lat, lon, place_name(town), "") if with_place else None
+            query = SearchQuery(
+                text=words,
+                near=place_name(town) if with_place else "",
+                location=location,
+                radius_miles=radius or 10,
+                today=today,
+                **shaped,
+            )
+            if words:
+                params["q"] = words
+            if with_place:
+                params["near"] = place_name(town)
+                params["radius"] = str(radius)
+            for slug in shaped.get("outcomes", ()):
+                params.setdefault("outcome", slug)
+            for slug in shaped.get("categories", ()):
+                params.setdefault("category", slug)
+            if shaped.get("taking_new"):
+                params["taking_new"] = "1"
+            if shaped.get("max_price_pence"):
+                params["max_price"] = str(shaped["max_price_pence"])
+            out.append((label, query, "/api/search?" + urlencode(params)))
+    return out

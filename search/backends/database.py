@@ -731,18 +731,30 @@ class DatabaseSearchBackend(BaseSearchBackend):
             sizes[score] += n
         want = query.page * query.per_page
         walkable = documents.annotate(**columns)
-        page = []  # (id, score)
+        # The classes the page needs, best first: small ones read whole (all in one query),
+        # then at most one large one, walked only as far as the page needs.
+        plan, need = [], want
         for score in sorted(classes, reverse=True):
-            if len(page) >= want:
+            if need <= 0:
                 break
-            keys = set(classes[score])
+            direct = sizes[score] <= max(need, self.DIRECT_ROWS)
+            plan.append((score, direct))
+            need -= sizes[score]
+            if not direct:
+                break
+        direct_keys = {key: score for score, direct in plan if direct for key in classes[score]}
+        by_class: dict[float, list[int]] = {}
+        for listing_id, score in self._class_ids(matching.annotate(**columns), names, direct_keys):
+            by_class.setdefault(score, []).append(listing_id)
+        page = []  # (id, score)
+        for score, direct in plan:
             needed = want - len(page)
-            if sizes[score] <= max(needed, self.DIRECT_ROWS):
-                ids = self._class_ids(matching.annotate(**columns), names, keys)
-                ids.sort(key=lambda i: rotation_key(i, query.today))
+            if direct:
+                ids = sorted(by_class.get(score, []), key=lambda i: rotation_key(i, query.today))
                 page += [(i, score) for i in ids[:needed]]
             else:
-                page += [(i, score) for i in self._walk(walkable, names, keys, needed, query.today)]
+                walked = self._walk(walkable, names, set(classes[score]), needed, query.today)
+                page += [(i, score) for i in walked]
         start = (query.page - 1) * query.per_page
         page = page[start:want]
         rows = self._rows([i for i, _ in page])
@@ -808,12 +820,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
         return full
 
     @staticmethod
-    def _class_ids(annotated, names, keys) -> list[int]:
-        """Listing ids whose tier values are one of `keys` (a small class, read whole)."""
+    def _class_ids(annotated, names, keys: dict) -> list[tuple[int, float]]:
+        """(listing id, class score) of every listing whose tier values are one of `keys`
+        ({tier values: class score}): the small classes, read whole in one query."""
+        if not keys:
+            return []
         wanted = Q()
         for key in keys:
             wanted |= Q(**dict(zip(names, key, strict=True)))
-        return list(annotated.filter(wanted).values_list("listing_id", flat=True))
+        rows = annotated.filter(wanted).values_list("listing_id", *names)
+        return [(row[0], keys[tuple(row[1:])]) for row in rows]
 
     def _walk(self, annotated, names, keys, needed: int, today) -> list[int]:
         """The first `needed` listings of a large class in today's rotation order: read the
