@@ -270,6 +270,8 @@ class OutcomeCheck(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     due_on = models.DateField()
     asked_at = models.DateTimeField(null=True, blank=True)
+    # One reminder, `OUTCOME_CHECK_REMIND_AFTER_DAYS` after asking, if still not answered.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
