@@ -455,6 +455,7 @@ MATRIX: dict[str, Row] = {
     "search_api": Row(PUBLIC, query="q=swimming"),
     "signposting:shortlists": Row(SIGNED_IN),
     "signposting:shortlist_new": Row(cells(403, anonymous=LOGIN, professionals=200)),
+    "signposting:signposted_outcomes": Row(cells(403, anonymous=LOGIN, professionals=200)),
     "signposting:shortlist_add": Row(
         cells(403, anonymous=LOGIN, professionals=200),
         # Another professional cannot put anything on the first one's shortlist.

@@ -76,9 +76,18 @@ def open_due_checks(*, today: date | None = None) -> list[OutcomeCheck]:
     """
     today = today or timezone.localdate()
     created = []
+    # Only orders that may have a question due and not yet made: an order with its end
+    # question is finished (the early one is always due first, so made with it or before),
+    # and one that has not ended needs only its early question, once it is due. So a daily
+    # run reads the orders that changed today, not every paid order (bench/outcome_checks.py).
+    early_due = Q(starts_on__lte=today - timedelta(days=after_days())) & ~Q(
+        outcome_checks__kind=OutcomeCheck.Kind.EARLY
+    )
     orders = (
         Order.objects.filter(status=Order.Status.PAID, starts_on__lte=today)
         .exclude(plan_outcome__isnull=True)
+        .exclude(outcome_checks__kind=OutcomeCheck.Kind.END)
+        .filter(Q(ends_on__lte=today) | early_due)
         .prefetch_related("outcome_checks")
     )
     for order in orders.iterator(chunk_size=500):
@@ -116,8 +125,9 @@ def ask_due(*, today: date | None = None) -> int:
     Returns how many emails were queued. A check counts as asked once its email is queued;
     one that could not be sent is asked again on the next run.
     """
+    started = timezone.now()
     sent = _ask_new(today=today)
-    return sent + remind_unanswered(today=today)
+    return sent + remind_unanswered(today=today, asked_before=started)
 
 
 def _email_budgets(checks, *, subject: str, opening: str, stamp: str) -> int:
@@ -144,13 +154,17 @@ def _email_budgets(checks, *, subject: str, opening: str, stamp: str) -> int:
     return sent
 
 
-def remind_unanswered(*, today: date | None = None) -> int:
-    """One reminder per budget about checks asked `remind_after_days()` or more days before
-    `today` and still not answered; a check is reminded about once, ever."""
+def remind_unanswered(*, today: date | None = None, asked_before=None) -> int:
+    """One reminder per budget about checks due `remind_after_days()` or more days before
+    `today`, asked (before `asked_before`, so never in the same run) and still not answered;
+    a check is reminded about once, ever."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=remind_after_days())
     waiting = OutcomeCheck.objects.filter(
-        asked_at__date__lte=cutoff, answered_at__isnull=True, reminded_at__isnull=True
+        due_on__lte=cutoff,
+        asked_at__lt=asked_before or timezone.now(),
+        answered_at__isnull=True,
+        reminded_at__isnull=True,
     ).select_related("budget__holder", "plan_outcome", "order__provider")
     return _email_budgets(
         waiting,
