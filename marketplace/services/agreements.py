@@ -150,10 +150,18 @@ def request_support(
         budget=budget, unit_price_pence=unit_price, quantity=quantity, top_up_pence=top_up_pence
     )
     if not preview.affordable:
+        message = (
+            f"This would cost {pounds(preview.total_pence)} but you have {pounds(preview.left_now_pence)} "
+            "left. Ask for less, or choose a different price."
+        )
+        if top_up_pence:
+            message = (
+                f"This would take {pounds(preview.from_budget_pence)} from your budget but you have "
+                f"{pounds(preview.left_now_pence)} left. Ask for less, choose a different price, or pay "
+                "more of it from your own money."
+            )
         raise BudgetExceeded(
-            f"This would take {pounds(preview.from_budget_pence)} from your budget but you have "
-            f"{pounds(preview.left_now_pence)} left. Ask for less, choose a different price, or pay "
-            "more of it from your own money.",
+            message,
             needed_pence=preview.from_budget_pence,
             left_pence=preview.left_now_pence,
         )
@@ -307,9 +315,12 @@ def _agree(*, support_request, by, expected, use_proposed, kind) -> Order:
             open_periods(budget=budget)
             left = left_pence(budget=budget)
             if total - top_up > left:
+                what = f"costs {pounds(total)}"
+                if top_up:
+                    what = f"takes {pounds(total - top_up)} from the budget"
                 raise BudgetExceeded(
-                    f"This takes {pounds(total - top_up)} from the budget but only {pounds(max(left, 0))} "
-                    "is left in it, so it cannot be agreed.",
+                    f"This {what} but only {pounds(max(left, 0))} is left in the budget, "
+                    "so it cannot be agreed.",
                     needed_pence=total - top_up,
                     left_pence=left,
                 )
