@@ -170,10 +170,16 @@ def naive_open_due_checks(*, today: date) -> int:
 def measure(function, today: date, *, rollback: bool) -> tuple[float, int, int]:
     """(milliseconds, queries, questions made) for one run of `function` for `today`."""
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
-    made = 0
-    with CaptureQueriesContext(connection) as queries:
+    made, queries = 0, 0
+
+    # Counted with an execute wrapper: Django's own query log keeps only the last 9,000.
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         started = time.perf_counter()
         try:
             with transaction.atomic():
@@ -184,7 +190,7 @@ def measure(function, today: date, *, rollback: bool) -> tuple[float, int, int]:
                     raise Rollback
         except Rollback:
             pass
-    return elapsed, len(queries), made
+    return elapsed, queries, made
 
 
 def main() -> None:
