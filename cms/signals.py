@@ -17,3 +17,10 @@ account_created = Signal()
 # `demo_users_loaded(users=...)` is sent by the directory's `load_demo` with its demo accounts
 # by key ("coordinator", "professional", ...), so other apps can give them their part of the demo.
 demo_users_loaded = Signal()
+
+# `signposted_outcome_counts(introductions=[(user id, listing id, since), ...])` is sent by
+# signposting for a professional's counts page: each introduction is a person who saved the
+# professional's shortlist (at `since`) with that listing on it. The marketplace answers with
+# its "did it help?" counts (`marketplace.services.outcome_checks.AnswerCounts`), so neither app
+# imports the other.
+signposted_outcome_counts = Signal()

@@ -138,19 +138,32 @@ def is_provider_member(user, provider) -> bool:
 
 
 def requests_visible_to(user):
-    """Support requests `user` may see: as holder or active delegate, or as the provider's team."""
+    """Support requests `user` may see: as holder or active delegate, as the person paying
+    with their own money, or as the provider's team."""
     if not user.is_authenticated:
         return SupportRequest.objects.none()
     return SupportRequest.objects.filter(
-        Q(budget__in=budgets_for(user)) | Q(provider__members=user)
+        Q(budget__in=budgets_for(user)) | Q(payer=user) | Q(provider__members=user)
     ).distinct()
 
 
 def orders_visible_to(user):
-    """Orders `user` may see: as holder or active delegate, or as the provider's team."""
+    """Orders `user` may see: as holder or active delegate, as the person paying with their
+    own money, or as the provider's team."""
     if not user.is_authenticated:
         return Order.objects.none()
-    return Order.objects.filter(Q(budget__in=budgets_for(user)) | Q(provider__members=user)).distinct()
+    return Order.objects.filter(
+        Q(budget__in=budgets_for(user)) | Q(payer=user) | Q(provider__members=user)
+    ).distinct()
+
+
+def buyer_may(user, obj, permission: str) -> bool:
+    """True when `user` may do `permission` on the buying side of a request or order: with
+    the budget's permissions (`can`), or as the person paying with their own money, who may
+    do everything with what they pay for."""
+    if obj.budget_id is None:
+        return user.is_authenticated and obj.payer_id == user.pk
+    return can(user, obj.budget, permission)
 
 
 def permission_words(permissions) -> list[str]:

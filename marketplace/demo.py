@@ -2,13 +2,17 @@
 
 Margaret Hughes (holder@example.org) gets a budget that began three periods ago, a support
 plan in her own words, two receipts of spending outside the site and a request to Shazia's
-Kitchen waiting for an answer; her son Paul (delegate@example.org) helps her (he may view,
+Kitchen waiting for an answer, and one lunch club session today, agreed, paid and answered
+("did it help?": a lot, with more people), so the plan, the statement and the coordinators'
+report have an answer to show; her son Paul (delegate@example.org) helps her (he may view,
 ask for support and download statements, not pay); Shazia's Kitchen offers a group lunch
 club people can join. Everything is made through the services, as the site would.
 
 Shazia's Kitchen gets a stand-in payment account so it can take requests and offer the
 group: with no Stripe keys set, paying in the demo says the payment service cannot be
-reached. Run once: when Margaret already has a budget, nothing changes.
+reached. The paid session is recorded by `record_payment`, the service a Stripe webhook calls,
+with a payment reference starting `pi_demo_` that no payment service has seen.
+Run once: when Margaret already has a budget, nothing changes.
 """
 
 from datetime import timedelta
@@ -20,10 +24,11 @@ from django.utils import timezone
 from directory.demo import DEMO_PROVIDER_NAME
 from directory.models import Outcome, Provider
 
-from .models import Budget, Delegate, GroupActivity, ProviderPaymentAccount
-from .services import pooling
-from .services.agreements import request_support
+from .models import Budget, Delegate, GroupActivity, OutcomeCheck, ProviderPaymentAccount
+from .services import outcome_checks, pooling
+from .services.agreements import accept_request, request_support
 from .services.budgets import add_plan_outcome, open_periods, record_outside_spending, set_up_budget
+from .services.payments import record_payment
 
 HOLDER_EMAIL = "holder@example.org"
 HELPER_EMAIL = "delegate@example.org"
@@ -120,6 +125,10 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
         )
         made["requests"] = 1
     member = provider.members.first()
+    if member and price and price.weekday_pence:
+        made.update(
+            _paid_and_answered(holder=holder, member=member, listing=listing, price=price, today=today)
+        )
     if member and not GroupActivity.objects.filter(provider=provider).exists():
         pooling.create_activity(
             provider=provider,
@@ -139,3 +148,40 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
         )
         made["group_activities"] = 1
     return made
+
+
+def _paid_and_answered(*, holder, member, listing, price, today) -> dict[str, int]:
+    """One session today, asked for, agreed, paid and answered through the services."""
+    budget = holder.budget
+    plan_outcome = budget.plan.outcomes.filter(outcome__slug="get-out-and-about").first()
+    plan_outcome = plan_outcome or budget.plan.outcomes.first()
+    support_request = request_support(
+        budget=budget,
+        by=holder,
+        listing=listing,
+        price=price,
+        quantity=1,
+        starts_on=today,
+        ends_on=today,
+        plan_outcome=plan_outcome,
+        message="A taster session before the lunch club starts.",
+    )
+    order = accept_request(support_request=support_request, by=member)
+    record_payment(
+        order=order,
+        payment_intent_id=f"pi_demo_{order.public_id.hex[:20]}",
+        amount_pence=order.total_pence,
+        currency="gbp",
+    )
+    outcome_checks.open_due_checks(today=today)
+    answered = 0
+    for check in OutcomeCheck.objects.filter(order=order, answered_at__isnull=True):
+        outcome_checks.answer(
+            check=check,
+            by=holder,
+            helped=OutcomeCheck.Helped.A_LOT,
+            connections=OutcomeCheck.Connections.MORE,
+            note="I chatted with two women from Halliwell and we are meeting again on Friday.",
+        )
+        answered += 1
+    return {"paid_orders": 1, "did_it_help_answers": answered}

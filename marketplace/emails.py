@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 
 
 def _holder_emails(support_request) -> list[str]:
-    budget = support_request.budget
-    emails = [budget.holder.email]
-    if support_request.requested_by_id != budget.holder_id:
+    """The buying side: the holder (or the person paying themselves) and whoever asked."""
+    buyer = support_request.buyer
+    emails = [buyer.email]
+    if support_request.requested_by_id != buyer.pk:
         emails.append(support_request.requested_by.email)
     return emails
 
@@ -64,7 +65,7 @@ def _helper_order_text(order, request_link: str) -> str:
 def send_notification(what: str, request_pk: int) -> int:
     """Send the emails for one step (`what`) of a support request; returns how many were sent."""
     support_request = (
-        SupportRequest.objects.select_related("budget__holder", "provider", "requested_by")
+        SupportRequest.objects.select_related("budget__holder", "payer", "provider", "requested_by")
         .filter(pk=request_pk)
         .first()
     )
@@ -85,7 +86,7 @@ def send_notification(what: str, request_pk: int) -> int:
             )
         )
     elif what == "request_agreed":
-        helper_started = support_request.requested_by_id != support_request.budget.holder_id
+        helper_started = support_request.requested_by_id != support_request.buyer.pk
         if helper_started and order is not None:
             # Issue 14: a helper may pay, so the holder hears the terms before any money moves.
             messages.append(
@@ -182,7 +183,7 @@ def receipt_context(order) -> dict:
         "refunds": refunds,
         "refunded_pence": refunded,
         "net_pence": (payment.amount_pence if payment else 0) - refunded,
-        "holder": order.budget.holder,
+        "holder": order.buyer,
         "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "Local Support Marketplace"),
     }
 

@@ -184,12 +184,37 @@ class RequestForm(DatesMixin, GovukFormMixin, forms.Form):
         help_text="For example the days and times that suit you.",
         error_messages={"max_length": "Use 1,000 characters or fewer"},
     )
+    top_up = PoundsField(
+        what="how much you will pay from your own money",
+        required=False,
+        label="Pay some of it from your own money? (optional)",
+        help_text="If your budget does not cover all of it, or you want to add to it. It is recorded "
+        "as your contribution, and your budget pays the rest.",
+    )
 
     def __init__(self, *args, listing, budget, **kwargs):
         self.listing = listing
         self.budget = budget
         self.options = {}
         super().__init__(*args, **kwargs)
+        self._price_choices(listing)
+        self.fields["plan_outcome"].choices = _plan_outcome_choices(budget)
+
+    def clean_plan_outcome(self):
+        return _clean_plan_outcome(self.budget, self.cleaned_data["plan_outcome"])
+
+    def clean(self):
+        data = super().clean()
+        top_up = data.get("top_up") or 0
+        option = self.options.get(data.get("price_option") or "")
+        if top_up and option and data.get("quantity"):
+            price, rate = option
+            unit = price.evening_weekend_pence if rate == "evening" else price.weekday_pence
+            if top_up > unit * data["quantity"]:
+                self.add_error("top_up", "Your own money towards it cannot be more than it costs")
+        return data
+
+    def _price_choices(self, listing):
         choices = []
         for index, price in enumerate(listing.prices.all()):
             unit = price.get_unit_display()
@@ -210,10 +235,6 @@ class RequestForm(DatesMixin, GovukFormMixin, forms.Form):
         self.fields["price_option"].choices = choices
         if len(choices) == 1:
             self.fields["price_option"].initial = choices[0][0]
-        self.fields["plan_outcome"].choices = _plan_outcome_choices(budget)
-
-    def clean_plan_outcome(self):
-        return _clean_plan_outcome(self.budget, self.cleaned_data["plan_outcome"])
 
     def fields_posted(self) -> list[str]:
         """The names this form reads from a POST (dates are three boxes each)."""
@@ -229,6 +250,28 @@ class RequestForm(DatesMixin, GovukFormMixin, forms.Form):
     def price_and_rate(self):
         """(ListingPrice, "weekday" or "evening") for the chosen option."""
         return self.options[self.cleaned_data["price_option"]]
+
+
+class OwnMoneyRequestForm(RequestForm):
+    """Ask a provider for support you pay for with your own money: no budget or plan outcome,
+    only (if you like) what it is for, in your own words."""
+
+    purpose = forms.CharField(
+        label="What is it for? (optional)",
+        required=False,
+        max_length=200,
+        help_text='In your own words, for example "to get out to the shops each week". Only you and '
+        "the provider see it.",
+        error_messages={"max_length": "Use 200 characters or fewer"},
+    )
+
+    def __init__(self, *args, listing, **kwargs):
+        super().__init__(*args, listing=listing, budget=None, **kwargs)
+        del self.fields["plan_outcome"]
+        del self.fields["top_up"]
+
+    def clean_plan_outcome(self):  # no plan: never asked
+        return None
 
 
 class ProposeChangeForm(DatesMixin, GovukFormMixin, forms.Form):

@@ -270,6 +270,8 @@ class OutcomeCheck(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     due_on = models.DateField()
     asked_at = models.DateTimeField(null=True, blank=True)
+    # One reminder, `OUTCOME_CHECK_REMIND_AFTER_DAYS` after asking, if still not answered.
+    reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -350,7 +352,19 @@ class SupportRequest(models.Model):
     OPEN = (Status.REQUESTED, Status.CHANGE_PROPOSED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="requests")
+    # Paid from a direct payment (`budget`, for a `plan_outcome`), or by a person with their
+    # own money (`payer`, no budget or plan): exactly one of the two (a check constraint).
+    budget = models.ForeignKey(
+        Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_paid_requests",
+        help_text="The person paying with their own money (no budget).",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_requests"
     )
@@ -363,7 +377,14 @@ class SupportRequest(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     starts_on = models.DateField()
     ends_on = models.DateField()
-    plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="requests")
+    plan_outcome = models.ForeignKey(
+        PlanOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    # What a person paying themselves says it is for, in their own words (optional).
+    purpose = models.CharField(max_length=200, blank=True)
+    # Of a budget purchase, how much the person pays from their own money (a top-up): it is
+    # recorded as their contribution when paid, and the budget covers the rest.
+    top_up_pence = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
 
     proposed_quantity = models.PositiveIntegerField(null=True, blank=True)
@@ -383,6 +404,11 @@ class SupportRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="request_dates_ordered"
             ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=False, plan_outcome__isnull=False, payer__isnull=True)
+                | Q(budget__isnull=True, plan_outcome__isnull=True, payer__isnull=False, top_up_pence=0),
+                name="request_paid_by_budget_or_payer",
+            ),
         ]
 
     def __str__(self):
@@ -392,6 +418,21 @@ class SupportRequest(models.Model):
     def total_pence(self) -> int:
         """What the request costs as asked: units x price per unit."""
         return self.quantity * self.unit_price_pence
+
+    @property
+    def is_self_funded(self) -> bool:
+        """True when a person pays with their own money, not from a budget."""
+        return self.budget_id is None
+
+    @property
+    def buyer(self):
+        """Who the support is bought for: the budget's holder, or the person paying."""
+        return self.payer if self.budget_id is None else self.budget.holder
+
+    @property
+    def what_for(self) -> str:
+        """What it is for, in the person's words: the plan outcome, or what a payer wrote."""
+        return self.plan_outcome.own_words if self.plan_outcome_id else self.purpose
 
     @property
     def proposed_quantity_words(self) -> str:
@@ -432,11 +473,26 @@ class Order(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.OneToOneField(SupportRequest, on_delete=models.PROTECT, related_name="order")
-    budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="orders")
+    # As on the request: a budget purchase for a plan outcome, or a person paying themselves.
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="self_paid_orders",
+    )
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="orders")
     listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="orders")
-    plan_outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="orders")
-    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="orders")
+    plan_outcome = models.ForeignKey(
+        PlanOutcome, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    outcome = models.ForeignKey(
+        Outcome, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    purpose = models.CharField(max_length=200, blank=True)
+    # The part of the total the holder pays from their own money (see SupportRequest).
+    top_up_pence = models.PositiveIntegerField(default=0)
     # A share of a pooled purchase: one order per holder, each against their own outcome.
     activity = models.ForeignKey(
         "GroupActivity", null=True, blank=True, on_delete=models.PROTECT, related_name="shares"
@@ -473,6 +529,14 @@ class Order(models.Model):
                 condition=Q(total_pence=models.F("quantity") * models.F("unit_price_pence")),
                 name="order_total_is_units_times_price",
             ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=False, plan_outcome__isnull=False, payer__isnull=True)
+                | Q(budget__isnull=True, plan_outcome__isnull=True, payer__isnull=False, top_up_pence=0),
+                name="order_paid_by_budget_or_payer",
+            ),
+            models.CheckConstraint(
+                condition=Q(top_up_pence__lte=models.F("total_pence")), name="order_top_up_within_total"
+            ),
         ]
         indexes = [models.Index(fields=["budget", "status"])]
 
@@ -491,6 +555,26 @@ class Order(models.Model):
     def quantity_words(self) -> str:
         """The quantity with its unit: "3 hours", "1 session"…"""
         return quantity_words(self.quantity, self.unit)
+
+    @property
+    def is_self_funded(self) -> bool:
+        """True when a person pays with their own money, not from a budget."""
+        return self.budget_id is None
+
+    @property
+    def buyer(self):
+        """Who the support is bought for: the budget's holder, or the person paying."""
+        return self.payer if self.budget_id is None else self.budget.holder
+
+    @property
+    def what_for(self) -> str:
+        """What it is for, in the person's words: the plan outcome, or what a payer wrote."""
+        return self.plan_outcome.own_words if self.plan_outcome_id else self.purpose
+
+    @property
+    def from_budget_pence(self) -> int:
+        """What the budget pays: the total less any top-up from the person's own money."""
+        return self.total_pence - self.top_up_pence
 
     @property
     def reference(self) -> str:
@@ -659,8 +743,12 @@ class LedgerEntry(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["period", "kind"],
-                condition=Q(kind__in=["allocation", "contribution"]),
+                condition=Q(kind__in=["allocation", "contribution"], order__isnull=True),
                 name="one_allocation_per_period",
+            ),
+            # A top-up from the person's own money is a contribution tied to one payment.
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(kind="contribution"), name="one_top_up_per_payment"
             ),
             models.CheckConstraint(
                 condition=(

@@ -25,6 +25,11 @@ urlpatterns = [
         name="did_it_help_answer",
     ),
     path("requests/new/<uuid:listing_id>/", views.request_new, name="request_new"),
+    path(
+        "requests/new/<uuid:listing_id>/own-money/",
+        views.request_new_own_money,
+        name="request_new_own_money",
+    ),
     path("requests/<uuid:request_id>/", views.request_detail, name="request_detail"),
     path("requests/<uuid:request_id>/accept/", views.request_accept, name="request_accept"),
     path("requests/<uuid:request_id>/decline/", views.request_decline, name="request_decline"),

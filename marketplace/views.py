@@ -40,6 +40,7 @@ from .acting import (
     VIEW,
     acting_for,
     budgets_for,
+    buyer_may,
     can,
     can_download,
     choose_person,
@@ -54,6 +55,7 @@ from .forms import (
     BudgetForm,
     NoteForm,
     OutsideSpendingForm,
+    OwnMoneyRequestForm,
     PlanOutcomeForm,
     ProposeChangeForm,
     RequestForm,
@@ -76,6 +78,7 @@ from .services.agreements import (
     preview_cost,
     propose_change,
     request_support,
+    request_support_paying_myself,
     unit_price_for,
     withdraw_request,
 )
@@ -122,14 +125,18 @@ def _absolute(request, name, *args) -> str:
 
 def _get_request(user, public_id) -> SupportRequest:
     return get_object_or_404(
-        requests_visible_to(user).select_related("budget__holder", "provider", "listing", "plan_outcome"),
+        requests_visible_to(user).select_related(
+            "budget__holder", "payer", "provider", "listing", "plan_outcome"
+        ),
         public_id=public_id,
     )
 
 
 def _get_order(user, public_id) -> Order:
     return get_object_or_404(
-        orders_visible_to(user).select_related("budget__holder", "provider", "plan_outcome", "outcome"),
+        orders_visible_to(user).select_related(
+            "budget__holder", "payer", "provider", "plan_outcome", "outcome"
+        ),
         public_id=public_id,
     )
 
@@ -173,17 +180,20 @@ def _timeline(support_request, viewer) -> list:
         Delegate.objects.filter(budget=budget, user_id__in=actor_ids)
         .order_by("created_at", "pk")
         .values_list("user_id", "name")
+        if budget is not None
+        else ()
     )
     provider_people = set(
         support_request.provider.members.filter(pk__in=actor_ids).values_list("pk", flat=True)
     )
-    holder = holder_name(budget)
+    buyer = support_request.buyer
+    holder = holder_name(budget) if budget is not None else str(buyer)
     for event in events:
         if event.actor_id is None or event.actor_id in provider_people:
             event.who = ""  # the payment service, or the provider (the step's name says so)
         elif event.actor_id == getattr(viewer, "pk", None):
             event.who = "you"
-        elif event.actor_id == budget.holder_id:
+        elif event.actor_id == buyer.pk:
             event.who = holder
         elif event.actor_id in helpers:
             event.who = f"{helpers[event.actor_id]} (helping {holder})"
@@ -203,7 +213,17 @@ def dashboard(request):
         if budgets_for(request.user).exists():
             return choose_person(request)
         is_provider = Provider.objects.filter(members=request.user).exists()
-        return render(request, "marketplace/no_budget.html", {"is_provider": is_provider})
+        return render(
+            request,
+            "marketplace/no_budget.html",
+            {
+                "is_provider": is_provider,
+                # Support the person pays for with their own money: no budget is needed for it.
+                "own_requests": SupportRequest.objects.filter(payer=request.user)
+                .select_related("provider", "order")
+                .order_by("-created_at"),
+            },
+        )
     budget = current.budget
     audit.record(actor=request.user, action="viewed_budget", budget=budget)
     summary = budget_summary(budget=budget)
@@ -463,7 +483,12 @@ def request_new(request, listing_id):
     if current is not None and not current.may_request:
         raise PermissionDenied(NOT_ALLOWED[REQUEST])
     budget = current.budget if current else None
-    if budget is None or not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
+    if budget is None:
+        # No direct payment: pay with your own money, or set up the budget first.
+        return render(
+            request, "marketplace/request_how_to_pay.html", {"listing": listing, "self_funded": True}
+        )
+    if not PlanOutcome.objects.filter(plan__budget=budget, archived=False).exists():
         return render(
             request,
             "marketplace/request_needs_setup.html",
@@ -477,7 +502,12 @@ def request_new(request, listing_id):
         data = form.cleaned_data
         price, rate = form.price_and_rate
         unit_price = unit_price_for(price, rate)
-        preview = preview_cost(budget=budget, unit_price_pence=unit_price, quantity=data["quantity"])
+        preview = preview_cost(
+            budget=budget,
+            unit_price_pence=unit_price,
+            quantity=data["quantity"],
+            top_up_pence=data["top_up"] or 0,
+        )
         if "confirm" in request.POST:
             try:
                 support_request = request_support(
@@ -491,6 +521,7 @@ def request_new(request, listing_id):
                     ends_on=data["ends_on"],
                     plan_outcome=data["plan_outcome"],
                     message=data["message"],
+                    top_up_pence=data["top_up"] or 0,
                 )
             except NotPermitted as exc:
                 raise PermissionDenied(str(exc)) from exc
@@ -521,9 +552,60 @@ def request_new(request, listing_id):
     return render(request, "marketplace/request_form.html", context)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new_own_money(request, listing_id):
+    """Ask a provider for support you pay for yourself, by card: no budget or plan needed."""
+    listing = get_object_or_404(ListingPage.objects.live().select_related("provider"), public_id=listing_id)
+    form = OwnMoneyRequestForm(_bound(request)[0], listing=listing)
+    context = {"listing": listing, "form": form, "self_funded": True}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        price, rate = form.price_and_rate
+        if "confirm" in request.POST:
+            try:
+                support_request = request_support_paying_myself(
+                    by=request.user,
+                    listing=listing,
+                    price=price,
+                    rate=rate,
+                    quantity=data["quantity"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    purpose=data["purpose"],
+                    message=data["message"],
+                )
+            except MarketplaceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Request sent to {listing.provider.name}. We will email you their answer."
+                )
+                return redirect("marketplace:request_detail", support_request.public_id)
+        elif "change" not in request.POST:
+            unit_price = unit_price_for(price, rate)
+            return render(
+                request,
+                "marketplace/request_check_own_money.html",
+                {
+                    **context,
+                    "price": price,
+                    "unit_price": unit_price,
+                    "total_pence": unit_price * data["quantity"],
+                    "quantity_words": quantity_words(data["quantity"], price.unit),
+                    "carried": [
+                        (name, value) for name in form.fields_posted() for value in request.POST.getlist(name)
+                    ],
+                },
+            )
+    return render(request, "marketplace/request_form_own_money.html", context)
+
+
 def _request_context(request, support_request, **extra):
     user = request.user
     standing = acting_for(user, support_request.budget)
+    # A person paying with their own money may do everything with their own request.
+    paying = support_request.payer_id is not None and support_request.payer_id == user.pk
     as_provider = is_provider_member(user, support_request.provider)
     order = Order.objects.filter(request=support_request).first()
     account = ProviderPaymentAccount.objects.filter(provider=support_request.provider).first()
@@ -531,9 +613,10 @@ def _request_context(request, support_request, **extra):
         "support_request": support_request,
         "order": order,
         # On the holder's side (the holder or a helper): what they may do with it.
-        "as_holder": standing is not None,
-        "may_request": bool(standing and standing.may_request),
-        "may_pay": bool(standing and standing.may_pay),
+        "as_holder": standing is not None or paying,
+        "may_request": bool(standing and standing.may_request) or paying,
+        "may_pay": bool(standing and standing.may_pay) or paying,
+        "self_funded": paying,
         "as_provider": as_provider,
         "acting": standing,
         "events": _timeline(support_request, user),
@@ -697,6 +780,7 @@ def order_detail(request, order_id):
     """An order: what was agreed, its status, and paying, receipts or cancelling."""
     order = _get_order(request.user, order_id)
     standing = acting_for(request.user, order.budget)
+    paying = order.payer_id is not None and order.payer_id == request.user.pk
     terms = cancellation_terms(order=order, user=request.user)
     _audit(request, "viewed_order", order.budget, obj=order)
     return render(
@@ -705,8 +789,9 @@ def order_detail(request, order_id):
         {
             "order": order,
             "payment": order.payment,
-            "as_holder": standing is not None,
-            "may_pay": bool(standing and standing.may_pay),
+            "as_holder": standing is not None or paying,
+            "may_pay": bool(standing and standing.may_pay) or paying,
+            "self_funded": paying,
             "acting": standing,
             "terms": terms,
             "events": _timeline(order.request, request.user),
@@ -741,7 +826,12 @@ def order_return(request, order_id):
     return render(
         request,
         "marketplace/order_return.html",
-        {"order": order, "payment": order.payment, "acting": acting_for(request.user, order.budget)},
+        {
+            "order": order,
+            "payment": order.payment,
+            "acting": acting_for(request.user, order.budget),
+            "self_funded": order.payer_id == request.user.pk,
+        },
     )
 
 
@@ -752,7 +842,11 @@ def order_payment_cancelled(request, order_id):
     return render(
         request,
         "marketplace/order_payment_cancelled.html",
-        {"order": order, "acting": acting_for(request.user, order.budget)},
+        {
+            "order": order,
+            "acting": acting_for(request.user, order.budget),
+            "self_funded": order.payer_id == request.user.pk,
+        },
     )
 
 
@@ -771,7 +865,11 @@ def order_receipt(request, order_id):
     return render(
         request,
         "marketplace/receipt.html",
-        {**receipt_context(order), "acting": acting_for(request.user, order.budget)},
+        {
+            **receipt_context(order),
+            "acting": acting_for(request.user, order.budget),
+            "self_funded": order.payer_id == request.user.pk,
+        },
     )
 
 
@@ -780,8 +878,11 @@ def order_receipt_download(request, order_id):
     """The receipt as a file to keep (a standalone HTML document)."""
     order = _get_paid_order(request.user, order_id)
     # The provider keeps the receipt for what they were paid; the budget's side by the one rule.
-    if not is_provider_member(request.user, order.provider) and not can_download(
-        request.user, order.budget, "receipt"
+    paying = order.payer_id == request.user.pk
+    if (
+        not paying
+        and not is_provider_member(request.user, order.provider)
+        and not can_download(request.user, order.budget, "receipt")
     ):
         raise PermissionDenied("You cannot download receipts for this budget.")
     _audit(request, "viewed_receipt", order.budget, obj=order, detail="downloaded")
@@ -797,7 +898,7 @@ def order_cancel(request, order_id):
     """Cancel an order under the rules, with a refund when it was paid."""
     order = _get_order(request.user, order_id)
     as_provider = is_provider_member(request.user, order.provider)
-    if not as_provider and not can(request.user, order.budget, REQUEST):
+    if not as_provider and not buyer_may(request.user, order, REQUEST):
         raise PermissionDenied("The person you help has not let you cancel their orders.")
     terms = cancellation_terms(order=order, user=request.user)
     form = NoteForm(_bound(request)[0])
@@ -820,6 +921,7 @@ def order_cancel(request, order_id):
             "terms": terms,
             "form": form,
             "acting": None if as_provider else acting_for(request.user, order.budget),
+            "self_funded": order.payer_id == request.user.pk,
         },
     )
 

@@ -873,3 +873,36 @@ def erase_records_of(user) -> None:
     user.needs.all().delete()
     if user.email:
         Enquiry.objects.filter(reply_to__iexact=user.email).delete()
+
+
+# --- Did it help? for the people a professional signposted ---------------------------------
+
+
+def signposted_introductions(*, professional) -> list[tuple[int, int, object]]:
+    """(person's user id, listing id, when they saved it) for each listing on each shortlist of
+    `professional`'s that someone other than them saved to their account: the only link from a
+    shortlist to a person this site has (an enquiry names nobody, and an opened link is a count)."""
+    members = ShortlistMember.objects.filter(shortlist__owner=professional).exclude(user=professional)
+    items = dict.fromkeys(members.values_list("shortlist_id", flat=True))
+    for shortlist_id in items:
+        items[shortlist_id] = list(
+            ShortlistItem.objects.filter(shortlist_id=shortlist_id).values_list("listing_id", flat=True)
+        )
+    return [
+        (user_id, listing_id, joined_at)
+        for shortlist_id, user_id, joined_at in members.values_list("shortlist_id", "user_id", "joined_at")
+        for listing_id in items[shortlist_id]
+    ]
+
+
+def signposted_outcome_counts(*, professional):
+    """The "did it help?" counts (counts only, small numbers hidden) for the people
+    `professional` signposted, as the marketplace answers `cms.signals.signposted_outcome_counts`;
+    None when no app answers."""
+    from cms.signals import signposted_outcome_counts as signal
+
+    introductions = signposted_introductions(professional=professional)
+    for _receiver, counts in signal.send(sender=None, introductions=introductions):
+        if counts is not None:
+            return counts
+    return None

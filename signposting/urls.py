@@ -17,6 +17,7 @@ app_name = "signposting"
 
 urlpatterns = [
     path("shortlists/", views.shortlists, name="shortlists"),
+    path("shortlists/did-it-help/", views.signposted_outcomes, name="signposted_outcomes"),
     path("shortlists/new/", views.shortlist_new, name="shortlist_new"),
     path("shortlists/add/", views.shortlist_add, name="shortlist_add"),
     path("shortlists/<uuid:shortlist_id>/", views.shortlist_detail, name="shortlist"),

@@ -169,6 +169,15 @@ def shortlists(request):
     )
 
 
+@require_GET
+@professional_required
+def signposted_outcomes(request):
+    """Did it help? Counts of answers from the people this professional signposted (saved one of
+    their shortlists, then bought from a listing on it); nothing shown below the floor."""
+    counts = services.signposted_outcome_counts(professional=request.user)
+    return render(request, "signposting/signposted_outcomes.html", {"counts": counts})
+
+
 @GET_POST
 @professional_required
 def shortlist_new(request):

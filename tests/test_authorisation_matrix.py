@@ -172,6 +172,18 @@ def _request_form(w):
     }
 
 
+def _own_money_form(w):
+    start = timezone.localdate() + timedelta(days=10)
+    return {
+        "price_option": "0-weekday",
+        "quantity": "2",
+        **_date_parts("starts_on", start),
+        **_date_parts("ends_on", start),
+        "purpose": "Asked for by whoever is signed in",
+        "confirm": "Send",
+    }
+
+
 def _spending_form(w):
     return {
         "amount": "5.00",
@@ -279,6 +291,13 @@ MATRIX: dict[str, Row] = {
         post=cells(200, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
         | {"holder_a": None, "holder_b": None, "delegate_request": None},
         data=_request_form,
+    ),
+    # Anyone signed in may ask with their own money (no budget); provider X is refused its own
+    # listing (self-dealing: the form again with the reason, nothing sent).
+    M + "request_new_own_money": Row(
+        cells(200, anonymous=LOGIN),
+        post=cells(None, anonymous=LOGIN, provider_x=200),
+        data=_own_money_form,
     ),
     M + "request_detail": Row(A_AND_X),
     M + "request_accept": Row(GET_NOT_ALLOWED, post=cells(404, anonymous=LOGIN, a_side=403, provider_x=None)),
@@ -436,6 +455,7 @@ MATRIX: dict[str, Row] = {
     "search_api": Row(PUBLIC, query="q=swimming"),
     "signposting:shortlists": Row(SIGNED_IN),
     "signposting:shortlist_new": Row(cells(403, anonymous=LOGIN, professionals=200)),
+    "signposting:signposted_outcomes": Row(cells(403, anonymous=LOGIN, professionals=200)),
     "signposting:shortlist_add": Row(
         cells(403, anonymous=LOGIN, professionals=200),
         # Another professional cannot put anything on the first one's shortlist.

@@ -1,6 +1,12 @@
 """Requests and orders: a holder asks a provider for support, the provider accepts, declines
 or suggests a change, and an agreed request becomes an order committed against the budget.
 
+A person without a direct payment (a self-funder, or a family member paying) asks through the
+same steps with `request_support_paying_myself`: no budget or plan, only what it is for in
+their own words; the agreed order is paid by their card through the same checkout. A holder
+may pay part of a budget purchase from their own money (`top_up_pence`): the budget is
+checked for the rest only, and the top-up is recorded as their contribution when paid.
+
 Agreeing locks the budget's row, then the request (always in that order, so two
 agreements cannot deadlock), and never takes what is left below zero.
 """
@@ -13,7 +19,7 @@ from django.utils import timezone
 
 from directory.models import ListingPage, ListingPrice
 
-from ..acting import can_act_for, is_provider_member
+from ..acting import REQUEST, buyer_may, can_act_for, is_provider_member
 from ..models import (
     Budget,
     Order,
@@ -30,7 +36,9 @@ from .common import (
     audit_holder_side,
     notify_on_commit,
     pounds,
+    refuse_own_provider,
     refuse_self_dealing,
+    refuse_self_dealing_on,
 )
 from .common import SelfDealing as SelfDealing  # raised by request, accept and (in payments) pay
 from .payments import require_payment_ready
@@ -50,11 +58,17 @@ class CostPreview:
 
     total_pence: int
     left_now_pence: int
+    top_up_pence: int = 0
+
+    @property
+    def from_budget_pence(self) -> int:
+        """What the budget pays: the cost less the person's own top-up."""
+        return self.total_pence - self.top_up_pence
 
     @property
     def left_after_pence(self) -> int:
         """What would be left once this is agreed."""
-        return self.left_now_pence - self.total_pence
+        return self.left_now_pence - self.from_budget_pence
 
     @property
     def affordable(self) -> bool:
@@ -62,10 +76,15 @@ class CostPreview:
         return self.left_after_pence >= 0
 
 
-def preview_cost(*, budget, unit_price_pence: int, quantity: int) -> CostPreview:
-    """The cost of `quantity` units at `unit_price_pence` against what is left now."""
+def preview_cost(*, budget, unit_price_pence: int, quantity: int, top_up_pence: int = 0) -> CostPreview:
+    """The cost of `quantity` units at `unit_price_pence` against what is left now (less any
+    top-up the person pays from their own money)."""
     open_periods(budget=budget)
-    return CostPreview(total_pence=unit_price_pence * quantity, left_now_pence=left_pence(budget=budget))
+    return CostPreview(
+        total_pence=unit_price_pence * quantity,
+        left_now_pence=left_pence(budget=budget),
+        top_up_pence=top_up_pence,
+    )
 
 
 def unit_price_for(price: ListingPrice, rate: str) -> int:
@@ -102,10 +121,12 @@ def request_support(
     ends_on: date,
     plan_outcome: PlanOutcome,
     message: str = "",
+    top_up_pence: int = 0,
 ) -> SupportRequest:
     """Send a provider a request for support, at the listing's price, for one plan outcome.
 
-    Raises `BudgetExceeded` when what is left already cannot cover it (it is checked again,
+    `top_up_pence` is what the person will pay from their own money towards it. Raises
+    `BudgetExceeded` when what is left already cannot cover the rest (it is checked again,
     under the budget's lock, when the request is agreed).
     """
     if not can_act_for(by, budget):
@@ -123,35 +144,106 @@ def request_support(
         unit_price_pence=unit_price,
         today=timezone.localdate(),
     )
-    preview = preview_cost(budget=budget, unit_price_pence=unit_price, quantity=quantity)
+    if not 0 <= top_up_pence <= unit_price * quantity:
+        raise MarketplaceError("Your own money towards it must be between £0 and what it costs.")
+    preview = preview_cost(
+        budget=budget, unit_price_pence=unit_price, quantity=quantity, top_up_pence=top_up_pence
+    )
     if not preview.affordable:
-        raise BudgetExceeded(
+        message = (
             f"This would cost {pounds(preview.total_pence)} but you have {pounds(preview.left_now_pence)} "
-            "left. Ask for less, or choose a different price.",
-            needed_pence=preview.total_pence,
+            "left. Ask for less, or choose a different price."
+        )
+        if top_up_pence:
+            message = (
+                f"This would take {pounds(preview.from_budget_pence)} from your budget but you have "
+                f"{pounds(preview.left_now_pence)} left. Ask for less, choose a different price, or pay "
+                "more of it from your own money."
+            )
+        raise BudgetExceeded(
+            message,
+            needed_pence=preview.from_budget_pence,
             left_pence=preview.left_now_pence,
         )
+    with transaction.atomic():
+        support_request = _create_request(
+            by=by,
+            listing=listing,
+            price=price,
+            rate=rate,
+            terms={"quantity": quantity, "starts_on": starts_on, "ends_on": ends_on, "message": message},
+            budget=budget,
+            plan_outcome=plan_outcome,
+            top_up_pence=top_up_pence,
+        )
+    audit_holder_side(by=by, budget=budget, action="requested_support", obj=support_request)
+    return support_request
+
+
+def request_support_paying_myself(
+    *,
+    by,
+    listing: ListingPage,
+    price: ListingPrice,
+    rate: str = "weekday",
+    quantity: int,
+    starts_on: date,
+    ends_on: date,
+    purpose: str = "",
+    message: str = "",
+) -> SupportRequest:
+    """Ask a provider for support that `by` will pay for with their own money, by card.
+
+    No budget or plan is needed; `purpose` is what it is for in their own words (optional).
+    The provider answers it exactly as a budget request; once agreed, `by` pays through the
+    same checkout (`payments.start_checkout`) and gets the same receipt.
+    """
+    if not by.is_authenticated:
+        raise NotPermitted("Sign in to ask for support.")
+    if not listing.live or price.listing_id != listing.pk:
+        raise InvalidState("This listing or price is no longer available.")
+    if is_provider_member(by, listing.provider):
+        refuse_own_provider(by=by, provider=listing.provider, step="ask for support", obj=listing)
+    _check_terms(
+        quantity=quantity,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        unit_price_pence=unit_price_for(price, rate),
+        today=timezone.localdate(),
+    )
+    with transaction.atomic():
+        support_request = _create_request(
+            by=by,
+            listing=listing,
+            price=price,
+            rate=rate,
+            terms={"quantity": quantity, "starts_on": starts_on, "ends_on": ends_on, "message": message},
+            payer=by,
+            purpose=purpose.strip()[:200],
+        )
+    return support_request
+
+
+def _create_request(*, by, listing, price, rate, terms, **paid_by) -> SupportRequest:
+    """Write a request at the listing's price, its first step and the provider's email."""
     description = price.description
     if rate == "evening" and price.evening_weekend_pence is not None:
         description = f"{description} (evenings and weekends)"
-    with transaction.atomic():
-        support_request = SupportRequest.objects.create(
-            budget=budget,
-            requested_by=by,
-            listing=listing,
-            provider=listing.provider,
-            service_description=description[:120],
-            unit=price.unit,
-            unit_price_pence=unit_price,
-            quantity=quantity,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            plan_outcome=plan_outcome,
-            message=message.strip(),
-        )
-        RequestEvent.objects.create(request=support_request, kind=RequestEvent.Kind.REQUESTED, actor=by)
-        notify_on_commit("request_received", support_request.pk)
-    audit_holder_side(by=by, budget=budget, action="requested_support", obj=support_request)
+    support_request = SupportRequest.objects.create(
+        requested_by=by,
+        listing=listing,
+        provider=listing.provider,
+        service_description=description[:120],
+        unit=price.unit,
+        unit_price_pence=unit_price_for(price, rate),
+        quantity=terms["quantity"],
+        starts_on=terms["starts_on"],
+        ends_on=terms["ends_on"],
+        message=terms["message"].strip(),
+        **paid_by,
+    )
+    RequestEvent.objects.create(request=support_request, kind=RequestEvent.Kind.REQUESTED, actor=by)
+    notify_on_commit("request_received", support_request.pk)
     return support_request
 
 
@@ -163,14 +255,7 @@ def accept_request(*, support_request: SupportRequest, by) -> Order:
     """
     if not is_provider_member(by, support_request.provider):
         raise NotPermitted("Only the provider can accept this request.")
-    refuse_self_dealing(
-        by=by,
-        budget=support_request.budget,
-        provider=support_request.provider,
-        step="agree a request",
-        obj=support_request,
-        also=[support_request.requested_by],
-    )
+    refuse_self_dealing_on(support_request, by=by, step="agree a request", obj=support_request)
     require_payment_ready(support_request.provider)
     return _agree(
         support_request=support_request,
@@ -183,16 +268,9 @@ def accept_request(*, support_request: SupportRequest, by) -> Order:
 
 def accept_change(*, support_request: SupportRequest, by) -> Order:
     """The holder agrees to the provider's suggested change: it becomes an order."""
-    if not can_act_for(by, support_request.budget):
+    if not buyer_may(by, support_request, REQUEST):
         raise NotPermitted("You cannot accept this change.")
-    refuse_self_dealing(
-        by=by,
-        budget=support_request.budget,
-        provider=support_request.provider,
-        step="agree a change",
-        obj=support_request,
-        also=[support_request.requested_by],
-    )
+    refuse_self_dealing_on(support_request, by=by, step="agree a change", obj=support_request)
     require_payment_ready(support_request.provider, for_holder=True)
     order = _agree(
         support_request=support_request,
@@ -214,8 +292,11 @@ def accept_change(*, support_request: SupportRequest, by) -> Order:
 def _agree(*, support_request, by, expected, use_proposed, kind) -> Order:
     with transaction.atomic():
         # The budget's row lock is what makes overspending impossible: every agreement
-        # waits here for the one before it, then sees its order in `committed`.
-        budget = Budget.objects.select_for_update().get(pk=support_request.budget_id)
+        # waits here for the one before it, then sees its order in `committed`. A person
+        # paying with their own money has no budget to lock or to check.
+        budget = None
+        if support_request.budget_id is not None:
+            budget = Budget.objects.select_for_update().get(pk=support_request.budget_id)
         support_request = SupportRequest.objects.select_for_update().get(pk=support_request.pk)
         if support_request.status != expected:
             raise InvalidState("This request has already been answered.")
@@ -228,25 +309,34 @@ def _agree(*, support_request, by, expected, use_proposed, kind) -> Order:
             quantity, unit_price = support_request.quantity, support_request.unit_price_pence
             starts_on, ends_on = support_request.starts_on, support_request.ends_on
         total = quantity * unit_price
-        open_periods(budget=budget)
-        left = left_pence(budget=budget)
-        if total > left:
-            raise BudgetExceeded(
-                f"This costs {pounds(total)} but only {pounds(max(left, 0))} is left in the budget, "
-                "so it cannot be agreed.",
-                needed_pence=total,
-                left_pence=left,
-            )
+        # A top-up larger than a changed (smaller) total is capped: the budget pays nothing.
+        top_up = min(support_request.top_up_pence, total)
+        if budget is not None:
+            open_periods(budget=budget)
+            left = left_pence(budget=budget)
+            if total - top_up > left:
+                what = f"costs {pounds(total)}"
+                if top_up:
+                    what = f"takes {pounds(total - top_up)} from the budget"
+                raise BudgetExceeded(
+                    f"This {what} but only {pounds(max(left, 0))} is left in the budget, "
+                    "so it cannot be agreed.",
+                    needed_pence=total - top_up,
+                    left_pence=left,
+                )
         support_request.status = SupportRequest.Status.ACCEPTED
         support_request.save(update_fields=["status", "updated_at"])
         plan_outcome = support_request.plan_outcome
         order = Order.objects.create(
             request=support_request,
             budget=budget,
+            payer_id=support_request.payer_id,
             provider=support_request.provider,
             listing=support_request.listing,
             plan_outcome=plan_outcome,
-            outcome=plan_outcome.outcome,
+            outcome=plan_outcome.outcome if plan_outcome else None,
+            purpose=support_request.purpose,
+            top_up_pence=top_up,
             service_description=support_request.service_description,
             unit=support_request.unit,
             quantity=quantity,
@@ -276,7 +366,7 @@ def decline_request(*, support_request: SupportRequest, by, note: str = "") -> S
 
 def withdraw_request(*, support_request: SupportRequest, by) -> SupportRequest:
     """The holder withdraws a request (or turns down a suggested change) before it is agreed."""
-    if not can_act_for(by, support_request.budget):
+    if not buyer_may(by, support_request, REQUEST):
         raise NotPermitted("You cannot withdraw this request.")
     support_request = _close_request(
         support_request=support_request,

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from cms.models import Role
@@ -143,10 +143,15 @@ def balance_pence(*, budget) -> int:
     return LedgerEntry.objects.filter(budget=budget).aggregate(total=Sum("amount_pence"))["total"] or 0
 
 
+# What an order takes from its budget: the total less the person's own top-up.
+FROM_BUDGET = F("total_pence") - F("top_up_pence")
+
+
 def committed_pence(*, budget) -> int:
-    """Money promised to orders that are agreed but not yet paid."""
+    """Money promised to orders that are agreed but not yet paid (less any top-up the person
+    pays from their own money)."""
     return (
-        Order.objects.filter(budget=budget, status__in=Order.COMMITTED).aggregate(total=Sum("total_pence"))[
+        Order.objects.filter(budget=budget, status__in=Order.COMMITTED).aggregate(total=Sum(FROM_BUDGET))[
             "total"
         ]
         or 0
@@ -214,7 +219,7 @@ def budget_summary(*, budget, today: date | None = None) -> BudgetSummary:
         row["plan_outcome"]: row["total"]
         for row in Order.objects.filter(budget=budget, status__in=Order.COMMITTED)
         .values("plan_outcome")
-        .annotate(total=Sum("total_pence"))
+        .annotate(total=Sum(FROM_BUDGET))
     }
     by_outcome = [
         OutcomeSpending(

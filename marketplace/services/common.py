@@ -113,6 +113,42 @@ def refuse_self_dealing(*, by, budget, provider, step: str, obj=None, also=()) -
     )
 
 
+def refuse_own_provider(*, by, provider, step: str, obj) -> None:
+    """A person paying themselves cannot buy from a provider whose team they are in."""
+    from .. import audit
+
+    audit.record(
+        actor=by,
+        role="the person paying",
+        action="refused_self_dealing",
+        subject=by,
+        obj=obj,
+        detail=f"Refused to {step}: the person paying is also in the team of provider {provider.pk} "
+        "(one person cannot be both sides of a sale)",
+    )
+    raise SelfDealing(
+        f"This cannot go ahead: you are in {provider.name}'s team, and one person cannot be on both "
+        "sides of a sale."
+    )
+
+
+def refuse_self_dealing_on(support_request, *, by, step: str, obj) -> None:
+    """`refuse_self_dealing` for either kind of request: budget, or a person paying themselves."""
+    if support_request.budget_id is not None:
+        refuse_self_dealing(
+            by=by,
+            budget=support_request.budget,
+            provider=support_request.provider,
+            step=step,
+            obj=obj,
+            also=[support_request.requested_by],
+        )
+        return
+    buyers = {support_request.payer_id, support_request.requested_by_id}
+    if support_request.provider.members.filter(pk__in=buyers).exists():
+        refuse_own_provider(by=by, provider=support_request.provider, step=step, obj=obj)
+
+
 def notify_on_commit(what: str, request_pk: int) -> None:
     """Queue the email for this step once the transaction has committed (never for a rollback)."""
     from ..tasks import send_notification_task

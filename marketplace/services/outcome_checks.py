@@ -34,6 +34,7 @@ from .common import NotPermitted, audit_holder_side
 logger = logging.getLogger(__name__)
 
 DEFAULT_AFTER_DAYS = 28
+DEFAULT_REMIND_AFTER_DAYS = 14
 DEFAULT_REPORT_MIN_COUNT = 5
 # The words each question is asked in (the form and the emails use them).
 HELPED_QUESTION = "Did it help with this?"
@@ -43,6 +44,11 @@ CONNECTIONS_QUESTION = "Because of it, do you see or do things with more people,
 def after_days() -> int:
     """Days after support starts that the first "did it help?" is asked."""
     return int(getattr(settings, "OUTCOME_CHECK_AFTER_DAYS", DEFAULT_AFTER_DAYS))
+
+
+def remind_after_days() -> int:
+    """Days after asking that one reminder goes, if the question is still not answered."""
+    return int(getattr(settings, "OUTCOME_CHECK_REMIND_AFTER_DAYS", DEFAULT_REMIND_AFTER_DAYS))
 
 
 def report_min_count() -> int:
@@ -70,9 +76,18 @@ def open_due_checks(*, today: date | None = None) -> list[OutcomeCheck]:
     """
     today = today or timezone.localdate()
     created = []
+    # Only orders that may have a question due and not yet made: an order with its end
+    # question is finished (the early one is always due first, so made with it or before),
+    # and one that has not ended needs only its early question, once it is due. So a daily
+    # run reads the orders that changed today, not every paid order (bench/outcome_checks.py).
+    early_due = Q(starts_on__lte=today - timedelta(days=after_days())) & ~Q(
+        outcome_checks__kind=OutcomeCheck.Kind.EARLY
+    )
     orders = (
         Order.objects.filter(status=Order.Status.PAID, starts_on__lte=today)
         .exclude(plan_outcome__isnull=True)
+        .exclude(outcome_checks__kind=OutcomeCheck.Kind.END)
+        .filter(Q(ends_on__lte=today) | early_due)
         .prefetch_related("outcome_checks")
     )
     for order in orders.iterator(chunk_size=500):
@@ -104,36 +119,74 @@ def _answerers(budget) -> list[str]:
 
 
 def ask_due(*, today: date | None = None) -> int:
-    """Open the checks due by `today` and email each budget once about its unasked ones.
+    """Open the checks due by `today` and email each budget once about its unasked ones, then
+    remind (once) about those asked `remind_after_days()` ago and still not answered.
 
     Returns how many emails were queued. A check counts as asked once its email is queued;
     one that could not be sent is asked again on the next run.
     """
-    open_due_checks(today=today)
-    unasked = OutcomeCheck.objects.filter(asked_at__isnull=True, answered_at__isnull=True).select_related(
-        "budget__holder", "plan_outcome", "order__provider"
-    )
+    started = timezone.now()
+    sent = _ask_new(today=today)
+    return sent + remind_unanswered(today=today, asked_before=started)
+
+
+def _email_budgets(checks, *, subject: str, opening: str, stamp: str) -> int:
+    """Email each budget's answerers once about its `checks`; set `stamp` on those sent."""
     by_budget = defaultdict(list)
-    for check in unasked:
+    for check in checks:
         by_budget[check.budget].append(check)
     sent = 0
     link = site_url(reverse("marketplace:did_it_help"))
-    for budget, checks in by_budget.items():
-        lines = "\n".join(f"- {c.plan_outcome.own_words} ({c.order.provider.name})" for c in checks)
+    for budget, budget_checks in by_budget.items():
+        lines = "\n".join(f"- {c.plan_outcome.own_words} ({c.order.provider.name})" for c in budget_checks)
         body = (
-            "You have support paid for from a direct payment. We would like to know whether it "
-            f"is helping with:\n\n{lines}\n\nIt takes a minute, and only you, and the people you "
+            f"{opening}\n\n{lines}\n\nIt takes a minute, and only you, and the people you "
             f"chose to help with your budget, see your answers: {link}\n\n"
             "Your answers are never shown to the public and never change how providers are listed."
         )
         try:
-            mail.send_mail("Did your support help?", body, None, _answerers(budget))
+            mail.send_mail(subject, body, None, _answerers(budget))
         except OSError:
             logger.warning("Could not send the did-it-help email for budget %s", budget.pk, exc_info=True)
             continue
-        OutcomeCheck.objects.filter(pk__in=[c.pk for c in checks]).update(asked_at=timezone.now())
+        OutcomeCheck.objects.filter(pk__in=[c.pk for c in budget_checks]).update(**{stamp: timezone.now()})
         sent += 1
     return sent
+
+
+def remind_unanswered(*, today: date | None = None, asked_before=None) -> int:
+    """One reminder per budget about checks due `remind_after_days()` or more days before
+    `today`, asked (before `asked_before`, so never in the same run) and still not answered;
+    a check is reminded about once, ever."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=remind_after_days())
+    waiting = OutcomeCheck.objects.filter(
+        due_on__lte=cutoff,
+        asked_at__lt=asked_before or timezone.now(),
+        answered_at__isnull=True,
+        reminded_at__isnull=True,
+    ).select_related("budget__holder", "plan_outcome", "order__provider")
+    return _email_budgets(
+        waiting,
+        subject="A reminder: did your support help?",
+        opening="A couple of weeks ago we asked whether the support paid for from a direct payment "
+        "is helping. If you have a minute, we would still like to know about:",
+        stamp="reminded_at",
+    )
+
+
+def _ask_new(*, today: date | None = None) -> int:
+    open_due_checks(today=today)
+    unasked = OutcomeCheck.objects.filter(asked_at__isnull=True, answered_at__isnull=True).select_related(
+        "budget__holder", "plan_outcome", "order__provider"
+    )
+    return _email_budgets(
+        unasked,
+        subject="Did your support help?",
+        opening="You have support paid for from a direct payment. We would like to know whether it "
+        "is helping with:",
+        stamp="asked_at",
+    )
 
 
 # --- Answering -----------------------------------------------------------------------------
@@ -316,3 +369,76 @@ def outcomes_report(*, starts_on: date | None = None, ends_on: date | None = Non
             )
         )
     return rows
+
+
+# --- Counts for a provider, and for the professionals who signposted people ------------------
+
+
+@dataclass(frozen=True)
+class AnswerCounts:
+    """How many answers, and how they went; None where there are too few to show."""
+
+    answers: int
+    floor: int
+    helped_a_lot: int | None
+    helped_a_bit: int | None
+    not_yet: int | None
+    more_people: int | None
+    fewer_people: int | None
+
+    @property
+    def enough(self) -> bool:
+        """True once there are enough answers to show any figure."""
+        return self.answers >= self.floor
+
+
+def _counts(answered) -> AnswerCounts:
+    """Counts over answered checks, each figure hidden below `report_min_count()`, and every
+    figure hidden while the total is below it (only "fewer than N" is said then)."""
+    floor = report_min_count()
+    counts = Counter()
+    for helped, connections in answered.values_list("helped", "connections"):
+        counts["answers"] += 1
+        counts[helped] += 1
+        counts[connections] += 1
+    total = counts["answers"]
+
+    def shown(key):
+        return _shown(counts[key], floor) if total >= floor else None
+
+    return AnswerCounts(
+        answers=total,
+        floor=floor,
+        helped_a_lot=shown(OutcomeCheck.Helped.A_LOT),
+        helped_a_bit=shown(OutcomeCheck.Helped.A_BIT),
+        not_yet=shown(OutcomeCheck.Helped.NOT_YET),
+        more_people=shown(OutcomeCheck.Connections.MORE),
+        fewer_people=shown(OutcomeCheck.Connections.FEWER),
+    )
+
+
+def provider_counts(*, provider, viewer) -> AnswerCounts:
+    """What people said about `provider`'s paid support, for the provider's own team only.
+
+    Counts only, never who answered or their notes; nothing shows until `report_min_count()`
+    answers exist. Never on the public page and never in search.
+    """
+    from ..acting import is_provider_member
+
+    if not is_provider_member(viewer, provider):
+        raise NotPermitted("Only the provider's team can see this.")
+    return _counts(OutcomeCheck.objects.filter(answered_at__isnull=False, order__provider=provider))
+
+
+def signposted_counts(*, introductions) -> AnswerCounts:
+    """Answers about support bought after a professional's signposting.
+
+    `introductions` is a list of (person's user id, listing id, since): the person saved a
+    shortlist with that listing on it at `since` (signposting knows this; the marketplace does
+    not know what a shortlist is). An answer counts when that person's budget bought from that
+    listing after `since`. Counts only, with the same floor as every report.
+    """
+    match = Q(pk__in=[])
+    for user_id, listing_id, since in introductions:
+        match |= Q(budget__holder_id=user_id, order__listing_id=listing_id, order__created_at__gte=since)
+    return _counts(OutcomeCheck.objects.filter(match, answered_at__isnull=False).distinct())

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from directory.models import Provider
 
-from ..acting import PAY, can, can_act_for, is_provider_member
+from ..acting import PAY, REQUEST, buyer_may, is_provider_member
 from ..gateways import GatewayRejected, GatewayUnavailable, get_payment_gateway
 from ..models import (
     Budget,
@@ -39,7 +39,7 @@ from .common import (
     audit_holder_side,
     notify_on_commit,
     pounds,
-    refuse_self_dealing,
+    refuse_self_dealing_on,
 )
 
 logger = logging.getLogger(__name__)
@@ -188,20 +188,13 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
 
     The order becomes paid only when the payment service's signed webhook says so.
     """
-    if not can(by, order.budget, PAY):
+    if not buyer_may(by, order, PAY):
         raise NotPermitted("You cannot pay for this order.")
     if order.status == Order.Status.PAID:
         raise InvalidState("This order is already paid.")
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise InvalidState("This order was cancelled, so it cannot be paid.")
-    refuse_self_dealing(
-        by=by,
-        budget=order.budget,
-        provider=order.provider,
-        step="pay",
-        obj=order,
-        also=[order.request.requested_by],
-    )
+    refuse_self_dealing_on(order.request, by=by, step="pay", obj=order)
     account = require_payment_ready(order.provider, for_holder=True)
     if (
         order.checkout_url
@@ -265,9 +258,13 @@ def record_payment(
     session_id: str = "",
     destination: str = "",
 ) -> Payment:
-    """Record money taken for an order (idempotent per payment reference): ledger, order, receipt."""
+    """Record money taken for an order (idempotent per payment reference): ledger, order, receipt.
+
+    A budget purchase is written to the budget's ledger (with any top-up from the person's own
+    money as their contribution); a person paying with their own money has no ledger.
+    """
     with transaction.atomic():
-        budget = Budget.objects.select_for_update().get(pk=order.budget_id)
+        budget = lock_budget_of(order)
         order = Order.objects.select_for_update().select_related("provider").get(pk=order.pk)
         existing = Payment.objects.filter(payment_intent_id=payment_intent_id).first()
         if existing:
@@ -294,20 +291,8 @@ def record_payment(
             destination_account=destination or order.destination_account,
             paid_at=now,
         )
-        today = timezone.localdate()
-        LedgerEntry.objects.create(
-            budget=budget,
-            period=ledger_period(budget, today),
-            kind=LedgerEntry.Kind.PAYMENT,
-            amount_pence=-amount_pence,
-            occurred_on=today,
-            description=f"{order.service_description} from {order.provider.name}"[:200],
-            payee=order.provider.name,
-            plan_outcome_id=order.plan_outcome_id,
-            outcome_id=order.outcome_id,
-            order=order,
-            payment=payment,
-        )
+        if budget is not None:
+            _book_payment(budget=budget, order=order, payment=payment, amount_pence=amount_pence)
         if order.status != Order.Status.AWAITING_PAYMENT:
             # Paid after it was cancelled (the payment raced the cancellation): it is paid
             # now, and the person can cancel it again for a refund.
@@ -325,6 +310,46 @@ def record_payment(
 
         process_deferred(related_object=payment_intent_id)
     return payment
+
+
+def lock_budget_of(order: Order) -> Budget | None:
+    """Lock the row of the order's budget (None, locking nothing, for a person paying themselves)."""
+    if order.budget_id is None:
+        return None
+    return Budget.objects.select_for_update().get(pk=order.budget_id)
+
+
+def _book_payment(*, budget: Budget, order: Order, payment: Payment, amount_pence: int) -> None:
+    """Write a paid order to its budget's ledger: the payment out, and the top-up in.
+
+    A top-up is the person's own money towards this order, so it is their contribution (money
+    in, on the statement as "Your contribution"), tied to this payment so it is written once.
+    """
+    today = timezone.localdate()
+    period = ledger_period(budget, today)
+    common = {
+        "budget": budget,
+        "period": period,
+        "occurred_on": today,
+        "payee": order.provider.name,
+        "plan_outcome_id": order.plan_outcome_id,
+        "outcome_id": order.outcome_id,
+        "order": order,
+        "payment": payment,
+    }
+    LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.PAYMENT,
+        amount_pence=-amount_pence,
+        description=f"{order.service_description} from {order.provider.name}"[:200],
+        **common,
+    )
+    if order.top_up_pence:
+        LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.CONTRIBUTION,
+            amount_pence=min(order.top_up_pence, amount_pence),
+            description=f"Top-up from your own money towards order {order.reference}",
+            **common,
+        )
 
 
 # --- Cancelling and refunding ------------------------------------------------------------
@@ -348,7 +373,7 @@ def cancellation_terms(*, order: Order, user, today: date | None = None) -> Canc
     - Otherwise, or while the payment is disputed, cancelling here is not possible.
     """
     today = today or timezone.localdate()
-    as_holder = can_act_for(user, order.budget)
+    as_holder = buyer_may(user, order, REQUEST)
     as_provider = is_provider_member(user, order.provider)
     if not (as_holder or as_provider):
         return CancellationTerms(False, explanation="You cannot cancel this order.")
@@ -408,7 +433,7 @@ def _cancel_allowed(*, order: Order, by, reason: str, terms: CancellationTerms) 
                     "for a refund."
                 )
         with transaction.atomic():
-            Budget.objects.select_for_update().get(pk=order.budget_id)
+            lock_budget_of(order)
             order = Order.objects.select_for_update().get(pk=order.pk)
             if order.status != Order.Status.AWAITING_PAYMENT:
                 raise InvalidState("This order has changed. Check it and try again.")
@@ -434,7 +459,7 @@ def _refunded(*, order: Order, payment: Payment, result, by, reason: str) -> Ord
     """Record a refund the payment service made (`result`, or None if it was already recorded)
     and mark the paid order refunded, under the budget's lock."""
     with transaction.atomic():
-        Budget.objects.select_for_update().get(pk=order.budget_id)
+        lock_budget_of(order)
         order = Order.objects.select_for_update().get(pk=order.pk)
         if result is not None:
             record_refund(
@@ -485,7 +510,7 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
             if session.status == "complete":
                 raise InvalidState("The payment for this order is going through: refund it once it arrives.")
         with transaction.atomic():
-            Budget.objects.select_for_update().get(pk=order.budget_id)
+            lock_budget_of(order)
             order = Order.objects.select_for_update().get(pk=order.pk)
             if order.status in Order.COMMITTED:
                 mark_cancelled(order, by=by, reason=reason, status=Order.Status.CANCELLED)
@@ -513,6 +538,44 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
         if result.status in ("failed", "canceled"):
             raise PaymentRejected("The refund did not go through.")
     return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
+
+
+def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence: int) -> None:
+    """Write a refund to the budget's ledger. The card gets all of it back, so the part that
+    was the person's own top-up is taken out again (an adjustment): that money is theirs, not
+    the budget's. Their own money is returned first."""
+    today = timezone.localdate()
+    common = {
+        "budget_id": order.budget_id,
+        "period": ledger_period(order.budget, today),
+        "occurred_on": today,
+        "payee": order.provider.name,
+        "plan_outcome_id": order.plan_outcome_id,
+        "outcome_id": order.outcome_id,
+        "order": order,
+        "payment": payment,
+        "refund": refund,
+    }
+    LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.REFUND,
+        amount_pence=amount_pence,
+        description=f"Refund: {order.service_description} from {order.provider.name}"[:200],
+        **common,
+    )
+    returned = -(
+        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.ADJUSTMENT).aggregate(
+            total=Sum("amount_pence")
+        )["total"]
+        or 0
+    )
+    own_part = min(amount_pence, max(order.top_up_pence - returned, 0))
+    if own_part:
+        LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            amount_pence=-own_part,
+            description=f"Your top-up towards order {order.reference}, refunded to your card",
+            **common,
+        )
 
 
 def record_refund(
@@ -547,21 +610,8 @@ def record_refund(
         reason=reason[:300],
         requested_by=by,
     )
-    today = timezone.localdate()
-    LedgerEntry.objects.create(
-        budget_id=order.budget_id,
-        period=ledger_period(order.budget, today),
-        kind=LedgerEntry.Kind.REFUND,
-        amount_pence=amount_pence,
-        occurred_on=today,
-        description=f"Refund: {order.service_description} from {order.provider.name}"[:200],
-        payee=order.provider.name,
-        plan_outcome_id=order.plan_outcome_id,
-        outcome_id=order.outcome_id,
-        order=order,
-        payment=payment,
-        refund=refund,
-    )
+    if order.budget_id is not None:  # a person paying themselves has no ledger
+        _book_refund(order=order, payment=payment, refund=refund, amount_pence=amount_pence)
     RequestEvent.objects.create(
         request_id=order.request_id, kind=RequestEvent.Kind.REFUNDED, actor=by, note=pounds(amount_pence)
     )

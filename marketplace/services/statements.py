@@ -247,6 +247,9 @@ def _line(entry: LedgerEntry, ends_on: date) -> StatementLine:
             else "",
             details=order.service_description,
         )
+        if entry.kind in (LedgerEntry.Kind.CONTRIBUTION, LedgerEntry.Kind.ADJUSTMENT):
+            # A top-up (or its return on a refund) says what it is in its own words.
+            fields["details"] = entry.description
         if entry.kind == LedgerEntry.Kind.REFUND:
             fields["refund_reference"] = (entry.refund.refund_id or "") if entry.refund_id else ""
             refunded = f"payment {fields['payment_reference']}, " if fields["payment_reference"] else ""

@@ -23,7 +23,6 @@ from ..gateways import (
     get_payment_gateway,
 )
 from ..models import (
-    Budget,
     Order,
     Payment,
     ProviderPaymentAccount,
@@ -31,7 +30,7 @@ from ..models import (
     WebhookEvent,
 )
 from .common import InvalidWebhook
-from .payments import apply_account_status, mark_cancelled, record_payment, record_refund
+from .payments import apply_account_status, lock_budget_of, mark_cancelled, record_payment, record_refund
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +256,7 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
             return WebhookEvent.Status.IGNORED, ""
         return WebhookEvent.Status.DEFERRED, payment_ref
     with transaction.atomic():
-        Budget.objects.select_for_update().get(pk=payment.order.budget_id)
+        lock_budget_of(payment.order)
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         for item in event.refunds:
             if item.status in ("succeeded", "pending"):

@@ -9,7 +9,15 @@ from django.urls import reverse
 
 from cms.models import User
 from marketplace import services
-from marketplace.models import Budget, Delegate, GroupActivity, LedgerEntry, SupportRequest
+from marketplace.models import (
+    Budget,
+    Delegate,
+    GroupActivity,
+    LedgerEntry,
+    Order,
+    OutcomeCheck,
+    SupportRequest,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +37,9 @@ def test_the_demo_holder_has_a_budget_a_helper_a_request_and_a_group_to_join(cli
     # Began 12 weeks ago, so today starts its 4th 4-weekly period: 4 x (£450 + £20 contribution),
     # less £12.40 and £20.00 spent outside the site.
     assert budget.periods.count() == 4
-    assert services.balance_pence(budget=budget) == 184_760
+    # And a lunch club session today, paid for (through `record_payment`, as a webhook would).
+    paid = Order.objects.get(budget=budget, status=Order.Status.PAID)
+    assert services.balance_pence(budget=budget) == 184_760 - paid.total_pence
     assert LedgerEntry.objects.filter(budget=budget, kind=LedgerEntry.Kind.OUTSIDE).count() == 2
     assert budget.plan.outcomes.first().own_words == "Have a hot meal I like every day"
     helper = Delegate.objects.get(budget=budget)
@@ -40,6 +50,10 @@ def test_the_demo_holder_has_a_budget_a_helper_a_request_and_a_group_to_join(cli
         False,
     )
     assert SupportRequest.objects.filter(budget=budget, status=SupportRequest.Status.REQUESTED).count() == 1
+    # "Did it help?" is not empty on a fresh install: the session was answered.
+    (answer,) = OutcomeCheck.objects.filter(order=paid)
+    assert (answer.helped, answer.connections) == (OutcomeCheck.Helped.A_LOT, OutcomeCheck.Connections.MORE)
+    assert answer.plan_outcome.outcome.slug == "get-out-and-about"
     group = GroupActivity.objects.get()
     assert (group.status, group.places, group.min_places) == (GroupActivity.Status.OPEN, 8, 4)
 
