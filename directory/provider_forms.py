@@ -505,7 +505,12 @@ class WhenContactForm(ListingStepForm):
             self.add_error("trial_price", "Enter what a trial session costs, or 0 if it is free")
         # Set before the model's own checks run, which look at the draft's prices.
         self.instance.meet_first_price_pence = cleaned.get("meet_first_price") or 0
-        self.instance.trial_price_pence = cleaned.get("trial_price") if cleaned.get("trial_session") else None
+        trial_price = cleaned.get("trial_price") if cleaned.get("trial_session") else None
+        if cleaned.get("trial_session") and trial_price is None:
+            # The form already says what is missing; keep the model's own check from saying it
+            # again about a field this form does not have.
+            trial_price = 0
+        self.instance.trial_price_pence = trial_price
         return cleaned
 
     def apply(self) -> ListingPage:
