@@ -29,7 +29,7 @@ from cms import mail
 from cms.site import site_url
 
 from ..acting import REQUEST, VIEW, budgets_for, can, holder_name, is_provider_member
-from ..models import Delegate, MeetFirst
+from ..models import Budget, Delegate, MeetFirst
 from .common import InvalidState, MarketplaceError, NotPermitted, audit_holder_side, refuse_self_dealing
 
 logger = logging.getLogger(__name__)
@@ -91,9 +91,10 @@ def ask(*, budget, by, listing, kind: str, message: str = "", plan_outcome=None)
         raise MeetFirstError("Select one of the outcomes in the support plan", field="plan_outcome")
     refuse_self_dealing(by=by, budget=budget, provider=listing.provider, step="ask to meet first")
     with transaction.atomic():
-        waiting = MeetFirst.objects.select_for_update().filter(
-            budget=budget, listing=listing, status__in=MeetFirst.OPEN
-        )
+        # The budget's row is the lock (as for every marketplace change), so two requests at
+        # the same moment cannot both find nothing open and both ask.
+        Budget.objects.select_for_update().filter(pk=budget.pk).first()
+        waiting = MeetFirst.objects.filter(budget=budget, listing=listing, status__in=MeetFirst.OPEN)
         if waiting.exists():
             raise InvalidState(
                 f"You have already asked {listing.provider.name} to meet first. "

@@ -5,6 +5,7 @@ opens the request form for that listing. Before both said yes that step is close
 violations and nothing off the side on any page."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -49,9 +50,10 @@ def meet_world(live_url):
     """Sam has a budget and plan; Jo's swimming listing likes to meet first."""
     factories.home_page()
     holder = mf.make_holder(email="sam@example.org", first_name="Sam", last_name="Holder")
-    world = mf.World(budget=mf.make_budget(holder=holder))
-    world.provider_user.email = "jo@example.org"
-    world.provider_user.save(update_fields=["email"])
+    world = SimpleNamespace(budget=mf.make_budget(holder=holder), holder=holder)
+    world.provider, world.provider_user = mf.make_provider_member(email="jo@example.org", first_name="Jo")
+    mf.make_ready_account(world.provider)
+    world.listing = mf.make_listing(world.provider)
     ListingPage.objects.filter(pk=world.listing.pk).update(meet_first=True)
     world.listing.refresh_from_db()
     return world
