@@ -1753,6 +1753,29 @@ def demo_access_and_ages(service, slug, accessibility, audiences):
     return sorted(features), min_age, max_age
 
 
+# Services where meeting first matters most (someone in your home, or one to one for hours).
+ONE_TO_ONE_ACCESS = (HOME_ACCESS, CAR_ACCESS)
+
+
+def demo_meet_first_and_trial(service, slug, prices):
+    """(meet_first, its price, trial_session, its price) for one demo listing.
+
+    From a generator of its own, seeded by the slug (as `demo_access_and_ages`), so no other
+    demo value changes. Most one-to-one services like to meet first, free; some group ones offer
+    a trial session at a reduced price.
+    """
+    rng = random.Random(f"meet:{slug}")  # noqa: S311 (demo data, not secrets)
+    one_to_one = service.access in ONE_TO_ONE_ACCESS or service.voice == "I"
+    meet_first = rng.random() < (0.6 if one_to_one else 0.2)
+    meet_price = 1000 if meet_first and rng.random() < 0.1 else 0
+    trial = rng.random() < (0.15 if one_to_one else 0.4)
+    trial_price = None
+    if trial:
+        first = prices[0].weekday_pence if prices else 0
+        trial_price = 0 if rng.random() < 0.4 else (first // 2 // 50) * 50
+    return meet_first, meet_price, trial, trial_price
+
+
 @dataclass
 class ListingSpec:
     """Everything one ListingPage needs, as plain data."""
@@ -1784,6 +1807,10 @@ class ListingSpec:
     min_age: int | None
     max_age: int | None
     access_features: list[str] = field(default_factory=list)
+    meet_first: bool = False
+    meet_first_price_pence: int = 0
+    trial_session: bool = False
+    trial_price_pence: int | None = None
 
 
 @dataclass
@@ -2025,6 +2052,9 @@ class _Generator:
         spec.access_features, spec.min_age, spec.max_age = demo_access_and_ages(
             service, spec.slug, spec.accessibility, audiences
         )
+        spec.meet_first, spec.meet_first_price_pence, spec.trial_session, spec.trial_price_pence = (
+            demo_meet_first_and_trial(service, spec.slug, spec.prices)
+        )
         return spec
 
     def provider(self, service, person, name=None):
@@ -2104,7 +2134,96 @@ class _Generator:
 
 def generate() -> list[ProviderSpec]:
     """The demo providers and their listings, the same every time."""
-    return _Generator().generate()
+    return [*_Generator().generate(), *broker_and_advocate_specs()]
+
+
+def broker_and_advocate_specs() -> list[ProviderSpec]:
+    """Two hand-written listings for support people search for by kind: an independent support
+    broker and a community advocate ("Brokers and advocates"). A holder can invite either of
+    them as a helper from the listing (docs/meet-first.md)."""
+    common = {
+        "categories": ["brokers-and-advocates"],
+        "audiences": [],
+        "languages": [],
+        "intake": "taking",
+        "served_districts": [],
+        "website": "",
+        "accessibility": "",
+        "confirmed_days_ago": 20,
+        "jitter": (0.004, -0.006),
+        "min_age": 18,
+        "max_age": None,
+        "access_features": ["home-visits"],
+        "meet_first": True,
+    }
+    broker = ListingSpec(
+        slug="independent-support-broker-bolton",
+        title="Independent support broker, Bolton",
+        service="support-broker",
+        summary="I help you plan how to use your direct payment, find the right support and deal "
+        "with the council's paperwork.",
+        description="<p>Hello, I'm Bea. I am an independent support broker: I do not work for the "
+        "council or for any provider.</p><p>I help you write your support plan in your own words, "
+        "find people and groups near you, and keep your budget records straight. With your "
+        "permission I can ask providers for support for you.</p>",
+        outcomes=["wellbeing-be-in-control-of-my-day", "get-out-and-about"],
+        prices=[PriceSpec("Support planning", "hour", None, 2800, None)],
+        slots=["mon-morning", "tue-morning", "wed-afternoon", "thu-morning", "fri-afternoon"],
+        district="BL1",
+        radius=8,
+        contact_name="Bea Broker",
+        contact_phone="07700 900998",
+        contact_email="bea.broker@example.org",
+        contact_notes="Email is best; I reply within two working days.",
+        easy_read="I help you plan your support.\nI help you find people to help you.\n"
+        "I can help with forms.",
+        **common,
+    )
+    advocate = ListingSpec(
+        slug="community-advocate-bury",
+        title="Community advocate, Bury",
+        service="advocate",
+        summary="An independent advocate who helps you say what you want, and makes sure you are "
+        "heard at reviews and meetings.",
+        description="<p>We are a small advocacy group in Bury. We help people speak up at care "
+        "reviews, with housing and with the council.</p><p>We listen first, and we only do what "
+        "you ask us to.</p>",
+        outcomes=["wellbeing-be-in-control-of-my-day", "wellbeing-be-treated-with-dignity"],
+        prices=[PriceSpec("Advocacy session", "session", 90, 2500, None)],
+        slots=["mon-afternoon", "wed-morning", "thu-afternoon"],
+        district="BL9",
+        radius=6,
+        contact_name="Ade Advocate",
+        contact_phone="07700 900997",
+        contact_email="speak-up-bury@example.org",
+        contact_notes="Ring or email; we can meet you at home.",
+        easy_read="We help you speak up.\nWe come to meetings with you.",
+        **common,
+    )
+    return [
+        ProviderSpec(
+            name="Bea Broker Support Planning",
+            legal_name="Beatrice Broker",
+            business_type="sole_trader",
+            company_number="",
+            team_size=1,
+            email="bea.broker@example.org",
+            phone="07700 900998",
+            checks=[CheckSpec("public_liability", "PL-448812", 60, 365, 3)],
+            listings=[broker],
+        ),
+        ProviderSpec(
+            name="Speak Up Bury (demo)",
+            legal_name="Speak Up Bury CIC",
+            business_type="cic",
+            company_number="12945678",
+            team_size=3,
+            email="speak-up-bury@example.org",
+            phone="07700 900997",
+            checks=[CheckSpec("dbs", "001299887766", 200, None, 5)],
+            listings=[advocate],
+        ),
+    ]
 
 
 # --- Loading into the database ------------------------------------------------------------
@@ -2324,6 +2443,10 @@ def load_providers(directory, coordinator, specs=None):
                 "easy_read": item.easy_read,
                 "min_age": item.min_age,
                 "max_age": item.max_age,
+                "meet_first": item.meet_first,
+                "meet_first_price_pence": item.meet_first_price_pence,
+                "trial_session": item.trial_session,
+                "trial_price_pence": item.trial_price_pence,
                 "last_confirmed_at": _aware(today - timedelta(days=item.confirmed_days_ago), 9, 0),
             }
             related = {

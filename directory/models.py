@@ -585,6 +585,24 @@ class ListingPage(Page):
     last_confirmed_at = models.DateTimeField(
         default=timezone.now, help_text="When the provider last said this listing is right."
     )
+    # "Meet first" and "trial session": how a person can get to know the provider before agreeing
+    # to support (docs/meet-first.md). They filter search results and are never ranked on.
+    meet_first = models.BooleanField(
+        "I like to meet first",
+        default=False,
+        help_text="You like a short visit, phone or video call with someone before agreeing to support.",
+    )
+    meet_first_price_pence = models.PositiveIntegerField(
+        default=0, help_text="What a meet first costs, in pence. 0 means it is free."
+    )
+    trial_session = models.BooleanField(
+        "trial session available",
+        default=False,
+        help_text="Someone can try one session before agreeing to more.",
+    )
+    trial_price_pence = models.PositiveIntegerField(
+        null=True, blank=True, help_text="What a trial session costs, in pence (0 if it is free)."
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -613,6 +631,15 @@ class ListingPage(Page):
             heading="Where",
         ),
         MultiFieldPanel([FieldPanel("availability"), FieldPanel("intake")], heading="When"),
+        MultiFieldPanel(
+            [
+                FieldPanel("meet_first"),
+                FieldPanel("meet_first_price_pence"),
+                FieldPanel("trial_session"),
+                FieldPanel("trial_price_pence"),
+            ],
+            heading="Meet first and trial sessions",
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("contact_name"),
@@ -656,6 +683,10 @@ class ListingPage(Page):
             models.CheckConstraint(
                 condition=Q(service_radius_miles__lte=100), name="listing_radius_at_most_100"
             ),
+            models.CheckConstraint(
+                condition=Q(trial_session=False) | Q(trial_price_pence__isnull=False),
+                name="listing_trial_session_has_a_price",
+            ),
         ]
 
     def clean_fields(self, exclude=None):
@@ -679,6 +710,10 @@ class ListingPage(Page):
         super().clean()
         if self.venue_postcode and not self.venue.strip():
             raise ValidationError({"venue": "Enter the venue's name and street, or remove its postcode."})
+        if self.trial_session and self.trial_price_pence is None:
+            raise ValidationError(
+                {"trial_price_pence": "Enter what a trial session costs (0 if it is free)."}
+            )
         if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
             raise ValidationError(
                 {"max_age": "The oldest age must be the same as or more than the youngest."}
@@ -742,6 +777,11 @@ class ListingPage(Page):
         hourly = [p.hourly_equivalent_pence for p in self.prices.all()]
         hourly = [h for h in hourly if h is not None]
         return min(hourly) if hourly else None
+
+    @property
+    def meet_first_is_free(self) -> bool:
+        """True when a meet first costs nothing (the usual case)."""
+        return not self.meet_first_price_pence
 
     def current_checks(self):
         """The provider's verified, unexpired checks."""

@@ -406,6 +406,42 @@ class WhenContactForm(ListingStepForm):
         label="Which of these can you offer? (optional)",
         help_text="Choose all that are true. People who need them can search for them.",
     )
+    # Meet first and trial session (docs/meet-first.md): typed in pounds, kept in pence.
+    meet_first_price = PoundsField(
+        label="What does a meet first cost, in pounds? (optional)",
+        what="what a meet first costs",
+        required=False,
+        help_text="Leave this empty if it is free, as most are.",
+    )
+    trial_price = PoundsField(
+        label="What does a trial session cost, in pounds?",
+        what="what a trial session costs",
+        required=False,
+        help_text="Enter 0 if it is free.",
+    )
+
+    field_order = [
+        "availability",
+        "intake",
+        "contact_name",
+        "contact_phone",
+        "contact_email",
+        "website",
+        "contact_notes",
+        "access_features",
+        "accessibility",
+        "easy_read",
+        "meet_first",
+        "meet_first_price",
+        "trial_session",
+        "trial_price",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The two prices are pence on the listing and pounds here.
+        self.initial.setdefault("meet_first_price", self.instance.meet_first_price_pence or None)
+        self.initial.setdefault("trial_price", self.instance.trial_price_pence)
 
     class Meta:
         model = ListingPage
@@ -420,6 +456,8 @@ class WhenContactForm(ListingStepForm):
             "access_features",
             "accessibility",
             "easy_read",
+            "meet_first",
+            "trial_session",
         ]
         labels = {
             "intake": "Are you taking new people?",
@@ -430,6 +468,8 @@ class WhenContactForm(ListingStepForm):
             "contact_notes": "Anything people should know about getting in touch? (optional)",
             "accessibility": "Anything else about access? (optional)",
             "easy_read": "Easy Read description (optional)",
+            "meet_first": "I like to meet first: a short visit, phone or video call before agreeing",
+            "trial_session": "A trial session is available",
         }
         help_texts = {
             "contact_phone": "People see this. Give at least one way to get in touch: "
@@ -457,7 +497,29 @@ class WhenContactForm(ListingStepForm):
             self.add_error(
                 "contact_phone", "Give at least one way to get in touch: a phone number, email or website"
             )
+        if (
+            cleaned.get("trial_session")
+            and cleaned.get("trial_price") is None
+            and not self.has_error("trial_price")
+        ):
+            self.add_error("trial_price", "Enter what a trial session costs, or 0 if it is free")
+        # Set before the model's own checks run, which look at the draft's prices.
+        self.instance.meet_first_price_pence = cleaned.get("meet_first_price") or 0
+        trial_price = cleaned.get("trial_price") if cleaned.get("trial_session") else None
+        if cleaned.get("trial_session") and trial_price is None:
+            # The form already says what is missing; keep the model's own check from saying it
+            # again about a field this form does not have.
+            trial_price = 0
+        self.instance.trial_price_pence = trial_price
         return cleaned
+
+    def apply(self) -> ListingPage:
+        draft = super().apply()
+        draft.meet_first_price_pence = self.cleaned_data.get("meet_first_price") or 0
+        draft.trial_price_pence = (
+            self.cleaned_data.get("trial_price") if self.cleaned_data.get("trial_session") else None
+        )
+        return draft
 
     def availability_grid(self):
         return availability_grid(self["availability"])

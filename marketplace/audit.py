@@ -57,6 +57,11 @@ ACTIONS = {
     "staff_viewed": "A coordinator looked at the record",
     "refused_self_dealing": "Was refused: one person cannot be both sides of a sale",
     "payment_mismatch": "A payment did not match its order, so the order was not marked paid",
+    "asked_meet_first": "Asked a provider to meet first",
+    "viewed_meet_first": "Looked at a meeting with a provider",
+    "chose_meet_first_time": "Chose a time to meet a provider",
+    "answered_meet_first": "Said whether to go ahead after meeting a provider",
+    "cancelled_meet_first": "Called off meeting a provider",
 }
 
 

@@ -18,5 +18,10 @@ urlpatterns = [
     ),
     path("budget/helpers/<uuid:delegate_id>/resend/", delegate_views.delegate_resend, name="delegate_resend"),
     path("budget/helpers/invitation/<str:token>/", delegate_views.delegate_accept, name="delegate_accept"),
+    path(
+        "budget/helpers/from-listing/<uuid:listing_id>/",
+        delegate_views.delegate_from_listing,
+        name="delegate_from_listing",
+    ),
     path("budget/switch/", delegate_views.switch_budget, name="switch_budget"),
 ]

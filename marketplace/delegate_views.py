@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from directory.models import ListingPage
+
 from .acting import (
     MANAGE,
     acting_for,
@@ -159,6 +161,60 @@ def delegates(request):
             "recent_actions": _recent_actions(budget, helpers),
             "acting": current,
         },
+    )
+
+
+# A broker's or advocate's listing carries this category; inviting them from it suggests this level.
+BROKERS_CATEGORY = "brokers-and-advocates"
+SUGGESTED_PERMISSIONS = ["request"]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegate_from_listing(request, listing_id):
+    """Invite a broker or advocate from their listing: the usual invitation, filled in from the
+    listing (contact name and email, relationship, and asking for support as the suggested
+    level), shown for the holder to check before anything is sent."""
+    listing = get_object_or_404(
+        ListingPage.objects.live().select_related("provider").filter(categories__slug=BROKERS_CATEGORY),
+        public_id=listing_id,
+    )
+    current, response = _managed_budget(request)
+    if response:
+        return response
+    words = f"{listing.title} {listing.summary}".lower()
+    relationship = Delegate.Relationship.ADVOCATE if "advoca" in words else Delegate.Relationship.BROKER
+    initial = {
+        "name": listing.contact_name or listing.provider.name,
+        "email": listing.contact_email,
+        "relationship": relationship,
+        "permissions": SUGGESTED_PERMISSIONS,
+    }
+    form = InviteDelegateForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            delegate = delegation.invite_delegate(
+                budget=current.budget,
+                by=request.user,
+                name=data["name"],
+                email=data["email"],
+                relationship=data["relationship"],
+                **permission_flags(data["permissions"]),
+            )
+        except delegation.DelegationError as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            messages.success(
+                request,
+                f"We have emailed an invitation to {delegate.name} at {delegate.email}. "
+                "It works for 14 days.",
+            )
+            return redirect("marketplace:delegates")
+    return render(
+        request,
+        "marketplace/delegates/from_listing.html",
+        {"form": form, "listing": listing, "acting": current},
     )
 
 

@@ -987,3 +987,121 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+# --- Meet first ------------------------------------------------------------------------------
+
+
+class MeetFirst(models.Model):
+    """A short visit, phone call or video call between a person and a provider before any request.
+
+    The person (or a helper who may ask for support) asks; the provider offers one to three
+    times; the person picks one; afterwards both sides say whether they want to go ahead. The
+    request step opens only when both said yes (`both_agreed`). Each side may give a private
+    reason, which only their own side reads, and a message the other side reads
+    (`services/meet_first.py` decides who sees what; docs/meet-first.md).
+    """
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "A short visit"
+        CALL = "call", "A phone call"
+        VIDEO = "video", "A video call"
+
+    class Status(models.TextChoices):
+        ASKED = "asked", "Waiting for the provider to offer times"
+        OFFERED = "offered", "Times offered: choose one"
+        BOOKED = "booked", "Time agreed"
+        DECIDED = "decided", "Both sides have answered"
+        CANCELLED = "cancelled", "Called off"
+
+    class Decision(models.TextChoices):
+        YES = "yes", "Yes, I want to go ahead"
+        NO = "no", "No, I do not want to go ahead"
+
+    OPEN = (Status.ASKED, Status.OFFERED, Status.BOOKED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="meets")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    listing = models.ForeignKey(ListingPage, on_delete=models.PROTECT, related_name="meets")
+    # Copied from the listing so the provider's list and permission checks do not depend on the page.
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="meets")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The plan outcome the person hopes the support helps with (pre-fills the request), if any.
+    plan_outcome = models.ForeignKey(
+        PlanOutcome, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True, max_length=1000)
+    # What the listing said a meet first costs when it was asked for (0 = free).
+    price_pence = models.PositiveIntegerField(default=0)
+
+    # The provider's offer: one to three start times, and where or how to join.
+    time_1 = models.DateTimeField(null=True, blank=True)
+    time_2 = models.DateTimeField(null=True, blank=True)
+    time_3 = models.DateTimeField(null=True, blank=True)
+    where = models.CharField(max_length=300, blank=True)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_time = models.DateTimeField(null=True, blank=True)
+
+    # Emails sent by the daily `remind_meet_first` (each once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    decision_asked_at = models.DateTimeField(null=True, blank=True)
+
+    # The person's side.
+    person_decision = models.CharField(max_length=3, choices=Decision.choices, blank=True)
+    person_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person_decided_at = models.DateTimeField(null=True, blank=True)
+    person_private_reason = models.TextField(blank=True, max_length=500)
+    person_message = models.TextField(blank=True, max_length=500)
+    # The provider's side.
+    provider_decision = models.CharField(max_length=3, choices=Decision.choices, blank=True)
+    provider_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    provider_decided_at = models.DateTimeField(null=True, blank=True)
+    provider_private_reason = models.TextField(blank=True, max_length=500)
+    provider_message = models.TextField(blank=True, max_length=500)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ASKED)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=("asked", "cancelled")) | Q(time_1__isnull=False),
+                name="meet_first_offer_has_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=("asked", "offered", "cancelled")) | Q(chosen_time__isnull=False),
+                name="meet_first_booked_has_a_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} with {self.provider}"
+
+    @property
+    def offered_times(self) -> list:
+        """The start times the provider offered, earliest first."""
+        return sorted(t for t in (self.time_1, self.time_2, self.time_3) if t is not None)
+
+    @property
+    def both_agreed(self) -> bool:
+        """True when the person's side and the provider both said yes: the request step is open."""
+        return self.person_decision == self.Decision.YES and self.provider_decision == self.Decision.YES
+
+    @property
+    def is_open(self) -> bool:
+        """True until both sides have answered or it was called off."""
+        return self.status in self.OPEN

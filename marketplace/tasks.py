@@ -58,3 +58,12 @@ def ask_did_it_help_task(today: str | None = None) -> int:
     from .services.outcome_checks import ask_due
 
     return ask_due(today=date.fromisoformat(today) if today else None)
+
+
+@task()
+def remind_meet_first_task() -> dict[str, int]:
+    """Remind both sides of meetings in the next day and ask about ones that happened (as
+    `manage.py remind_meet_first`). Returns how many of each were sent."""
+    from .services.meet_first import remind_due
+
+    return remind_due()

@@ -68,9 +68,10 @@ urlpatterns = [
     ),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
     path("stripe/webhook/connect/", views.stripe_connect_webhook, name="stripe_connect_webhook"),
-    # Statements and statement links, delegates, pooled purchases, and the holder's data rights.
+    # Statements and statement links, delegates, pooled purchases, the holder's data rights, meet first.
     path("", include("marketplace.statement_urls")),
     path("", include("marketplace.delegate_urls")),
     path("", include("marketplace.group_urls")),
     path("", include("marketplace.privacy_urls")),
+    path("", include("marketplace.meet_urls")),
 ]

@@ -74,6 +74,9 @@ def build_document(listing) -> dict:
         "access_features": [f.slug for f in listing.access_features.all()],
         "min_age": listing.min_age,
         "max_age": listing.max_age,
+        # Filters only (meet_first=1, trial=1): no ranking rule reads them.
+        "meet_first": listing.meet_first,
+        "trial_session": listing.trial_session,
         "availability": listing.availability,
         "price_per_hour_pence": listing.hourly_price_pence,
         "intake": listing.intake,

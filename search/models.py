@@ -53,6 +53,9 @@ class SearchDocument(models.Model):
     # The listing's age range; NULL is no limit on that side.
     min_age = models.PositiveSmallIntegerField(null=True)
     max_age = models.PositiveSmallIntegerField(null=True)
+    # "I like to meet first" and "trial session available": filters only, never ranked on.
+    meet_first = models.BooleanField(default=False)
+    trial_session = models.BooleanField(default=False)
     availability = models.PositiveIntegerField(default=0)
     price_per_hour_pence = models.PositiveIntegerField(null=True)
     intake = models.CharField(max_length=20)

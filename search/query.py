@@ -71,6 +71,9 @@ class SearchQuery:
     age: int | None = None
     taking_new: bool = False
     verified: bool = False
+    # meet_first=1 / trial=1: only listings that like to meet first / offer a trial session.
+    meet_first: bool = False
+    trial_session: bool = False
     # council=<slug>: only listings in that council area; search_listings fills in its districts.
     council: str = ""
     area_districts: tuple[str, ...] = ()
@@ -94,6 +97,8 @@ class SearchQuery:
             or self.max_price_pence is not None
             or self.taking_new
             or self.verified
+            or self.meet_first
+            or self.trial_session
             or self.council
         )
 
@@ -210,6 +215,8 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         age=_age(params),
         taking_new=_flag(params, "taking_new"),
         verified=_flag(params, "verified"),
+        meet_first=_flag(params, "meet_first"),
+        trial_session=_flag(params, "trial"),
         council=council,
         sort=sort,
         page=page or 1,

@@ -108,6 +108,8 @@ def search_page(request):
             "age": get.get("age", ""),
             "taking_new": get.get("taking_new", ""),
             "verified": get.get("verified", ""),
+            "meet_first": get.get("meet_first", ""),
+            "trial": get.get("trial", ""),
         },
         "filters": filters,
         "radius_choices": RADIUS_CHOICES,

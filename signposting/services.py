@@ -687,6 +687,8 @@ def describe_query(query: SearchQuery) -> str:
         + (query.max_price_pence is not None)
         + query.taking_new
         + query.verified
+        + query.meet_first
+        + query.trial_session
     )
     if others:
         description += f" · {others} more filter{'s' if others != 1 else ''}"

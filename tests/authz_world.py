@@ -29,7 +29,7 @@ from directory.fields import slots_to_mask
 from directory.models import Check, PostcodeDistrict
 from directory.oruk import mapping as oruk_mapping
 from marketplace import services
-from marketplace.models import Delegate, GroupActivity, SupportRequest
+from marketplace.models import Delegate, GroupActivity, MeetFirst, SupportRequest
 from marketplace.services import delegation, outcome_checks, payments, pooling, statements
 from signposting import services as signposting
 from signposting.needs import services as needs
@@ -82,6 +82,9 @@ MARKERS = {
     "holder A's saved search": ("hydrotherapy", ("holder_a",)),
     # Only the person who posted a need reads the offers on it (and the provider who wrote one).
     "provider Y's offer on holder A's need": ("pool lane at Castle Leisure", ("holder_a", "provider_y")),
+    # Meeting first: each side's private reason for a "no" is read by that side only.
+    "holder A's private reason for no": ("smelt of smoke", A_SIDE),
+    "provider X's private reason for no": ("allergic to the cat", ("provider_x",)),
     # Nobody has typed the password, so nobody sees the protected page's words.
     "the password-protected page": ("For the team only", ()),
 }
@@ -118,6 +121,42 @@ def _delegate(budget, name, *, status=Delegate.Status.ACTIVE, **permissions):
         **permissions,
     )
     return user
+
+
+def _meetings(o, budget, holder, listing, provider, text) -> None:
+    """Holder A's meetings with provider X at each step (made directly: the service allows one
+    open meeting per listing, and the matrix needs every step at once)."""
+    now = timezone.now()
+    common = {
+        "budget": budget,
+        "requested_by": holder,
+        "listing": listing,
+        "provider": provider,
+        "kind": "visit",
+    }
+    o["offered_meet"] = MeetFirst.objects.create(
+        **common, status=MeetFirst.Status.OFFERED, time_1=now + timedelta(days=3), where="Library café"
+    )
+    happened = {"time_1": now - timedelta(hours=2), "chosen_time": now - timedelta(hours=2)}
+    # The provider has said no (privately why); the person's side has not answered yet.
+    o["booked_meet"] = MeetFirst.objects.create(
+        **common,
+        **happened,
+        status=MeetFirst.Status.BOOKED,
+        provider_decision="no",
+        provider_private_reason=text["provider X's private reason for no"],
+    )
+    # The person's side has said no (privately why); the provider has not answered yet.
+    o["answered_meet"] = MeetFirst.objects.create(
+        **common,
+        **happened,
+        status=MeetFirst.Status.BOOKED,
+        person_decision="no",
+        person_private_reason=text["holder A's private reason for no"],
+    )
+    o["agreed_meet"] = MeetFirst.objects.create(
+        **common, **happened, status=MeetFirst.Status.DECIDED, person_decision="yes", provider_decision="yes"
+    )
 
 
 def build_world() -> World:
@@ -267,6 +306,15 @@ def build_world() -> World:
         if_not_filled=GroupActivity.IfNotFilled.NOBODY_CHARGED,
     )
     pooling.join_activity(activity=activity, budget=budget_a, by=holder_a, plan_outcome=plan_outcome)
+    _meetings(o, budget_a, holder_a, listing_x, provider_x, text)
+    # A broker's listing (provider Y's), from which a holder can invite them as a helper.
+    o["broker_listing"] = factories.make_listing(
+        title="Bea the support broker",
+        provider=provider_y,
+        categories=("brokers-and-advocates",),
+        contact_name="Bea Broker",
+        contact_email="bea.broker@example.org",
+    )
 
     # The CMS: a document anyone may download and a password-protected page.
     from wagtail.documents import get_document_model
@@ -356,6 +404,11 @@ def build_world() -> World:
         "delegate_id": invited.public_id,
         "invite_token": invite_token,
         "activity_id": activity.public_id,
+        "meet_id": o["offered_meet"].public_id,
+        "booked_meet_id": o["booked_meet"].public_id,
+        "answered_meet_id": o["answered_meet"].public_id,
+        "agreed_meet_id": o["agreed_meet"].public_id,
+        "broker_listing_id": o["broker_listing"].public_id,
         "user_id": holder_a.public_id,
         "period_start": (today - timedelta(days=30)).isoformat(),
         "today": today.isoformat(),

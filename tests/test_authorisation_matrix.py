@@ -430,6 +430,72 @@ MATRIX: dict[str, Row] = {
         data={"email": "ada.lovelock@example.org"},
     ),
     M + "privacy_erased": Row(PUBLIC),
+    # --- Meeting first (marketplace/meet_views.py): A's meetings with provider X ---
+    M + "meet_first_list": Row(cells(SETUP, anonymous=LOGIN, a_side=200, holder_b=200)),
+    M + "meet_first_new": Row(
+        cells(SETUP, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": as_expect(200), "holder_b": as_expect(200), "delegate_request": as_expect(200)},
+        post=cells(SETUP, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": None, "holder_b": None, "delegate_request": None},
+        # Provider Y's listing: A already has open meetings with X's.
+        params={"listing_id": "broker_listing_id"},
+        data={"kind": "visit", "message": "Asked by someone who may not"},
+    ),
+    M + "meet_first_detail": Row(cells(404, anonymous=LOGIN, a_side=200)),
+    M + "meet_first_detail#provider said no": Row(
+        cells(404, anonymous=LOGIN, a_side=200), params={"meet_id": "booked_meet_id"}
+    ),
+    M + "meet_first_choose": Row(
+        GET_NOT_ALLOWED,
+        post=cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": None, "delegate_request": None},
+        data=lambda w: {"chosen": w.offered_meet.offered_times[0].isoformat()},
+    ),
+    M + "meet_first_answer": Row(
+        cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": as_expect(200), "delegate_request": as_expect(200)},
+        post=cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": None, "delegate_request": None},
+        params={"meet_id": "booked_meet_id"},
+        data={"decision": "yes", "private_reason": "Answered by someone who may not"},
+    ),
+    M + "meet_first_cancel": Row(
+        cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": as_expect(200), "delegate_request": as_expect(200)},
+        post=cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": None, "delegate_request": None},
+    ),
+    # Both said yes: the request step sends the person's side on to the request form.
+    M + "meet_first_request": Row(
+        cells(404, anonymous=LOGIN, delegate_view=403, delegate_pay=403, delegate_statements=403)
+        | {"holder_a": REDIRECT, "delegate_request": REDIRECT},
+        params={"meet_id": "agreed_meet_id"},
+    ),
+    M + "provider_meet_first_list": Row(SIGNED_IN),
+    M + "provider_meet_first_detail": Row(
+        ONLY_X,
+        post=X_MAY,
+        data=lambda w: {
+            **_date_parts("time_1_on", timezone.localdate() + timedelta(days=5)),
+            "time_1_at": "10:30",
+            "where": "Offered by someone who may not",
+        },
+    ),
+    M + "provider_meet_first_detail#person said no": Row(ONLY_X, params={"meet_id": "answered_meet_id"}),
+    M + "provider_meet_first_answer": Row(
+        ONLY_X,
+        post=X_MAY,
+        params={"meet_id": "answered_meet_id"},
+        data={"decision": "yes", "private_reason": "Answered by someone who may not"},
+    ),
+    M + "provider_meet_first_cancel": Row(ONLY_X, post=X_MAY),
+    # A broker's listing: the holder checks the filled-in invitation before it is sent.
+    M + "delegate_from_listing": Row(
+        cells(DASHBOARD, anonymous=LOGIN, holder_a=200, holder_b=200, delegates=403),
+        post=cells(DASHBOARD, anonymous=LOGIN, delegates=403) | {"holder_a": None, "holder_b": None},
+        params={"listing_id": "broker_listing_id"},
+        data={"name": "Bea Broker", "email": "bea.broker@example.org", "relationship": "broker"},
+    ),
     # --- Providers' area (directory/provider_views.py) ---
     "my:dashboard": Row(SIGNED_IN),
     "my:organisation_create": Row(SIGNED_IN),
@@ -764,6 +830,7 @@ def snapshot():
     from marketplace.models import (
         Delegate,
         LedgerEntry,
+        MeetFirst,
         Order,
         OutcomeCheck,
         PlanOutcome,
@@ -810,6 +877,9 @@ def snapshot():
         ),
         "statement links": rows(StatementShare, "revoked_at"),
         "did it help answers": rows(OutcomeCheck, "answered_at", "helped", "note"),
+        "meetings first": rows(
+            MeetFirst, "status", "time_1", "where", "chosen_time", "person_decision", "provider_decision"
+        ),
         "accounts": rows(User, "email", "is_active", "first_name", "last_name"),
     }
 

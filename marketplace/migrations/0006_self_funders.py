@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0007_access_features_and_ascot'),
-        ('marketplace', '0004_outcome_checks'),
+        ('marketplace', '0005_meet_first'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -33,6 +33,7 @@ from ..models import (
     Budget,
     Delegate,
     LedgerEntry,
+    MeetFirst,
     Order,
     Payment,
     PlanOutcome,
@@ -173,6 +174,7 @@ def export_data(*, user) -> dict:
         "ledger": [],
         "helpers": [],
         "statement_links": [],
+        "meet_first": [],
         "audit_events": [],
     }
     if budget is not None:
@@ -355,6 +357,27 @@ def _budget_data(budget: Budget) -> dict:
             }
             for check in budget.outcome_checks.select_related("plan_outcome", "order").order_by("due_on")
         ],
+        # Meetings asked for: everything the person's side wrote or was written for them, never
+        # the provider's private reason.
+        "meet_first": [
+            {
+                "provider": meet.provider.name,
+                "listing": meet.listing.title,
+                "how": meet.get_kind_display(),
+                "status": meet.get_status_display(),
+                "asked_at": _iso(meet.created_at),
+                "message": meet.message,
+                "times_offered": [_iso(when) for when in meet.offered_times],
+                "where": meet.where,
+                "chosen_time": _iso(meet.chosen_time),
+                "your_answer": meet.get_person_decision_display(),
+                "your_private_reason": meet.person_private_reason,
+                "your_message_to_them": meet.person_message,
+                "their_answer": meet.get_provider_decision_display(),
+                "their_message_to_you": meet.provider_message,
+            }
+            for meet in budget.meets.select_related("provider", "listing").order_by("created_at", "pk")
+        ],
         "statement_links": [
             {
                 "for": share.recipient,
@@ -480,6 +503,16 @@ def _erase_budget_words(budget: Budget, *, by, now) -> None:
     RequestEvent.objects.filter(request__budget=budget).update(note="")
     Order.objects.filter(budget=budget).update(cancel_reason="")
     Refund.objects.filter(payment__order__budget=budget).update(reason="")
+    # Meetings: an open one is called off (nobody is left to meet); the words both sides wrote
+    # about the person go, the yes and no answers stay.
+    budget.meets.filter(status__in=MeetFirst.OPEN).update(status=MeetFirst.Status.CANCELLED, cancelled_by=by)
+    budget.meets.update(
+        message="",
+        person_private_reason="",
+        person_message="",
+        provider_private_reason="",
+        provider_message="",
+    )
     # "Did it help?" answers stay as counts for the report; the person's own words go.
     budget.outcome_checks.update(note="", note_in_statements=False)
     budget.delegates.exclude(status=Delegate.Status.WITHDRAWN).update(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from elasticsearch_dsl import (
     SF,
+    Boolean,
     Date,
     Document,
     GeoPoint,
@@ -178,6 +179,8 @@ class ListingDocument(Document):
     access_features = Keyword()
     min_age = Integer()
     max_age = Integer()
+    meet_first = Boolean()
+    trial_session = Boolean()
     availability = Integer()
     price_per_hour_pence = Integer()
     intake = Keyword()
@@ -215,6 +218,8 @@ class ListingDocument(Document):
             access_features=doc["access_features"],
             min_age=doc["min_age"],
             max_age=doc["max_age"],
+            meet_first=doc.get("meet_first", False),
+            trial_session=doc.get("trial_session", False),
             availability=doc["availability"],
             price_per_hour_pence=doc["price_per_hour_pence"],
             intake=doc["intake"],
@@ -327,6 +332,10 @@ class EngineQueryBodies:
                 filters.append(Q("terms", **{field: list(values)}))  # any of them
         for feature in query.access_features:
             filters.append(Q("term", access_features=feature))  # every one of them
+        if query.meet_first:
+            filters.append(Q("term", meet_first=True))
+        if query.trial_session:
+            filters.append(Q("term", trial_session=True))
         if query.age is not None:
             # A missing bound is no limit on that side.
             for field, bound in (("min_age", "lte"), ("max_age", "gte")):

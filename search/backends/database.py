@@ -200,6 +200,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "access_features": padded(doc["access_features"]),
             "min_age": doc["min_age"],
             "max_age": doc["max_age"],
+            "meet_first": doc.get("meet_first", False),
+            "trial_session": doc.get("trial_session", False),
             "availability": doc["availability"],
             "price_per_hour_pence": doc["price_per_hour_pence"],
             "intake": doc["intake"],
@@ -370,6 +372,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
             documents = documents.filter(verified_until__gte=query.today)
         if query.max_price_pence is not None:
             documents = documents.filter(price_per_hour_pence__lte=query.max_price_pence)
+        if query.meet_first:
+            documents = documents.filter(meet_first=True)
+        if query.trial_session:
+            documents = documents.filter(trial_session=True)
         if query.age is not None:
             # An empty bound is no limit on that side.
             documents = documents.filter(

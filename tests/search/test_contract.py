@@ -184,6 +184,21 @@ def test_access_features_and_age_never_change_scores(directory, backend, run):
         assert only[0].score == pytest.approx(both[0].score)
 
 
+def test_meet_first_and_trial_filter_but_never_change_scores(directory, backend, run):
+    # Twins identical in all ranking may use; the second likes to meet first and offers a trial
+    # session. Saying so must not rank higher, and filtering by it must not re-score.
+    _first, second = make_twin_pair(meet_first=True, trial_session=True, trial_price_pence=0)
+    backend.rebuild()
+    for querystring in ("q=tandem&near=BL3", "near=BL3"):
+        both = run(querystring).hits
+        assert len(both) == 2
+        assert both[0].score == pytest.approx(both[1].score)
+        for flag in ("meet_first=1", "trial=1", "meet_first=1&trial=1"):
+            only = run(f"{querystring}&{flag}").hits
+            assert [hit.listing_id for hit in only] == [second.pk], flag
+            assert only[0].score == pytest.approx(both[0].score)
+
+
 def test_sort_by_distance_puts_nearest_first(indexed, run):
     hits = run("near=BL3&radius=20&sort=distance", per_page=100).hits
     distances = [hit.distance_miles for hit in hits]

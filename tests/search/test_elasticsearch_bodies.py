@@ -50,6 +50,8 @@ QUERIES = {
         age=67,
         taking_new=True,
         verified=True,
+        meet_first=True,
+        trial_session=True,
         today=TODAY,
     ),
     "search_distance_days_times": SearchQuery(
@@ -250,6 +252,17 @@ def test_access_features_and_age_never_reach_the_score(backend):
     assert not find(functions, "min_age")
     assert not find(search["query"]["function_score"]["query"]["bool"].get("must", []), "access_features")
     assert search["aggs"]["access"] == {"terms": {"field": "access_features", "size": 200}}
+
+
+def test_meet_first_and_trial_are_filters_that_never_reach_the_score(backend):
+    search = body(backend, "search_filters_only")
+    filters = search["query"]["function_score"]["query"]["bool"]["filter"]
+    assert {"term": {"meet_first": True}} in filters
+    assert {"term": {"trial_session": True}} in filters
+    functions = search["query"]["function_score"].get("functions", [])
+    assert not find(functions, "meet_first")
+    assert not find(functions, "trial_session")
+    assert backend.index_body()["mappings"]["properties"]["meet_first"] == {"type": "boolean"}
 
 
 def test_days_and_times_use_the_database_backends_slot_mask(backend):
