@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cms.site import site_url
 from directory.evidence import private_storage
 
 from . import audit
@@ -239,7 +240,7 @@ def statement_shares(request):
             form.add_error(None, str(exc))
         else:
             # The token exists only in this link: hand it to the next page once, then forget it.
-            request.session[SHARE_LINK_SESSION_KEY] = request.build_absolute_uri(
+            request.session[SHARE_LINK_SESSION_KEY] = site_url(
                 reverse("marketplace:shared_statement", args=[token])
             )
             return redirect("marketplace:statement_shares")
