@@ -29,7 +29,7 @@ from .models import StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
-from .tasks import prepare_statement_pdf_task
+from .tasks import enqueue_off_request, prepare_statement_pdf_task
 
 # Lines shown on screen; the downloads always hold them all.
 SCREEN_LINES = 200
@@ -106,10 +106,13 @@ def _file_response(request, statement, kind: str) -> tuple[HttpResponse, bool]:
             # One task per statement at a time, however often "Check again" is pressed.
             key = f"statement-pdf:{statements.prepared_pdf_name(statement)}"
             if cache.add(key, 1, timeout=PREPARING_TIMEOUT):
-                prepare_statement_pdf_task.enqueue(
-                    statement.budget.pk, statement.starts_on.isoformat(), statement.ends_on.isoformat()
+                # Never inside this request, whatever the task backend (see enqueue_off_request).
+                enqueue_off_request(
+                    prepare_statement_pdf_task,
+                    statement.budget.pk,
+                    statement.starts_on.isoformat(),
+                    statement.ends_on.isoformat(),
                 )
-            name = statements.prepared_pdf(statement)  # made already by an immediate task backend
         if name is None:
             page = render(
                 request,
