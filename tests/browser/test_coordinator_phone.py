@@ -56,7 +56,6 @@ def test_the_coordinators_own_admin_reports_fit_a_phone(live_url, phone, site):
     )
 
 
-
 def test_wagtails_own_admin_screens_do_not_scroll_sideways_on_a_phone(live_url, phone, site):
     sign_in(phone, live_url, "coordinator@example.org", next_path="/admin/")
     expect(phone.locator("main")).to_be_visible()
