@@ -1,10 +1,14 @@
 """allauth's account adapter: where people go after signing in or creating an account."""
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.urls import reverse
 
 from .account_forms import PURPOSE_SESSION_KEY
 from .landing import landing_url, registered_landing
+from .site import on_site
 
 # The next step for each answer to "What are you here for?", by URL name. A new account that
 # already has a place of its own (a professional verified by their work email) goes there.
@@ -14,6 +18,14 @@ SIGNUP_NEXT_STEP = {
     "professional": "signposting:professional",  # how verification works, and asking for it
     "looking": "search",
 }
+
+
+class SiteAddress:
+    """What allauth's email templates read from `current_site`, taken from SITE_URL."""
+
+    def __init__(self):
+        self.name = settings.WAGTAIL_SITE_NAME
+        self.domain = urlsplit(settings.SITE_URL).netloc
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -27,6 +39,16 @@ class AccountAdapter(DefaultAccountAdapter):
         if purpose in SIGNUP_NEXT_STEP:
             return registered_landing(request.user) or reverse(SIGNUP_NEXT_STEP[purpose])
         return landing_url(request.user)
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's emails (confirm your address, reset your password, …) with every link on
+        SITE_URL rather than on whatever address the request came in on."""
+        context = {
+            key: on_site(value) if key.endswith("_url") and isinstance(value, str) else value
+            for key, value in context.items()
+        }
+        context["current_site"] = SiteAddress()
+        return super().send_mail(template_prefix, email, context)
 
     def get_signup_redirect_url(self, request):
         """After creating an account: the next step for what the person said they are here for."""

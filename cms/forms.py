@@ -136,6 +136,25 @@ WIDGET_CLASSES = {
 FIELDSET_KINDS = {"checkboxes", "radios", "date"}
 
 
+DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+
+
+def required_message(field) -> str:
+    """What an empty required field's error says, naming the field ("Enter your name"), for
+    fields that kept Django's "This field is required.", which the error summary lists without
+    saying which field it means."""
+    label = str(field.label or "").strip().rstrip(":")
+    if not label:
+        return "Answer this question"
+    if label.endswith("?"):
+        return f"Answer “{label}”"
+    words = label[0].lower() + label[1:] if not label[:2].isupper() else label
+    choosing = isinstance(
+        field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.Select | forms.CheckboxInput
+    )
+    return f"{'Select' if choosing else 'Enter'} {words}"
+
+
 class GovukFormMixin:
     """Design-system classes, hint/error links and an error summary for any Django form.
 
@@ -151,6 +170,8 @@ class GovukFormMixin:
             if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
                 # Model choice fields add a "---------" choice; as a radio button it is noise.
                 field.choices = [(value, label) for value, label in field.choices if value != ""]
+            if field.error_messages.get("required") == DJANGO_REQUIRED:
+                field.error_messages = {**field.error_messages, "required": required_message(field)}
         self._decorate()
 
     def full_clean(self):

@@ -32,6 +32,9 @@ from .models import (
 )
 from .provider_services import html_to_text
 
+ENGLISH = "en"  # Language.code
+
+
 # --- Organisation -----------------------------------------------------------------------
 
 
@@ -192,12 +195,21 @@ class HelpForm(ListingStepForm):
         required=False,
         label="Is it especially for any of these people? (optional)",
     )
+    # The question says "other than English", so English is not one of its boxes.
     languages = TermsField(
-        queryset=Language.objects.all(),
+        queryset=Language.objects.exclude(code=ENGLISH),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Which languages can you help people in, other than English? (optional)",
     )
+
+    def clean_languages(self):
+        """The languages ticked, plus English if the listing already had it (an import may set it):
+        the question cannot offer English, so saving it must not take English away."""
+        chosen = list(self.cleaned_data["languages"])
+        if self.instance.pk:
+            chosen += [language for language in self.instance.languages.all() if language.code == ENGLISH]
+        return chosen
 
     class Meta:
         model = ListingPage

@@ -27,3 +27,24 @@ def check_stripe_settings(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+@register("marketplace")
+def check_payments_set_up(app_configs=None, **kwargs):
+    """Warn when no payment service is set up: a configuration state, not an outage. The site
+    still works; holders are told to pay providers directly and record it as spending."""
+    from .services.payments import payments_set_up
+
+    if payments_set_up():
+        return []
+    return [
+        Warning(
+            "Payments are not set up: nobody can pay providers through this site.",
+            hint=(
+                "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see "
+                "docs/payments.md). Until then holders are told to pay providers directly and "
+                "record it as spending paid outside the site."
+            ),
+            id="marketplace.W003",
+        )
+    ]

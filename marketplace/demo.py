@@ -15,7 +15,7 @@ with a payment reference starting `pi_demo_` that no payment service has seen.
 Run once: when Margaret already has a budget, nothing changes.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -130,20 +130,22 @@ def load_marketplace_demo(today=None) -> dict[str, int]:
             _paid_and_answered(holder=holder, member=member, listing=listing, price=price, today=today)
         )
     if member and not GroupActivity.objects.filter(provider=provider).exists():
+        # Six Friday sessions from three weeks on, none on a bank holiday.
+        fridays = weekly_sessions(FRIDAY, after=today + timedelta(days=20), count=6)
         pooling.create_activity(
             provider=provider,
             by=member,
             listing=listing,
             title="Friday lunch club: cook and eat together",
             description="Cook a two-course lunch together in a small group, then sit down and eat it.",
-            when="Fridays, 11am to 1.30pm",
-            starts_on=today + timedelta(days=21),
-            ends_on=today + timedelta(days=63),
+            when="Fridays, 11am to 1.30pm (not on bank holidays)",
+            starts_on=fridays[0],
+            ends_on=fridays[-1],
             unit_price_pence=1_200,
             units_per_place=6,
             places=8,
             min_places=4,
-            join_by=today + timedelta(days=14),
+            join_by=fridays[0] - timedelta(days=7),
             if_not_filled=GroupActivity.IfNotFilled.NOBODY_CHARGED,
         )
         made["group_activities"] = 1
@@ -185,3 +187,66 @@ def _paid_and_answered(*, holder, member, listing, price, today) -> dict[str, in
         )
         answered += 1
     return {"paid_orders": 1, "did_it_help_answers": answered}
+
+
+FRIDAY = 4  # date.weekday()
+
+
+def _easter_sunday(year: int) -> date:
+    """Easter Day in the Gregorian calendar (the Meeus/Jones/Butcher algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _nth_monday(year: int, month: int, n: int) -> date:
+    """The n-th Monday of the month (n = -1: the last)."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(7 - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year, month + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=last.weekday())
+
+
+def bank_holidays(year: int) -> set[date]:
+    """England and Wales bank holidays in `year`, by the usual rules (substitute days when New
+    Year, Christmas or Boxing Day fall at a weekend). One-off holidays (a coronation, a funeral)
+    are not included: the demo only needs the regular ones."""
+    easter = _easter_sunday(year)
+    days = {
+        easter - timedelta(days=2),  # Good Friday
+        easter + timedelta(days=1),  # Easter Monday
+        _nth_monday(year, 5, 1),  # early May
+        _nth_monday(year, 5, -1),  # spring
+        _nth_monday(year, 8, -1),  # summer
+    }
+    new_year = date(year, 1, 1)
+    days.add(new_year + timedelta(days={5: 2, 6: 1}.get(new_year.weekday(), 0)))
+    christmas, boxing = date(year, 12, 25), date(year, 12, 26)
+    if christmas.weekday() == 5:  # Saturday: Monday and Tuesday
+        days |= {christmas + timedelta(days=2), boxing + timedelta(days=2)}
+    elif christmas.weekday() == 6:  # Sunday: Boxing Day, then Tuesday
+        days |= {boxing, christmas + timedelta(days=2)}
+    elif boxing.weekday() == 5:  # Friday and Saturday: Friday and Monday
+        days |= {christmas, boxing + timedelta(days=2)}
+    else:
+        days |= {christmas, boxing}
+    return days
+
+
+def weekly_sessions(weekday: int, *, after: date, count: int) -> list[date]:
+    """The next `count` dates on `weekday` (0 = Monday) after `after`, skipping bank holidays."""
+    day = after + timedelta(days=(weekday - after.weekday()) % 7 or 7)
+    sessions = []
+    while len(sessions) < count:
+        if day not in bank_holidays(day.year):
+            sessions.append(day)
+        day += timedelta(days=7)
+    return sessions

@@ -36,6 +36,32 @@ def _provider_emails(support_request) -> list[str]:
     return list(dict.fromkeys(e for e in emails if e))
 
 
+def _how_to_answer(support_request, request_link: str) -> str:
+    """The part of a new request's email that says how to answer it: claim the listing first
+    when nobody runs it on the site yet, and set up payments when the provider cannot be paid."""
+    from .services.payments import payment_route
+
+    provider = support_request.provider
+    if not provider.members.filter(is_active=True).exists():
+        claim_link = site_url(reverse("my:claim", args=[support_request.listing.public_id]))
+        text = (
+            "Nobody manages this listing on the site yet. To answer, create an account with this "
+            f"email address and claim the listing (a coordinator checks it is yours): {claim_link}\n\n"
+            f"Then see the request and answer: {request_link}\n"
+        )
+    else:
+        text = f"See it and answer: {request_link}\n"
+    route = payment_route(provider)
+    if route.reason == "provider":
+        payments_link = site_url(reverse("marketplace:provider_payments"))
+        text += (
+            "\nYou cannot be paid through the site yet. Set up payments so the person can pay you "
+            f"here with Stripe, our payment service: {payments_link}\n"
+            "Until then they may contact you directly and pay you another way.\n"
+        )
+    return text
+
+
 def _helper_order_text(order, request_link: str) -> str:
     """What the holder is told when an order someone helping them asked for is agreed."""
     from cms.templatetags.money import pounds
@@ -80,8 +106,7 @@ def send_notification(what: str, request_pk: int) -> int:
                 _provider_emails(support_request),
                 "New request for support",
                 f"{support_request.provider.name} has a new request for "
-                f"{support_request.service_description}.\n\n"
-                f"See it and answer: {request_link}\n",
+                f"{support_request.service_description}.\n\n" + _how_to_answer(support_request, request_link),
                 None,
             )
         )

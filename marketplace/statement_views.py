@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cms.site import site_url
 from directory.evidence import private_storage
 
 from . import audit
@@ -28,7 +29,7 @@ from .models import StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
-from .tasks import prepare_statement_pdf_task
+from .tasks import enqueue_off_request, prepare_statement_pdf_task
 
 # Lines shown on screen; the downloads always hold them all.
 SCREEN_LINES = 200
@@ -105,10 +106,13 @@ def _file_response(request, statement, kind: str) -> tuple[HttpResponse, bool]:
             # One task per statement at a time, however often "Check again" is pressed.
             key = f"statement-pdf:{statements.prepared_pdf_name(statement)}"
             if cache.add(key, 1, timeout=PREPARING_TIMEOUT):
-                prepare_statement_pdf_task.enqueue(
-                    statement.budget.pk, statement.starts_on.isoformat(), statement.ends_on.isoformat()
+                # Never inside this request, whatever the task backend (see enqueue_off_request).
+                enqueue_off_request(
+                    prepare_statement_pdf_task,
+                    statement.budget.pk,
+                    statement.starts_on.isoformat(),
+                    statement.ends_on.isoformat(),
                 )
-            name = statements.prepared_pdf(statement)  # made already by an immediate task backend
         if name is None:
             page = render(
                 request,
@@ -239,7 +243,7 @@ def statement_shares(request):
             form.add_error(None, str(exc))
         else:
             # The token exists only in this link: hand it to the next page once, then forget it.
-            request.session[SHARE_LINK_SESSION_KEY] = request.build_absolute_uri(
+            request.session[SHARE_LINK_SESSION_KEY] = site_url(
                 reverse("marketplace:shared_statement", args=[token])
             )
             return redirect("marketplace:statement_shares")

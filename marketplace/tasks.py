@@ -1,9 +1,18 @@
-"""Background tasks for the marketplace (django-tasks): the emails each step sends.
+"""Background tasks for the marketplace (django-tasks): the emails each step sends, settling
+group activities, asking "did it help", and making large statement PDFs (always off the request:
+`enqueue_off_request`).
 
 Task arguments must be JSON, so they take the step's name and the request's database id.
 """
 
-from django_tasks import task
+import logging
+import threading
+
+from django.db import connections
+from django_tasks import TaskResultStatus, task
+from django_tasks.backends.immediate import ImmediateBackend
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -67,3 +76,30 @@ def remind_meet_first_task() -> dict[str, int]:
     from .services.meet_first import remind_due
 
     return remind_due()
+
+
+def enqueue_off_request(task_to_run, *args) -> None:
+    """Enqueue `task_to_run` so that it never runs inside the web request.
+
+    With a worker backend (django_tasks_db.DatabaseBackend and `manage.py db_worker`) this is an
+    ordinary enqueue. The immediate backend would run the task right here, so the request would
+    wait for it (a 5,000-line statement PDF takes about a minute, past any worker timeout): then
+    the task is enqueued from a background thread of this process instead, where the immediate
+    backend runs it while the person is shown "being made".
+    """
+    if not isinstance(task_to_run.get_backend(), ImmediateBackend):
+        task_to_run.enqueue(*args)
+        return
+    threading.Thread(
+        target=_enqueue_in_thread, args=(task_to_run, args), name=f"task-{task_to_run.name}", daemon=True
+    ).start()
+
+
+def _enqueue_in_thread(task_to_run, args) -> None:
+    try:
+        result = task_to_run.enqueue(*args)
+        if result.status == TaskResultStatus.FAILED:
+            logger.error("Background task %s failed: %s", task_to_run.name, result.errors[-1].traceback)
+    finally:
+        # This thread opened its own database connection: give it back.
+        connections.close_all()

@@ -103,6 +103,8 @@ from .services.payments import (
     cancel_order,
     cancellation_terms,
     payment_readiness,
+    payment_route,
+    payments_set_up,
     refresh_payment_account,
     start_checkout,
     start_onboarding,
@@ -542,6 +544,7 @@ def request_new(request, listing_id):
                     "price": price,
                     "unit_price": unit_price,
                     "quantity_words": quantity_words(data["quantity"], price.unit),
+                    "payment_route": payment_route(listing.provider),
                     # What was typed goes round again in hidden fields, so "Send" and
                     # "Change your answers" both work without JavaScript or a session.
                     "carried": [
@@ -749,17 +752,55 @@ def request_withdraw(request, request_id):
     return redirect("marketplace:request_detail", support_request.public_id)
 
 
+# What the provider's inbox says about an agreed request, by the order's state: a held group
+# place is not yet agreed work, and whether it is paid is what the provider needs to know.
+ORDER_STATE_IN_INBOX = {
+    Order.Status.RESERVED: ("Place held", "govuk-tag--blue"),
+    Order.Status.AWAITING_PAYMENT: ("Agreed: not paid yet", "govuk-tag--yellow"),
+    Order.Status.PAID: ("Agreed: paid", "govuk-tag--green"),
+    Order.Status.CANCELLED: ("Cancelled", "govuk-tag--grey"),
+    Order.Status.REFUNDED: ("Cancelled and refunded", "govuk-tag--grey"),
+}
+
+
+def _first_name(user) -> str:
+    return (user.first_name or "").strip() or "Someone"
+
+
+def _inbox_line(support_request) -> dict:
+    """Who asked (first names only), for which broad outcome, and the state with paid or not."""
+    asker = support_request.requested_by
+    holder = support_request.budget.holder
+    who = _first_name(asker)
+    if asker.pk != holder.pk:
+        who = f"{who}, for {_first_name(holder)}"
+    order = getattr(support_request, "order", None)
+    if order is not None:
+        label, tag = ORDER_STATE_IN_INBOX.get(order.status, (order.get_status_display(), "govuk-tag--grey"))
+    else:
+        label = support_request.get_status_display()
+        tag = "govuk-tag--yellow" if support_request.status in SupportRequest.OPEN else "govuk-tag--grey"
+    return {
+        "who": who,
+        "outcome": support_request.plan_outcome.outcome.label,
+        "status": label,
+        "tag": tag,
+    }
+
+
 @login_required
 def provider_inbox(request):
     """Requests and orders for every provider the person works for."""
     providers = list(Provider.objects.filter(members=request.user))
     requests = (
         SupportRequest.objects.filter(provider__in=providers)
-        .select_related("provider", "plan_outcome__outcome")
+        .select_related("provider", "plan_outcome__outcome", "requested_by", "budget__holder", "order")
         .order_by("-created_at")
     )
     accounts = {a.provider_id: a for a in ProviderPaymentAccount.objects.filter(provider__in=providers)}
     not_ready = [p for p in providers if payment_readiness(accounts.get(p.pk))]
+    for r in requests:
+        r.inbox = _inbox_line(r)
     return render(
         request,
         "marketplace/provider_inbox.html",
@@ -792,6 +833,8 @@ def order_detail(request, order_id):
             "as_holder": standing is not None or paying,
             "may_pay": bool(standing and standing.may_pay) or paying,
             "self_funded": paying,
+            # No payment service here: say how to pay instead of offering a button that fails.
+            "payments_set_up": payments_set_up(),
             "acting": standing,
             "terms": terms,
             "events": _timeline(order.request, request.user),

@@ -1,11 +1,14 @@
 """The search page and the JSON search API: parse, make one service call, render."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cms.ratelimit import over_limit
+from cms.templatetags.money import pounds
 from directory.fields import DAYS, PARTS
 from directory.models import AccessFeature, Audience, Category, Language, Outcome
 
@@ -23,6 +26,40 @@ def _run(request):
         return query, search_listings(query=query), None
     except QueryError as error:
         return None, None, error
+
+
+def _without(get, name, value=None):
+    """The query string of `get` with one chosen filter taken away (all of `name` when value is
+    None), back on the first page: the address behind a "remove this filter" tag."""
+    params = get.copy()
+    params.pop("page", None)
+    if value is None:
+        params.pop(name, None)
+    else:
+        params.setlist(name, [v for v in params.getlist(name) if v != value])
+    return "?" + params.urlencode()
+
+
+def _chosen_filters(get, filters):
+    """What the person has narrowed by, each with the address that removes it, so on a phone they
+    see their filters above the results without opening the filter list."""
+    chosen = [
+        {"group": legend, "label": o["label"], "url": _without(get, name, o["value"])}
+        for name, legend, options in filters
+        for o in options
+        if o["checked"]
+    ]
+    extras = []
+    if get.get("age", "").strip():
+        extras.append(("age", "Age", f"Aged {get['age'].strip()}"))
+    if get.get("max_price", "").isdigit():
+        extras.append(("max_price", "Price", f"Up to {pounds(int(get['max_price']))} an hour"))
+    if get.get("taking_new"):
+        extras.append(("taking_new", "Only show", "Taking new people"))
+    if get.get("verified"):
+        extras.append(("verified", "Only show", "Checks verified by us"))
+    chosen += [{"group": group, "label": label, "url": _without(get, name)} for name, group, label in extras]
+    return chosen
 
 
 def _facet_options(model_items, counts, chosen):
@@ -93,6 +130,7 @@ def search_page(request):
     ]
     params = request.GET.copy()
     params.pop("page", None)
+    chosen_filters = _chosen_filters(get, filters)
     context = {
         "query": query,
         "results": results,
@@ -112,6 +150,11 @@ def search_page(request):
             "trial": get.get("trial", ""),
         },
         "filters": filters,
+        "chosen_filters": chosen_filters,
+        "clear_filters_url": "?"
+        + urlencode({k: get[k] for k in ("q", "near", "radius", "sort") if get.get(k)}),
+        # The filter list starts open when one of its fields needs correcting.
+        "filters_open": bool(error and error.param not in ("q", "near", "radius")),
         "radius_choices": RADIUS_CHOICES,
         "map_tile_url": settings.MAP_TILE_URL,
         "price_choices": PRICE_CHOICES,

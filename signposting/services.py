@@ -432,10 +432,9 @@ def contact_counts(*, shortlist: Shortlist) -> dict[int, int]:
     return {row["listing_id"]: row["n"] for row in rows}
 
 
-def shortlist_link(shortlist: Shortlist, *, request=None) -> str:
-    """The shared link's full address."""
-    path = reverse("signposting:shortlist_public", args=[shortlist.token])
-    return request.build_absolute_uri(path) if request is not None else site_url(path)
+def shortlist_link(shortlist: Shortlist) -> str:
+    """The shared link's full address, on SITE_URL (it is emailed, printed and put in a QR code)."""
+    return site_url(reverse("signposting:shortlist_public", args=[shortlist.token]))
 
 
 def email_shortlist(*, shortlist: Shortlist, by, to: list[str], message: str = "", link: str) -> int:

@@ -247,7 +247,7 @@ def _detail_context(request, shortlist, *, email_form=None, comment_form=None):
         }
         for item in services.items_for(shortlist)
     ]
-    link = services.shortlist_link(shortlist, request=request)
+    link = services.shortlist_link(shortlist)
     return {
         "shortlist": shortlist,
         "items": items,
@@ -290,7 +290,7 @@ def shortlist_edit(request, shortlist_id):
 
 
 def _print_context(request, shortlist, *, from_owner):
-    link = services.shortlist_link(shortlist, request=request)
+    link = services.shortlist_link(shortlist)
     large = request.GET.get("size") == "large"
     return {
         "shortlist": shortlist,
@@ -330,7 +330,7 @@ def shortlist_email(request, shortlist_id):
                 by=request.user,
                 to=[form.cleaned_data["email"]],
                 message=form.cleaned_data["message"],
-                link=services.shortlist_link(shortlist, request=request),
+                link=services.shortlist_link(shortlist),
             )
         except services.ShortlistLinkGone as exc:
             form.add_error("email", str(exc))

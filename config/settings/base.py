@@ -325,7 +325,14 @@ MARKETPLACE_PAYMENT_GATEWAY = env("MARKETPLACE_PAYMENT_GATEWAY", "marketplace.ga
 
 # Wagtail
 WAGTAIL_SITE_NAME = "Local Support Marketplace"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's own address: every link that leaves the site (emails, shared links, QR codes) is
+# built from it (cms.site.site_url). Unset, it is the address scripts/run serves on (HOST, PORT);
+# dev settings also read a runserver address given on the command line.
+_RUN_HOST = env("HOST", "127.0.0.1")
+_RUN_HOST = "127.0.0.1" if _RUN_HOST in ("0", "0.0.0.0") else _RUN_HOST  # noqa: S104 (a link, not a bind)
+SITE_URL = env("SITE_URL", "").rstrip("/") or f"http://{_RUN_HOST}:{env('PORT', '8000')}"
+# Wagtail's own emails (to coordinators) link to the same address.
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "txt"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -179,6 +179,11 @@ class PaymentGateway(abc.ABC):
         """Build the backend from Django settings."""
         return cls()
 
+    def is_configured(self) -> bool:
+        """False when the site has no credentials for the service, so nobody can pay through it:
+        a configuration state, not an outage (see marketplace.checks)."""
+        return True
+
     @abc.abstractmethod
     def create_account(self, *, provider) -> AccountStatus:
         """Create the provider's connected account (idempotent per provider)."""

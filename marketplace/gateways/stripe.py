@@ -289,6 +289,10 @@ class StripeGateway(PaymentGateway):
             raise WebhookVerificationError("The body is not an event.")
         return data
 
+    def is_configured(self) -> bool:
+        """Stripe is set up when the site has a secret key (STRIPE_SECRET_KEY)."""
+        return bool(self.api_key)
+
     # --- plumbing --------------------------------------------------------------------
 
     def _call(self, method, *args):

@@ -57,6 +57,16 @@ class InvalidWebhook(MarketplaceError):
     """A webhook failed signature or freshness checks."""
 
 
+class PaymentsNotSetUp(MarketplaceError):
+    """This site has no payment service set up (no Stripe keys): nobody can pay through it.
+    A configuration state the operator is warned about (marketplace.checks), not an outage."""
+
+
+NOT_SET_UP_MESSAGE = (
+    "Paying through this site is not available here. Pay the provider the way you agree with "
+    "them, then record it in your budget as spending paid outside the site."
+)
+
 UNAVAILABLE_MESSAGE = (
     "We could not reach the payment service, so nothing has changed and you have not been "
     "charged. Try again in a few minutes."

@@ -29,12 +29,14 @@ from ..models import (
 )
 from .budgets import ledger_period
 from .common import (
+    NOT_SET_UP_MESSAGE,
     UNAVAILABLE_MESSAGE,
     CancellationNotAllowed,
     InvalidState,
     NotPermitted,
     PaymentRejected,
     PaymentServiceUnavailable,
+    PaymentsNotSetUp,
     ProviderNotReadyForPayments,
     audit_holder_side,
     notify_on_commit,
@@ -50,6 +52,31 @@ CHECKOUT_REUSE_MARGIN = timedelta(minutes=10)
 
 
 # --- Whether a provider can be paid ------------------------------------------------------
+
+
+def payments_set_up() -> bool:
+    """True when this site has a payment service set up, so people can pay through it."""
+    return get_payment_gateway().is_configured()
+
+
+@dataclass(frozen=True)
+class PaymentRoute:
+    """How a holder would pay this provider, said before they send a request."""
+
+    through_site: bool
+    # "ready": pay through the site; "provider": the provider has not set up payments yet;
+    # "site": this site takes no payments at all.
+    reason: str
+
+
+def payment_route(provider: Provider) -> PaymentRoute:
+    """Whether `provider` can be paid through the site, and if not, why."""
+    if not payments_set_up():
+        return PaymentRoute(False, "site")
+    account = ProviderPaymentAccount.objects.filter(provider=provider).first()
+    if payment_readiness(account):
+        return PaymentRoute(False, "provider")
+    return PaymentRoute(True, "ready")
 
 
 def payment_readiness(account: ProviderPaymentAccount | None) -> list[str]:
@@ -140,6 +167,11 @@ def start_onboarding(*, provider: Provider, by, refresh_url: str, return_url: st
     if not is_provider_member(by, provider):
         raise NotPermitted("You cannot set up payments for this provider.")
     gateway = get_payment_gateway()
+    if not gateway.is_configured():
+        raise PaymentsNotSetUp(
+            "Taking payments through this site is not available here yet. People can still contact "
+            "you and pay you directly; ask the site's coordinators when payments will be set up."
+        )
     try:
         account = ProviderPaymentAccount.objects.filter(provider=provider).first()
         if account is None:
@@ -194,6 +226,8 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
         raise InvalidState("This order is already paid.")
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise InvalidState("This order was cancelled, so it cannot be paid.")
+    if not payments_set_up():
+        raise PaymentsNotSetUp(NOT_SET_UP_MESSAGE)
     refuse_self_dealing_on(order.request, by=by, step="pay", obj=order)
     account = require_payment_ready(order.provider, for_holder=True)
     if (

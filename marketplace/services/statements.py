@@ -190,7 +190,9 @@ def period_problems(*, starts_on: date, ends_on: date, today: date | None = None
         problems.append(("end", "The end date must be today or in the past"))
     if ends_on < starts_on:
         problems.append(("end", "The end date must be the same as or after the start date"))
-    elif ends_on >= add_months(starts_on, 12 * MAX_YEARS):
+    # A start in the last few years the calendar has (9999-12-31) is in the future anyway; the
+    # sum below would pass the year 9999.
+    elif starts_on.year <= date.max.year - MAX_YEARS and ends_on >= add_months(starts_on, 12 * MAX_YEARS):
         problems.append(
             ("start", f"A statement can cover up to {MAX_YEARS} years: choose a later start date")
         )

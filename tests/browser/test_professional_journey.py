@@ -128,7 +128,7 @@ def test_professional_hands_over_a_shortlist_and_sees_that_it_led_to_contact(sit
     assert_no_axe_violations(person)
     person.get_by_label("Your name").fill("Margaret")
     person.get_by_role("button", name="Send message").click()
-    expect(person.locator(".govuk-error-summary")).to_contain_text("This field is required.")
+    expect(person.locator(".govuk-error-summary")).to_contain_text("Enter your message")
     expect(person.get_by_label("Your name")).to_have_value("Margaret")
     assert_no_axe_violations(person)
     person.get_by_label("How should they reply?").fill("01204 123456")

@@ -112,10 +112,10 @@ def test_phone_number_is_a_fine_way_to_reply(client, listing, django_capture_on_
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"name": ""}, "This field is required."),
+        ({"name": ""}, "Enter your name"),
         ({"reply_to": "call me"}, "Enter a phone number like 01204 123456, or an email address."),
         ({"reply_to": "margaret@"}, "Enter an email address like name@example.com, or a phone number."),
-        ({"message": ""}, "This field is required."),
+        ({"message": ""}, "Enter your message"),
         ({"message": "x" * 2001}, "Ensure this value has at most 2000 characters"),
     ],
 )
