@@ -15,6 +15,14 @@ What it does like Stripe:
 - answers errors in Stripe's `{"error": {...}}` shape with Stripe's status codes;
 - serves the hosted pages the project redirects to (Checkout's payment page and Connect
   onboarding) as plain HTML forms, so a browser test can click through them;
+- sends events in the shape of the API version the installed `stripe` SDK is pinned to
+  (`stripe.api_version`, which is the project's `STRIPE_API_VERSION`): since 2022-11-15 a
+  charge no longer embeds its refunds (`charge.refunds` is only there when expanded), so a
+  `charge.refunded` event carries the refunded total and each refund has its own
+  `refund.created` / `refund.updated` event (tests/marketplace/test_stripe_shapes.py checks
+  every payload against the fixtures and the SDK's own types);
+- plays what happens outside the site: refunds made in Stripe's dashboard (full or partial)
+  and card disputes, opened, with their funds withdrawn, and closed as won or lost;
 - signs webhooks exactly as Stripe does: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256
   of "<t>.<raw body>" with the endpoint's secret>`, and POSTs them to the live server.
 
@@ -37,6 +45,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import stripe
 
 FIXTURES_PATH = Path(
     os.environ.get(
@@ -135,6 +145,8 @@ class _State:
     idempotency: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     deliveries: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # every event built, delivered or not
+    outbox: list = field(default_factory=list)  # events API calls caused, not delivered yet
 
 
 class StripeTestServer:
@@ -153,6 +165,9 @@ class StripeTestServer:
         self.stall_path = ""
         self.stall_after = False
         self.api_version_seen: str | None = None
+        # The version events are rendered in: a webhook endpoint's own version, which the
+        # project creates at the version it pins (the SDK's).
+        self.event_api_version = stripe.api_version
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -262,7 +277,7 @@ class StripeTestServer:
                 "type": event_type,
                 "created": int(time.time()) if created is None else int(created),
                 "data": {"object": copy.deepcopy(obj)},
-                "api_version": self.api_version_seen,
+                "api_version": self.event_api_version,
                 "livemode": False,
                 "pending_webhooks": 1,
                 "request": {"id": None, "idempotency_key": None},
@@ -270,7 +285,14 @@ class StripeTestServer:
         )
         if account:
             event["account"] = account
+        self.state.events.append(event)
         return event
+
+    def deliver_outbox(self) -> list[Delivery]:
+        """Deliver the events that API calls caused (a refund's `charge.refunded`, …), in order."""
+        with self.lock:
+            events, self.state.outbox = self.state.outbox, []
+        return [self.deliver(event) for event in events]
 
     def deliver(
         self,
@@ -380,24 +402,79 @@ class StripeTestServer:
         intent = self.state.objects[payment_intent_id]
         return self.build_event("charge.refunded", self.state.objects[intent["latest_charge"]])
 
-    def dispute_event(self, payment_intent_id: str) -> dict:
-        """`charge.dispute.created` for the charge of a payment."""
-        intent = self.state.objects[payment_intent_id]
-        dispute = copy.deepcopy(self.fixtures["dispute"])
-        dispute.update(
-            {
-                "id": _new_id("dp"),
-                "charge": intent["latest_charge"],
-                "payment_intent": intent["id"],
-                "amount": intent["amount"],
-                "currency": intent["currency"],
-                "reason": "fraudulent",
-                "status": "needs_response",
-                "created": int(time.time()),
-            }
-        )
-        self.state.objects[dispute["id"]] = dispute
-        return self.build_event("charge.dispute.created", dispute)
+    def refund_in_dashboard(
+        self, payment_intent_id: str, amount: int | None = None, *, deliver: bool = True
+    ) -> list[dict]:
+        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard.
+
+        Stripe then sends `charge.refunded` (the charge with its new refunded total, no list
+        of refunds) and `refund.created` (the refund itself); returns both, delivered to the
+        platform endpoint unless told not to.
+        """
+        params = {"payment_intent": payment_intent_id}
+        if amount is not None:
+            params["amount"] = str(amount)
+        with self.lock:
+            refund = self._create_refund(params, reverse_transfer=True)
+            events, self.state.outbox = self.state.outbox[-2:], self.state.outbox[:-2]
+        assert events[-1]["data"]["object"]["id"] == refund["id"]
+        if deliver:
+            for event in events:
+                self.deliver(event)
+        return events
+
+    def dispute_event(self, payment_intent_id: str, *, reason: str = "fraudulent") -> dict:
+        """The card holder's bank disputes the whole payment: `charge.dispute.created`."""
+        with self.lock:
+            intent = self.state.objects[payment_intent_id]
+            charge = self.state.objects[intent["latest_charge"]]
+            dispute = copy.deepcopy(self.fixtures["dispute"])
+            dispute.update(
+                {
+                    "id": _new_id("dp"),
+                    "charge": charge["id"],
+                    "payment_intent": intent["id"],
+                    "amount": charge["amount"] - charge["amount_refunded"],
+                    "currency": intent["currency"],
+                    "reason": reason,
+                    "status": "needs_response",
+                    "is_charge_refundable": False,
+                    "created": int(time.time()),
+                }
+            )
+            charge["disputed"] = True
+            self.state.objects[dispute["id"]] = dispute
+            return self.build_event("charge.dispute.created", dispute)
+
+    def dispute_funds_withdrawn(self, dispute_id: str) -> dict:
+        """Stripe takes the disputed amount (and its fee) from the balance while the bank decides:
+        `charge.dispute.funds_withdrawn`."""
+        with self.lock:
+            dispute = self._fetch(dispute_id, "dispute")
+            dispute["balance_transactions"] = [
+                {
+                    **copy.deepcopy(self.fixtures["balance_transaction"]),
+                    "id": _new_id("txn"),
+                    "amount": -dispute["amount"],
+                    "currency": dispute["currency"],
+                    "type": "adjustment",
+                    "reporting_category": "dispute",
+                    "source": dispute_id,
+                }
+            ]
+            return self.build_event("charge.dispute.funds_withdrawn", dispute)
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> list[dict]:
+        """The bank decides: `charge.dispute.closed` (status "won" or "lost"), and when won,
+        `charge.dispute.funds_reinstated` first."""
+        with self.lock:
+            dispute = self._fetch(dispute_id, "dispute")
+            dispute["status"] = "won" if won else "lost"
+            events = []
+            if won:
+                events.append(self.build_event("charge.dispute.funds_reinstated", dispute))
+            events.append(self.build_event("charge.dispute.closed", dispute))
+            return events
 
     def _make_payment(self, session, extras, *, succeeded: bool) -> dict:
         data = extras.get("payment_intent_data") or {}
@@ -467,16 +544,14 @@ class StripeTestServer:
                 "metadata": {},
                 "transfer": transfer_id,
                 "transfer_data": {"destination": destination, "amount": None} if destination else None,
-                "destination": destination,
+                "disputed": False,
                 "created": int(time.time()),
-                "refunds": {
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "url": f"/v1/charges/{charge_id}/refunds",
-                },
             }
         )
+        # Since API version 2022-11-15 `refunds` is included only when expanded.
+        del charge["refunds"]
+        if transfer_id:
+            charge["transfer"] = transfer_id  # a destination charge names its transfer
         self.state.objects[charge_id] = charge
         intent.update(
             {"status": "succeeded", "latest_charge": charge_id, "amount_received": intent["amount"]}
@@ -670,7 +745,7 @@ class StripeTestServer:
         session["status"] = "expired"
         return session
 
-    def _create_refund(self, params: dict) -> dict:
+    def _create_refund(self, params: dict, *, reverse_transfer: bool = False) -> dict:
         intent_id = params.get("payment_intent")
         intent = self._fetch(intent_id, "payment_intent")
         if intent.get("status") != "succeeded":
@@ -698,7 +773,7 @@ class StripeTestServer:
                 "created": int(time.time()),
             }
         )
-        if params.get("reverse_transfer") == "true":
+        if reverse_transfer or params.get("reverse_transfer") == "true":
             if not charge.get("transfer"):
                 raise StripeError(400, "This charge has no transfer to reverse.", param="reverse_transfer")
             reversal = self._reverse_transfer(
@@ -707,8 +782,10 @@ class StripeTestServer:
             refund["transfer_reversal"] = reversal["id"]
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-        charge["refunds"]["data"].insert(0, refund)
         self.state.objects[refund["id"]] = refund
+        # What Stripe sends for a refund, however it was made (not delivered by itself).
+        self.state.outbox.append(self.build_event("charge.refunded", charge))
+        self.state.outbox.append(self.build_event("refund.created", refund))
         return refund
 
     def _create_transfer(self, params: dict) -> dict:
