@@ -13,6 +13,10 @@ What it does like Stripe:
   response (`Idempotent-Replayed: true`) without creating anything; the same key with
   different parameters is a 400 `idempotency_error`;
 - answers errors in Stripe's `{"error": {...}}` shape with Stripe's status codes;
+- refuses what Stripe refuses in the calls the site makes (an unknown parameter, a missing
+  required one, a value outside an enum or of the wrong type), checked against Stripe's
+  OpenAPI description of those endpoints (`stripe_openapi_subset.json`), with Stripe's 400
+  `invalid_request_error` naming the parameter, so the SDK raises `InvalidRequestError`;
 - serves the hosted pages the project redirects to (Checkout's payment page and Connect
   onboarding) as plain HTML forms, so a browser test can click through them;
 - sends events in the shape of the API version the installed `stripe` SDK is pinned to
@@ -48,6 +52,7 @@ from pathlib import Path
 
 import stripe
 
+OPENAPI_SUBSET_PATH = Path(__file__).with_name("stripe_openapi_subset.json")
 FIXTURES_PATH = Path(
     os.environ.get(
         "STRIPE_FIXTURES_PATH",
@@ -59,6 +64,79 @@ FIXTURES_PATH = Path(
 def load_fixtures(path: Path = FIXTURES_PATH) -> dict:
     """Stripe's fixture objects, by resource name ("checkout.session", "account", …)."""
     return json.loads(path.read_text(encoding="utf-8"))["resources"]
+
+
+def load_request_schemas(path: Path = OPENAPI_SUBSET_PATH) -> dict:
+    """(method, path template) -> the request parameters' schema, from the OpenAPI subset."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        (method.upper(), template): operation["requestBody"]["content"]["application/x-www-form-urlencoded"][
+            "schema"
+        ]
+        for template, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def _matches(template: str, path: str) -> bool:
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(w.startswith("{") or w == g for w, g in zip(want, got, strict=True))
+
+
+def param_problem(value, schema: dict, name: str = "") -> "StripeError | None":
+    """The first way `value` (form-decoded: scalars are strings) breaks `schema`, as the 400
+    Stripe would answer, or None. `name` is the parameter's name as Stripe spells it."""
+    if "anyOf" in schema:
+        problems = [param_problem(value, option, name) for option in schema["anyOf"]]
+        return None if None in problems else problems[0]
+    kind = schema.get("type")
+    if "enum" in schema:
+        if value in schema["enum"]:
+            return None
+        allowed = ", ".join(str(v) for v in schema["enum"])
+        return StripeError(400, f"Invalid {name}: must be one of {allowed}", param=name)
+    if kind == "object":
+        if not isinstance(value, dict):
+            return StripeError(400, f"Invalid object: {name} must be a hash", param=name)
+        properties = schema.get("properties")
+        for key in value:
+            full = f"{name}[{key}]" if name else key
+            if (properties is None or key not in properties) and not isinstance(
+                schema.get("additionalProperties"), dict
+            ):
+                return StripeError(400, f"Received unknown parameter: {full}", param=full)
+        for key in schema.get("required", []):
+            if key not in value:
+                full = f"{name}[{key}]" if name else key
+                return StripeError(400, f"Missing required param: {full}.", param=full)
+        for key, item in value.items():
+            full = f"{name}[{key}]" if name else key
+            if properties is not None and key in properties:
+                item_schema = properties[key]
+            elif isinstance(schema.get("additionalProperties"), dict):
+                item_schema = schema["additionalProperties"]
+            else:
+                return StripeError(400, f"Received unknown parameter: {full}", param=full)
+            if problem := param_problem(item, item_schema, full):
+                return problem
+        return None
+    if kind == "array":
+        if not isinstance(value, list):
+            return StripeError(400, f"Invalid array: {name}", param=name)
+        for index, item in enumerate(value):
+            if problem := param_problem(item, schema.get("items", {}), f"{name}[{index}]"):
+                return problem
+        return None
+    if kind in ("string", "integer", "boolean", "number"):
+        ok = isinstance(value, str) and (
+            kind == "string"
+            or (kind == "integer" and value.lstrip("-").isdigit())
+            or (kind == "boolean" and value in ("true", "false"))
+            or (kind == "number" and value.replace(".", "", 1).lstrip("-").isdigit())
+        )
+        if not ok:
+            return StripeError(400, f"Invalid {kind}: {value!r}", param=name)
+    return None
 
 
 def decode_form(body: str) -> dict:
@@ -154,6 +232,7 @@ class StripeTestServer:
 
     def __init__(self, fixtures: dict | None = None):
         self.fixtures = fixtures if fixtures is not None else load_fixtures()
+        self.request_schemas = load_request_schemas()
         self.state = _State()
         self.lock = threading.RLock()
         self.webhooks: dict[str, WebhookTarget] = {}
@@ -545,6 +624,7 @@ class StripeTestServer:
                 "transfer": transfer_id,
                 "transfer_data": {"destination": destination, "amount": None} if destination else None,
                 "disputed": False,
+                "source": None,  # a charge made by a PaymentIntent has no source
                 "created": int(time.time()),
             }
         )
@@ -567,6 +647,8 @@ class StripeTestServer:
             raise StripeError(401, "You did not provide an API key.", type_="invalid_request_error")
         if headers.get("stripe-version"):
             self.api_version_seen = headers["stripe-version"]
+        # Checked before anything else: Stripe keeps no idempotent result for a refused request.
+        self.check_params(method, path, params)
         if key and method == "POST":
             with self.lock:
                 remembered = self.state.idempotency.get((auth, key))
@@ -589,6 +671,14 @@ class StripeTestServer:
                     "body": copy.deepcopy(body),
                 }
         return status, body
+
+    def check_params(self, method: str, path: str, params: dict) -> None:
+        """Refuse parameters Stripe's OpenAPI description of this endpoint does not allow."""
+        for (schema_method, template), schema in self.request_schemas.items():
+            if schema_method == method and _matches(template, path):
+                if problem := param_problem(params, schema):
+                    raise problem
+                return
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         parts = [p for p in path.split("/") if p][1:]  # drop "v1"
