@@ -7,14 +7,20 @@ and confirms the PaymentIntent that Checkout would create for the order (carryin
 order's id in its metadata, as `payment_intent_data` asks). Everything after that is the
 project's own code: the webhook endpoint, the ledger, and refunds through the gateway.
 
-Waiting for a webhook means waiting until the live server has *finished* its request, not
-until its effect shows. On SQLite the test database is in memory and pytest-django hands the
-live server the test's own connection, so the test sees a webhook's writes before the
-webhook's transaction ends; a test that moved on then (to its own transaction, or to the
-table flush at teardown) ran statements on that one connection beside the webhook's, and
-SQLite refused with "database table is locked". `WebhookRequests` counts the webhook requests
-the live server starts and finishes (Django's request signals), and the waits below end only
-when none is in flight.
+On SQLite the test database is in memory, in SQLite's shared cache. Two things made these
+tests fail now and then with "database table is locked":
+
+- pytest-django's `live_server` is session-scoped and does not wait for the test database:
+  started before it exists, it is not handed the test's connection, so its threads open their
+  own connections to the shared in-memory database, and there SQLite answers a table lock held
+  by another connection at once with "database table is locked" (its busy timeout does not
+  apply). This module starts its own live server after the test database exists, and checks
+  that it shares the test's connection.
+- Sharing one connection, the test sees a webhook's writes before the webhook's transaction
+  ends; a test that moved on then (to its own transaction, or to the table flush at teardown)
+  ran statements beside the webhook's. So waiting for a webhook means waiting until the live
+  server has *finished* its request: `WebhookRequests` counts the webhook requests it starts
+  and finishes (Django's request signals), and the waits end only when none is in flight.
 """
 
 import socket
@@ -70,6 +76,20 @@ class WebhookRequests:
         """No webhook request is in flight (each one started has committed and answered)."""
         with self._lock:
             return self.started == self.finished
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup):
+    """A live server started once the test database exists (see the module docstring)."""
+    from django.db import connections
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    connection = connections["default"]
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        assert server.thread.connections_override.get("default") is connection
+    yield server
+    server.stop()
 
 
 def _free_port() -> int:
