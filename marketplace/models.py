@@ -647,10 +647,19 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
-    """Money returned to the holder for a payment (the transfer to the provider is reversed)."""
+    """Money returned to the holder for a payment (the transfer to the provider is reversed).
+
+    A dispute the card holder's bank decided against the payment returns money too: it is
+    recorded here as kind `dispute`, with the dispute's reference.
+    """
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", "Refund"
+        DISPUTE = "dispute", "Dispute lost with the card issuer"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REFUND)
     # Null only for refunds we learnt of as a total on a charge, without the refund's id.
     refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount_pence = models.PositiveIntegerField()

@@ -117,12 +117,13 @@ class PaymentFailed:
 class PaymentRefunded:
     """Money was refunded from a payment, here or in the service's own dashboard.
 
-    `amount_refunded_pence` is the payment's refunded total so far, always present;
-    `refunds` lists individual refunds only when the service included them (it may not).
+    `amount_refunded_pence` is the payment's refunded total so far, or None when the event
+    is about one refund and does not say the total; `refunds` lists individual refunds only
+    when the service included them (it may not).
     """
 
     payment_ref: str
-    amount_refunded_pence: int
+    amount_refunded_pence: int | None
     refunds: tuple[RefundResult, ...] = ()
 
 
@@ -131,6 +132,18 @@ class DisputeOpened:
     """The card holder disputed a payment with their bank."""
 
     payment_ref: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DisputeClosed:
+    """The card holder's bank decided a dispute. `lost` means the disputed amount went back to
+    the card for good (the budget gets it back); a won dispute leaves the payment as it was."""
+
+    payment_ref: str
+    dispute_ref: str
+    amount_pence: int
+    lost: bool
     reason: str = ""
 
 
@@ -148,6 +161,7 @@ PaymentEvent = (
     | PaymentFailed
     | PaymentRefunded
     | DisputeOpened
+    | DisputeClosed
     | AccountUpdated
 )
 

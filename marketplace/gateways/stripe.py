@@ -23,6 +23,7 @@ from .base import (
     CheckoutCompleted,
     CheckoutEnded,
     CheckoutSession,
+    DisputeClosed,
     DisputeOpened,
     GatewayRejected,
     GatewayUnavailable,
@@ -451,6 +452,34 @@ def _charge_refunded(event: dict, charge: dict) -> PaymentEvent:
     )
 
 
+def _refund(event: dict, refund: dict) -> PaymentEvent:
+    # `refund.created`, `refund.updated` and `charge.refund.updated`: one refund, however it
+    # was made (here or in the dashboard), without the charge's refunded total.
+    return PaymentRefunded(
+        payment_ref=_object_id(refund.get("payment_intent")),
+        amount_refunded_pence=None,
+        refunds=(
+            RefundResult(
+                refund_id=refund.get("id") or "",
+                amount_pence=int(refund.get("amount") or 0),
+                status=refund.get("status") or "",
+            ),
+        )
+        if refund.get("id")
+        else (),
+    )
+
+
+def _dispute_closed(event: dict, dispute: dict) -> PaymentEvent:
+    return DisputeClosed(
+        payment_ref=_object_id(dispute.get("payment_intent")),
+        dispute_ref=dispute.get("id") or "",
+        amount_pence=int(dispute.get("amount") or 0),
+        lost=dispute.get("status") == "lost",
+        reason=dispute.get("reason") or "",
+    )
+
+
 def _dispute_created(event: dict, dispute: dict) -> PaymentEvent:
     return DisputeOpened(
         payment_ref=_object_id(dispute.get("payment_intent")), reason=dispute.get("reason") or ""
@@ -469,6 +498,12 @@ EVENT_READERS = {
     "payment_intent.succeeded": _payment_succeeded,
     "payment_intent.payment_failed": _payment_failed,
     "charge.refunded": _charge_refunded,
+    "refund.created": _refund,
+    "refund.updated": _refund,
+    "charge.refund.updated": _refund,
     "charge.dispute.created": _dispute_created,
+    # Withdrawn and reinstated funds move the platform's balance while the bank decides; the
+    # budget is credited only when the dispute is closed as lost.
+    "charge.dispute.closed": _dispute_closed,
     "account.updated": _account_updated,
 }

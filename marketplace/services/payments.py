@@ -593,7 +593,10 @@ def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence
     LedgerEntry.objects.create(
         kind=LedgerEntry.Kind.REFUND,
         amount_pence=amount_pence,
-        description=f"Refund: {order.service_description} from {order.provider.name}"[:200],
+        description=(
+            f"{'Disputed payment returned' if refund.kind == Refund.Kind.DISPUTE else 'Refund'}: "
+            f"{order.service_description} from {order.provider.name}"
+        )[:200],
         **common,
     )
     returned = -(
@@ -620,24 +623,51 @@ def record_refund(
     status: str = "succeeded",
     by=None,
     reason: str = "",
+    kind: str = Refund.Kind.REFUND,
 ) -> Refund | None:
     """Record a refund once (by its reference) with its ledger entry. Call with the budget locked.
 
     A refund first learnt of as a charge's refunded total (no reference) is recorded as a
     placeholder; when the same refund later arrives with its reference, it claims the
-    placeholder instead of being counted twice.
+    placeholder instead of being counted twice. When the total covered more than this one
+    refund (two partial refunds reported as one total first), the refund takes its share
+    out of the placeholder, and the money, already credited with the placeholder, is not
+    credited again. A lost dispute is recorded the same way (kind `dispute`), by the
+    dispute's reference; it never claims a placeholder, which stands for refunds.
     """
     if refund_id:
         existing = Refund.objects.filter(refund_id=refund_id).first()
         if existing:
             return existing
-        placeholder = payment.refunds.filter(refund_id__isnull=True, amount_pence=amount_pence).first()
-        if placeholder:
-            Refund.objects.filter(pk=placeholder.pk).update(refund_id=refund_id, status=status)
-            return placeholder
+    placeholders = (
+        list(
+            payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND).order_by(
+                "amount_pence", "pk"
+            )
+        )
+        if refund_id and kind == Refund.Kind.REFUND
+        else []
+    )
+    exact = next((p for p in placeholders if p.amount_pence == amount_pence), None)
+    if exact:
+        Refund.objects.filter(pk=exact.pk).update(refund_id=refund_id, status=status)
+        return exact
+    larger = next((p for p in placeholders if p.amount_pence > amount_pence), None)
+    if larger:
+        Refund.objects.filter(pk=larger.pk).update(amount_pence=F("amount_pence") - amount_pence)
+        return Refund.objects.create(
+            payment=payment,
+            kind=kind,
+            refund_id=refund_id,
+            amount_pence=amount_pence,
+            status=status,
+            reason=reason[:300],
+            requested_by=by,
+        )
     order = payment.order
     refund = Refund.objects.create(
         payment=payment,
+        kind=kind,
         refund_id=refund_id,
         amount_pence=amount_pence,
         status=status,

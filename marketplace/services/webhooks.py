@@ -14,6 +14,7 @@ from ..gateways import (
     AccountUpdated,
     CheckoutCompleted,
     CheckoutEnded,
+    DisputeClosed,
     DisputeOpened,
     PaymentFailed,
     PaymentRefunded,
@@ -26,6 +27,7 @@ from ..models import (
     Order,
     Payment,
     ProviderPaymentAccount,
+    Refund,
     RequestEvent,
     WebhookEvent,
 )
@@ -245,9 +247,11 @@ def _on_payment_failed(event: PaymentFailed, *, created: int = 0) -> tuple[str, 
 def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]:
     """Record refunds made anywhere (here, or in the service's dashboard) once each.
 
-    The refunded total is what counts: refunds the event names are recorded by reference,
-    and whatever of the total is not yet recorded is recorded as one placeholder, which a
-    refund arriving later with its reference claims instead of being counted twice.
+    Two kinds of event say so, in any order: one with the payment's refunded total (and no
+    list of refunds, in the API version we pin) and one per refund, with its reference.
+    Refunds the event names are recorded by reference; whatever of a stated total is not
+    yet recorded is recorded as one placeholder, which a refund arriving later with its
+    reference claims instead of being counted twice (`record_refund`).
     """
     payment_ref = event.payment_ref
     payment = Payment.objects.filter(payment_intent_id=payment_ref).select_related("order").first()
@@ -266,9 +270,11 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
                     amount_pence=item.amount_pence,
                     status=item.status,
                 )
-        recorded = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
-        missing = event.amount_refunded_pence - recorded
-        if missing > 0:
+        recorded = (
+            payment.refunds.filter(kind=Refund.Kind.REFUND).aggregate(total=Sum("amount_pence"))["total"] or 0
+        )
+        missing = (event.amount_refunded_pence or 0) - recorded
+        if event.amount_refunded_pence is not None and missing > 0:
             record_refund(
                 payment=payment,
                 refund_id=None,
@@ -301,6 +307,41 @@ def _on_dispute_opened(event: DisputeOpened, *, created: int = 0) -> tuple[str, 
     return WebhookEvent.Status.PROCESSED, payment_ref
 
 
+def _on_dispute_closed(event: DisputeClosed, *, created: int = 0) -> tuple[str, str]:
+    """A lost dispute returns the disputed amount to the card: credit the budget once (by the
+    dispute's reference). A won one leaves the money with the provider, and the payment can
+    be cancelled and refunded here again."""
+    payment_ref = event.payment_ref
+    payment = Payment.objects.filter(payment_intent_id=payment_ref).select_related("order").first()
+    if payment is None:
+        return (WebhookEvent.Status.DEFERRED if payment_ref else WebhookEvent.Status.IGNORED), payment_ref
+    with transaction.atomic():
+        Budget.objects.select_for_update().get(pk=payment.order.budget_id)
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        if not event.lost:
+            Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, dispute_reason="")
+            logger.info("Dispute %s on payment %s was won", event.dispute_ref, payment_ref)
+            return WebhookEvent.Status.PROCESSED, payment_ref
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.DISPUTED, dispute_reason=(event.reason or payment.dispute_reason)[:100]
+        )
+        if not Refund.objects.filter(refund_id=event.dispute_ref).exists():
+            returned = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+            amount = min(event.amount_pence, payment.amount_pence - returned)
+            if amount > 0:
+                record_refund(
+                    payment=payment,
+                    refund_id=event.dispute_ref,
+                    amount_pence=amount,
+                    kind=Refund.Kind.DISPUTE,
+                    reason="The card issuer decided the dispute for the card holder",
+                )
+        returned = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+        if order.status == Order.Status.PAID and returned >= payment.amount_pence:
+            mark_cancelled(order, by=None, reason="Dispute lost", status=Order.Status.REFUNDED)
+    return WebhookEvent.Status.PROCESSED, payment_ref
+
+
 def _on_account_updated(event: AccountUpdated, *, created: int = 0) -> tuple[str, str]:
     """Keep the provider's payment status current, ignoring older news."""
     with transaction.atomic():
@@ -324,5 +365,6 @@ WEBHOOK_HANDLERS = {
     PaymentFailed: _on_payment_failed,
     PaymentRefunded: _on_refunded,
     DisputeOpened: _on_dispute_opened,
+    DisputeClosed: _on_dispute_closed,
     AccountUpdated: _on_account_updated,
 }

@@ -13,8 +13,20 @@ What it does like Stripe:
   response (`Idempotent-Replayed: true`) without creating anything; the same key with
   different parameters is a 400 `idempotency_error`;
 - answers errors in Stripe's `{"error": {...}}` shape with Stripe's status codes;
+- refuses what Stripe refuses in the calls the site makes (an unknown parameter, a missing
+  required one, a value outside an enum or of the wrong type), checked against Stripe's
+  OpenAPI description of those endpoints (`stripe_openapi_subset.json`), with Stripe's 400
+  `invalid_request_error` naming the parameter, so the SDK raises `InvalidRequestError`;
 - serves the hosted pages the project redirects to (Checkout's payment page and Connect
   onboarding) as plain HTML forms, so a browser test can click through them;
+- sends events in the shape of the API version the installed `stripe` SDK is pinned to
+  (`stripe.api_version`, which is the project's `STRIPE_API_VERSION`): since 2022-11-15 a
+  charge no longer embeds its refunds (`charge.refunds` is only there when expanded), so a
+  `charge.refunded` event carries the refunded total and each refund has its own
+  `refund.created` / `refund.updated` event (tests/marketplace/test_stripe_shapes.py checks
+  every payload against the fixtures and the SDK's own types);
+- plays what happens outside the site: refunds made in Stripe's dashboard (full or partial)
+  and card disputes, opened, with their funds withdrawn, and closed as won or lost;
 - signs webhooks exactly as Stripe does: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256
   of "<t>.<raw body>" with the endpoint's secret>`, and POSTs them to the live server.
 
@@ -38,6 +50,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import stripe
+
+OPENAPI_SUBSET_PATH = Path(__file__).with_name("stripe_openapi_subset.json")
 FIXTURES_PATH = Path(
     os.environ.get(
         "STRIPE_FIXTURES_PATH",
@@ -49,6 +64,79 @@ FIXTURES_PATH = Path(
 def load_fixtures(path: Path = FIXTURES_PATH) -> dict:
     """Stripe's fixture objects, by resource name ("checkout.session", "account", …)."""
     return json.loads(path.read_text(encoding="utf-8"))["resources"]
+
+
+def load_request_schemas(path: Path = OPENAPI_SUBSET_PATH) -> dict:
+    """(method, path template) -> the request parameters' schema, from the OpenAPI subset."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        (method.upper(), template): operation["requestBody"]["content"]["application/x-www-form-urlencoded"][
+            "schema"
+        ]
+        for template, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def _matches(template: str, path: str) -> bool:
+    want, got = template.strip("/").split("/"), path.strip("/").split("/")
+    return len(want) == len(got) and all(w.startswith("{") or w == g for w, g in zip(want, got, strict=True))
+
+
+def param_problem(value, schema: dict, name: str = "") -> "StripeError | None":
+    """The first way `value` (form-decoded: scalars are strings) breaks `schema`, as the 400
+    Stripe would answer, or None. `name` is the parameter's name as Stripe spells it."""
+    if "anyOf" in schema:
+        problems = [param_problem(value, option, name) for option in schema["anyOf"]]
+        return None if None in problems else problems[0]
+    kind = schema.get("type")
+    if "enum" in schema:
+        if value in schema["enum"]:
+            return None
+        allowed = ", ".join(str(v) for v in schema["enum"])
+        return StripeError(400, f"Invalid {name}: must be one of {allowed}", param=name)
+    if kind == "object":
+        if not isinstance(value, dict):
+            return StripeError(400, f"Invalid object: {name} must be a hash", param=name)
+        properties = schema.get("properties")
+        for key in value:
+            full = f"{name}[{key}]" if name else key
+            if (properties is None or key not in properties) and not isinstance(
+                schema.get("additionalProperties"), dict
+            ):
+                return StripeError(400, f"Received unknown parameter: {full}", param=full)
+        for key in schema.get("required", []):
+            if key not in value:
+                full = f"{name}[{key}]" if name else key
+                return StripeError(400, f"Missing required param: {full}.", param=full)
+        for key, item in value.items():
+            full = f"{name}[{key}]" if name else key
+            if properties is not None and key in properties:
+                item_schema = properties[key]
+            elif isinstance(schema.get("additionalProperties"), dict):
+                item_schema = schema["additionalProperties"]
+            else:
+                return StripeError(400, f"Received unknown parameter: {full}", param=full)
+            if problem := param_problem(item, item_schema, full):
+                return problem
+        return None
+    if kind == "array":
+        if not isinstance(value, list):
+            return StripeError(400, f"Invalid array: {name}", param=name)
+        for index, item in enumerate(value):
+            if problem := param_problem(item, schema.get("items", {}), f"{name}[{index}]"):
+                return problem
+        return None
+    if kind in ("string", "integer", "boolean", "number"):
+        ok = isinstance(value, str) and (
+            kind == "string"
+            or (kind == "integer" and value.lstrip("-").isdigit())
+            or (kind == "boolean" and value in ("true", "false"))
+            or (kind == "number" and value.replace(".", "", 1).lstrip("-").isdigit())
+        )
+        if not ok:
+            return StripeError(400, f"Invalid {kind}: {value!r}", param=name)
+    return None
 
 
 def decode_form(body: str) -> dict:
@@ -135,6 +223,8 @@ class _State:
     idempotency: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     deliveries: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # every event built, delivered or not
+    outbox: list = field(default_factory=list)  # events API calls caused, not delivered yet
 
 
 class StripeTestServer:
@@ -142,6 +232,7 @@ class StripeTestServer:
 
     def __init__(self, fixtures: dict | None = None):
         self.fixtures = fixtures if fixtures is not None else load_fixtures()
+        self.request_schemas = load_request_schemas()
         self.state = _State()
         self.lock = threading.RLock()
         self.webhooks: dict[str, WebhookTarget] = {}
@@ -153,6 +244,9 @@ class StripeTestServer:
         self.stall_path = ""
         self.stall_after = False
         self.api_version_seen: str | None = None
+        # The version events are rendered in: a webhook endpoint's own version, which the
+        # project creates at the version it pins (the SDK's).
+        self.event_api_version = stripe.api_version
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -262,7 +356,7 @@ class StripeTestServer:
                 "type": event_type,
                 "created": int(time.time()) if created is None else int(created),
                 "data": {"object": copy.deepcopy(obj)},
-                "api_version": self.api_version_seen,
+                "api_version": self.event_api_version,
                 "livemode": False,
                 "pending_webhooks": 1,
                 "request": {"id": None, "idempotency_key": None},
@@ -270,7 +364,14 @@ class StripeTestServer:
         )
         if account:
             event["account"] = account
+        self.state.events.append(event)
         return event
+
+    def deliver_outbox(self) -> list[Delivery]:
+        """Deliver the events that API calls caused (a refund's `charge.refunded`, …), in order."""
+        with self.lock:
+            events, self.state.outbox = self.state.outbox, []
+        return [self.deliver(event) for event in events]
 
     def deliver(
         self,
@@ -380,24 +481,79 @@ class StripeTestServer:
         intent = self.state.objects[payment_intent_id]
         return self.build_event("charge.refunded", self.state.objects[intent["latest_charge"]])
 
-    def dispute_event(self, payment_intent_id: str) -> dict:
-        """`charge.dispute.created` for the charge of a payment."""
-        intent = self.state.objects[payment_intent_id]
-        dispute = copy.deepcopy(self.fixtures["dispute"])
-        dispute.update(
-            {
-                "id": _new_id("dp"),
-                "charge": intent["latest_charge"],
-                "payment_intent": intent["id"],
-                "amount": intent["amount"],
-                "currency": intent["currency"],
-                "reason": "fraudulent",
-                "status": "needs_response",
-                "created": int(time.time()),
-            }
-        )
-        self.state.objects[dispute["id"]] = dispute
-        return self.build_event("charge.dispute.created", dispute)
+    def refund_in_dashboard(
+        self, payment_intent_id: str, amount: int | None = None, *, deliver: bool = True
+    ) -> list[dict]:
+        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard.
+
+        Stripe then sends `charge.refunded` (the charge with its new refunded total, no list
+        of refunds) and `refund.created` (the refund itself); returns both, delivered to the
+        platform endpoint unless told not to.
+        """
+        params = {"payment_intent": payment_intent_id}
+        if amount is not None:
+            params["amount"] = str(amount)
+        with self.lock:
+            refund = self._create_refund(params, reverse_transfer=True)
+            events, self.state.outbox = self.state.outbox[-2:], self.state.outbox[:-2]
+        assert events[-1]["data"]["object"]["id"] == refund["id"]
+        if deliver:
+            for event in events:
+                self.deliver(event)
+        return events
+
+    def dispute_event(self, payment_intent_id: str, *, reason: str = "fraudulent") -> dict:
+        """The card holder's bank disputes the whole payment: `charge.dispute.created`."""
+        with self.lock:
+            intent = self.state.objects[payment_intent_id]
+            charge = self.state.objects[intent["latest_charge"]]
+            dispute = copy.deepcopy(self.fixtures["dispute"])
+            dispute.update(
+                {
+                    "id": _new_id("dp"),
+                    "charge": charge["id"],
+                    "payment_intent": intent["id"],
+                    "amount": charge["amount"] - charge["amount_refunded"],
+                    "currency": intent["currency"],
+                    "reason": reason,
+                    "status": "needs_response",
+                    "is_charge_refundable": False,
+                    "created": int(time.time()),
+                }
+            )
+            charge["disputed"] = True
+            self.state.objects[dispute["id"]] = dispute
+            return self.build_event("charge.dispute.created", dispute)
+
+    def dispute_funds_withdrawn(self, dispute_id: str) -> dict:
+        """Stripe takes the disputed amount (and its fee) from the balance while the bank decides:
+        `charge.dispute.funds_withdrawn`."""
+        with self.lock:
+            dispute = self._fetch(dispute_id, "dispute")
+            dispute["balance_transactions"] = [
+                {
+                    **copy.deepcopy(self.fixtures["balance_transaction"]),
+                    "id": _new_id("txn"),
+                    "amount": -dispute["amount"],
+                    "currency": dispute["currency"],
+                    "type": "adjustment",
+                    "reporting_category": "dispute",
+                    "source": dispute_id,
+                }
+            ]
+            return self.build_event("charge.dispute.funds_withdrawn", dispute)
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> list[dict]:
+        """The bank decides: `charge.dispute.closed` (status "won" or "lost"), and when won,
+        `charge.dispute.funds_reinstated` first."""
+        with self.lock:
+            dispute = self._fetch(dispute_id, "dispute")
+            dispute["status"] = "won" if won else "lost"
+            events = []
+            if won:
+                events.append(self.build_event("charge.dispute.funds_reinstated", dispute))
+            events.append(self.build_event("charge.dispute.closed", dispute))
+            return events
 
     def _make_payment(self, session, extras, *, succeeded: bool) -> dict:
         data = extras.get("payment_intent_data") or {}
@@ -467,16 +623,15 @@ class StripeTestServer:
                 "metadata": {},
                 "transfer": transfer_id,
                 "transfer_data": {"destination": destination, "amount": None} if destination else None,
-                "destination": destination,
+                "disputed": False,
+                "source": None,  # a charge made by a PaymentIntent has no source
                 "created": int(time.time()),
-                "refunds": {
-                    "object": "list",
-                    "data": [],
-                    "has_more": False,
-                    "url": f"/v1/charges/{charge_id}/refunds",
-                },
             }
         )
+        # Since API version 2022-11-15 `refunds` is included only when expanded.
+        del charge["refunds"]
+        if transfer_id:
+            charge["transfer"] = transfer_id  # a destination charge names its transfer
         self.state.objects[charge_id] = charge
         intent.update(
             {"status": "succeeded", "latest_charge": charge_id, "amount_received": intent["amount"]}
@@ -492,6 +647,8 @@ class StripeTestServer:
             raise StripeError(401, "You did not provide an API key.", type_="invalid_request_error")
         if headers.get("stripe-version"):
             self.api_version_seen = headers["stripe-version"]
+        # Checked before anything else: Stripe keeps no idempotent result for a refused request.
+        self.check_params(method, path, params)
         if key and method == "POST":
             with self.lock:
                 remembered = self.state.idempotency.get((auth, key))
@@ -514,6 +671,14 @@ class StripeTestServer:
                     "body": copy.deepcopy(body),
                 }
         return status, body
+
+    def check_params(self, method: str, path: str, params: dict) -> None:
+        """Refuse parameters Stripe's OpenAPI description of this endpoint does not allow."""
+        for (schema_method, template), schema in self.request_schemas.items():
+            if schema_method == method and _matches(template, path):
+                if problem := param_problem(params, schema):
+                    raise problem
+                return
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         parts = [p for p in path.split("/") if p][1:]  # drop "v1"
@@ -670,7 +835,7 @@ class StripeTestServer:
         session["status"] = "expired"
         return session
 
-    def _create_refund(self, params: dict) -> dict:
+    def _create_refund(self, params: dict, *, reverse_transfer: bool = False) -> dict:
         intent_id = params.get("payment_intent")
         intent = self._fetch(intent_id, "payment_intent")
         if intent.get("status") != "succeeded":
@@ -698,7 +863,7 @@ class StripeTestServer:
                 "created": int(time.time()),
             }
         )
-        if params.get("reverse_transfer") == "true":
+        if reverse_transfer or params.get("reverse_transfer") == "true":
             if not charge.get("transfer"):
                 raise StripeError(400, "This charge has no transfer to reverse.", param="reverse_transfer")
             reversal = self._reverse_transfer(
@@ -707,8 +872,10 @@ class StripeTestServer:
             refund["transfer_reversal"] = reversal["id"]
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
-        charge["refunds"]["data"].insert(0, refund)
         self.state.objects[refund["id"]] = refund
+        # What Stripe sends for a refund, however it was made (not delivered by itself).
+        self.state.outbox.append(self.build_event("charge.refunded", charge))
+        self.state.outbox.append(self.build_event("refund.created", refund))
         return refund
 
     def _create_transfer(self, params: dict) -> dict:

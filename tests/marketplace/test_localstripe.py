@@ -6,17 +6,34 @@ localstripe has no Checkout or Connect, so the test plays Stripe Checkout's part
 and confirms the PaymentIntent that Checkout would create for the order (carrying the
 order's id in its metadata, as `payment_intent_data` asks). Everything after that is the
 project's own code: the webhook endpoint, the ledger, and refunds through the gateway.
+
+On SQLite the test database is in memory, in SQLite's shared cache. Two things made these
+tests fail now and then with "database table is locked":
+
+- pytest-django's `live_server` is session-scoped and does not wait for the test database:
+  started before it exists, it is not handed the test's connection, so its threads open their
+  own connections to the shared in-memory database, and there SQLite answers a table lock held
+  by another connection at once with "database table is locked" (its busy timeout does not
+  apply). This module starts its own live server after the test database exists, and checks
+  that it shares the test's connection.
+- Sharing one connection, the test sees a webhook's writes before the webhook's transaction
+  ends; a test that moved on then (to its own transaction, or to the table flush at teardown)
+  ran statements beside the webhook's. So waiting for a webhook means waiting until the live
+  server has *finished* its request: `WebhookRequests` counts the webhook requests it starts
+  and finishes (Django's request signals), and the waits end only when none is in flight.
 """
 
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
 import stripe
+from django.core.signals import request_finished, request_started
 from django.urls import reverse
 
 from marketplace import services
@@ -31,6 +48,48 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 LAUNCHER = Path(__file__).with_name("run_localstripe.py")
 SECRET_KEY = "sk_test_localstripe"
 WEBHOOK_WAIT_SECONDS = 15  # localstripe waits a second before each delivery
+
+
+class WebhookRequests:
+    """Webhook requests the live server has started and finished, from Django's signals."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.started = 0
+        self.finished = 0
+        self._lock = threading.Lock()
+        self._mine = threading.local()
+
+    def on_started(self, sender, environ=None, **kwargs):
+        if (environ or {}).get("PATH_INFO") == self.path:
+            self._mine.webhook = True
+            with self._lock:
+                self.started += 1
+
+    def on_finished(self, sender, **kwargs):
+        if getattr(self._mine, "webhook", False):
+            self._mine.webhook = False
+            with self._lock:
+                self.finished += 1
+
+    def settled(self) -> bool:
+        """No webhook request is in flight (each one started has committed and answered)."""
+        with self._lock:
+            return self.started == self.finished
+
+
+@pytest.fixture(scope="module")
+def live_server(django_db_setup):
+    """A live server started once the test database exists (see the module docstring)."""
+    from django.db import connections
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    connection = connections["default"]
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        assert server.thread.connections_override.get("default") is connection
+    yield server
+    server.stop()
 
 
 def _free_port() -> int:
@@ -91,12 +150,26 @@ def localstripe(localstripe_url, live_server, settings):
         timeout=5,
     )
     response.raise_for_status()
-    return stripe.StripeClient(
+    global _webhooks
+    _webhooks = WebhookRequests(reverse("marketplace:stripe_webhook"))
+    request_started.connect(_webhooks.on_started)
+    request_finished.connect(_webhooks.on_finished)
+    yield stripe.StripeClient(
         SECRET_KEY,
         stripe_version=STRIPE_API_VERSION,
         base_addresses={"api": localstripe_url},
         max_network_retries=0,
     )
+    # Nothing may still be writing when the tables are emptied after the test.
+    deadline = time.monotonic() + WEBHOOK_WAIT_SECONDS
+    while not _webhooks.settled() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    request_started.disconnect(_webhooks.on_started)
+    request_finished.disconnect(_webhooks.on_finished)
+    assert _webhooks.settled(), "a webhook request was still running when the test ended"
+
+
+_webhooks: WebhookRequests | None = None
 
 
 def _card(client, number):
@@ -121,9 +194,10 @@ def _pay_as_checkout_would(client, order, number, **extra):
 
 
 def _wait_for(condition, what):
+    """Wait until `condition` holds with no webhook request in flight (see the module doc)."""
     deadline = time.monotonic() + WEBHOOK_WAIT_SECONDS
     while time.monotonic() < deadline:
-        if condition():
+        if _webhooks.finished and _webhooks.settled() and condition():
             return
         time.sleep(0.2)
     pytest.fail(f"Timed out waiting for {what}")

@@ -1,0 +1,245 @@
+"""Money returned outside the site: refunds made in Stripe's dashboard (whole, partial, two
+partials that add up to the whole) and card disputes (opened, funds withdrawn, closed lost or
+won). Each is credited to the budget's ledger exactly once, to the penny, however Stripe
+orders or repeats its webhooks, and the holder's statement shows it.
+
+The events are the Stripe test server's, in the shape of the API version the SDK pins (a
+charge carries its refunded total, never its list of refunds), signed and posted to the
+project's webhook endpoint.
+"""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from marketplace import services
+from marketplace.models import LedgerEntry, Order, Payment, Refund, WebhookEvent
+from marketplace.services import statements
+from tests.marketplace import factories as mf
+from tests.marketplace.fixtures import post_webhook
+
+pytestmark = pytest.mark.django_db
+
+BUDGET, PRICE, QUANTITY = 20_000, 2_000, 3
+PAID = PRICE * QUANTITY  # 6,000
+AFTER_PAYMENT = BUDGET - PAID  # 14,000
+
+
+@pytest.fixture
+def world(stripe_server):
+    return mf.connected_world(stripe_server, amount_pence=BUDGET, price_pence=PRICE)
+
+
+@pytest.fixture
+def paid(world, stripe_server, client):
+    """An order paid through Checkout; returns (order, its PaymentIntent id)."""
+    order = world.order(quantity=QUANTITY)
+    mf.start_checkout(world, order)
+    order.refresh_from_db()
+    completed = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
+    assert post_webhook(client, completed).json() == {"status": "processed"}
+    assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT
+    order.refresh_from_db()
+    return order, completed["data"]["object"]["payment_intent"]
+
+
+def _post_twice(client, event) -> str:
+    """Deliver an event, then deliver it again (Stripe redelivers until it gets a 200)."""
+    first = post_webhook(client, event).json()["status"]
+    assert post_webhook(client, event).json() == {"status": "duplicate"}
+    return first
+
+
+def _refund_credits(order) -> int:
+    return sum(
+        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.REFUND).values_list(
+            "amount_pence", flat=True
+        )
+    )
+
+
+def _statement(world):
+    today = timezone.localdate()
+    return statements.build_statement(
+        budget=world.budget, starts_on=today - datetime.timedelta(days=1), ends_on=today
+    )
+
+
+# --- Refunds made in Stripe's dashboard -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "delivered",
+    [
+        ("charge.refunded",),  # an endpoint may hear only of the charge, never of the refund
+        ("charge.refunded", "refund.created"),
+        ("refund.created", "charge.refunded"),
+    ],
+    ids=["charge-refunded-only", "total-then-refund", "refund-then-total"],
+)
+def test_a_full_refund_in_the_dashboard_is_credited_once(world, stripe_server, client, paid, delivered):
+    order, intent = paid
+
+    events = {e["type"]: e for e in stripe_server.refund_in_dashboard(intent, deliver=False)}
+    assert "refunds" not in events["charge.refunded"]["data"]["object"]  # the pinned version's shape
+    for event_type in delivered:
+        assert _post_twice(client, events[event_type]) == "processed"
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    assert _refund_credits(order) == PAID
+    refund = order.payment.refunds.get()
+    assert refund.amount_pence == PAID
+    if "refund.created" in delivered:
+        assert refund.refund_id == events["refund.created"]["data"]["object"]["id"]
+    statement = _statement(world)
+    assert statement.refunds_pence == PAID
+    (line,) = [line for line in statement.lines if line.kind == LedgerEntry.Kind.REFUND]
+    assert line.amount_pence == PAID
+    assert line.payment_reference == intent
+
+
+def test_a_partial_refund_in_the_dashboard_is_credited_to_the_penny(world, stripe_server, client, paid):
+    order, intent = paid
+
+    for event in stripe_server.refund_in_dashboard(intent, 1_234, deliver=False):
+        assert _post_twice(client, event) == "processed"
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID  # part of it is still being delivered
+    assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT + 1_234
+    assert _statement(world).refunds_pence == 1_234
+    terms = services.cancellation_terms(order=order, user=world.holder)
+    assert terms.refund_pence == PAID - 1_234  # what is left to refund here
+
+
+@pytest.mark.parametrize(
+    "order_of_events",
+    [
+        # (which refund, which event), as Stripe may deliver them: in order, totals first, the
+        # second total overtaking the first, the refunds before the totals.
+        [(1, "charge.refunded"), (1, "refund.created"), (2, "charge.refunded"), (2, "refund.created")],
+        [(1, "charge.refunded"), (2, "charge.refunded"), (1, "refund.created"), (2, "refund.created")],
+        [(2, "charge.refunded"), (1, "charge.refunded"), (2, "refund.created"), (1, "refund.created")],
+        [(2, "charge.refunded"), (1, "refund.created"), (1, "charge.refunded"), (2, "refund.created")],
+        [(1, "refund.created"), (2, "refund.created"), (2, "charge.refunded"), (1, "charge.refunded")],
+    ],
+    ids=["in-order", "totals-first", "second-total-first", "mixed", "refunds-first"],
+)
+def test_two_partial_refunds_adding_up_to_the_whole_are_credited_once_in_any_order(
+    world, stripe_server, client, paid, order_of_events
+):
+    order, intent = paid
+    first = {e["type"]: e for e in stripe_server.refund_in_dashboard(intent, 2_500, deliver=False)}
+    second = {e["type"]: e for e in stripe_server.refund_in_dashboard(intent, 3_500, deliver=False)}
+    assert second["charge.refunded"]["data"]["object"]["amount_refunded"] == PAID
+
+    for which, event_type in order_of_events:
+        _post_twice(client, (first if which == 1 else second)[event_type])
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    assert _refund_credits(order) == PAID
+    named = {
+        first["refund.created"]["data"]["object"]["id"]: 2_500,
+        second["refund.created"]["data"]["object"]["id"]: 3_500,
+    }
+    assert dict(order.payment.refunds.values_list("refund_id", "amount_pence")) == named
+    assert _statement(world).refunds_pence == PAID
+
+
+def test_the_site_s_own_refund_and_stripe_s_events_for_it_are_credited_once(
+    world, stripe_server, client, paid
+):
+    order, _ = paid
+
+    services.cancel_order(order=order, by=world.holder, reason="Plans changed")
+    events = stripe_server.state.outbox
+    assert [e["type"] for e in events] == ["charge.refunded", "refund.created"]
+    for event in events:
+        assert _post_twice(client, event) == "processed"
+
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    assert order.payment.refunds.count() == 1
+    assert _refund_credits(order) == PAID
+
+
+# --- Disputes --------------------------------------------------------------------------------
+
+
+def test_a_lost_dispute_returns_the_money_to_the_budget_once(world, stripe_server, client, paid):
+    order, intent = paid
+    opened = stripe_server.dispute_event(intent)
+    dispute_id = opened["data"]["object"]["id"]
+
+    assert _post_twice(client, opened) == "processed"
+    assert _post_twice(client, stripe_server.dispute_funds_withdrawn(dispute_id)) == "ignored"
+    # While the bank decides, the money is neither spent nor back.
+    assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT
+    assert Payment.objects.get().status == Payment.Status.DISPUTED
+
+    (closed,) = stripe_server.close_dispute(dispute_id, won=False)
+    assert _post_twice(client, closed) == "processed"
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    credit = Refund.objects.get()
+    assert (credit.kind, credit.refund_id, credit.amount_pence) == (Refund.Kind.DISPUTE, dispute_id, PAID)
+    (line,) = [line for line in _statement(world).lines if line.kind == LedgerEntry.Kind.REFUND]
+    assert (line.amount_pence, line.refund_reference) == (PAID, dispute_id)
+
+
+def test_a_won_dispute_moves_no_money_and_the_order_can_be_refunded_again(world, stripe_server, client, paid):
+    order, intent = paid
+    opened = stripe_server.dispute_event(intent)
+    dispute_id = opened["data"]["object"]["id"]
+    post_webhook(client, opened)
+    post_webhook(client, stripe_server.dispute_funds_withdrawn(dispute_id))
+
+    for event in stripe_server.close_dispute(dispute_id, won=True):
+        _post_twice(client, event)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT
+    assert not Refund.objects.exists()
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
+    assert services.cancellation_terms(order=order, user=world.holder).allowed
+
+
+def test_a_dispute_lost_after_a_partial_refund_returns_only_the_rest(world, stripe_server, client, paid):
+    order, intent = paid
+    for event in stripe_server.refund_in_dashboard(intent, 1_000, deliver=False):
+        post_webhook(client, event)
+    opened = stripe_server.dispute_event(intent)
+    assert opened["data"]["object"]["amount"] == PAID - 1_000
+    post_webhook(client, opened)
+
+    (closed,) = stripe_server.close_dispute(opened["data"]["object"]["id"], won=False)
+    _post_twice(client, closed)
+
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    assert _refund_credits(order) == PAID
+    assert sorted(Refund.objects.values_list("kind", "amount_pence")) == [
+        (Refund.Kind.DISPUTE, PAID - 1_000),
+        (Refund.Kind.REFUND, 1_000),
+    ]
+
+
+def test_a_dispute_closed_before_the_payment_is_recorded_waits_for_it(world, stripe_server, client):
+    order = world.order(quantity=QUANTITY)
+    mf.start_checkout(world, order)
+    order.refresh_from_db()
+    completed = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)
+    opened = stripe_server.dispute_event(completed["data"]["object"]["payment_intent"])
+    (closed,) = stripe_server.close_dispute(opened["data"]["object"]["id"], won=False)
+
+    assert post_webhook(client, closed).json() == {"status": "deferred"}
+    assert post_webhook(client, completed).json() == {"status": "processed"}
+
+    assert services.balance_pence(budget=world.budget) == BUDGET
+    assert WebhookEvent.objects.get(event_id=closed["id"]).status == "processed"
