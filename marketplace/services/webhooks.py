@@ -316,7 +316,7 @@ def _on_dispute_closed(event: DisputeClosed, *, created: int = 0) -> tuple[str, 
     if payment is None:
         return (WebhookEvent.Status.DEFERRED if payment_ref else WebhookEvent.Status.IGNORED), payment_ref
     with transaction.atomic():
-        Budget.objects.select_for_update().get(pk=payment.order.budget_id)
+        lock_budget_of(payment.order)
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         if not event.lost:
             Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED, dispute_reason="")
