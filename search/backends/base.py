@@ -59,6 +59,10 @@ class SearchResults:
     fallback_from: str = ""
     # True when no listing matched enough of the words, so these match only some of them.
     relaxed: bool = False
+    # Listings that match the words only weakly (say, only through the tags of their kind of
+    # support): not counted in `count`, shown after the last page as "other services nearby
+    # that may help". The best few, best match first.
+    others: list[SearchHit] = field(default_factory=list)
 
     @property
     def num_pages(self) -> int:

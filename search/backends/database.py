@@ -51,6 +51,14 @@ PART_MASKS = [(part, part_mask(part)) for part, _ in PARTS]
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 2.0
 VOCABULARY_WEIGHT = 1.0
+# A result must have more than a third of the best text weight among the matches: with the
+# weights above, a listing that has the word only in its tags (1), or only in passing in its
+# description (2), where the best has it in its title, description and tags (6) is not a
+# result; one that says it in its description where the best also has it in its title (2 of 5)
+# is. Those below are kept aside (SearchResults.others).
+STRONG_SHARE = 0.34
+# How many of them the last page of results shows, under "Other services nearby that may help".
+OTHERS_SHOWN = 5
 FTS_TABLE = "search_fts"
 # Columns read for every candidate, in this order (a tuple per row is much cheaper than a model).
 COLUMNS = (
@@ -433,7 +441,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
             enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
             relaxed = not enough and bool(kept)
             kept = kept if relaxed else enough
-        scored = self._score(kept, query, groups)
+        # Listings that match far less well than the best (only through their tags, say, where
+        # others say the words themselves) are not results: they come after, as "other services
+        # nearby that may help", so a typo or "nearest first" cannot flood the page with them.
+        shares = self.text_shares(kept, groups)
+        scored = self._score(kept, query, groups, shares)
+        weak = [s for s, share in zip(scored, shares, strict=True) if share < STRONG_SHARE]
+        if weak:
+            scored = [s for s, share in zip(scored, shares, strict=True) if share >= STRONG_SHARE]
+            kept = [k for k, share in zip(kept, shares, strict=True) if share >= STRONG_SHARE]
         facets = self._facets([row for row, *_ in kept], query)
         if query.sort == "distance" and location is not None:
 
@@ -453,8 +469,23 @@ class DatabaseSearchBackend(BaseSearchBackend):
             self._hit(self._with_shown(row, shown), score, distance, query, labels)
             for row, score, distance, _ in page
         ]
+        others = []
+        if weak and start + query.per_page >= len(scored):
+            # After the last page of results, the best few of the rest, best match first.
+            best = heapq.nsmallest(OTHERS_SHOWN, weak, key=lambda s: (-round(s[1], 9), s[3]))
+            shown = self._shown([row[ID] for row, *_ in best])
+            others = [
+                self._hit(self._with_shown(row, shown), score, distance, query, labels)
+                for row, score, distance, _ in best
+            ]
         return SearchResults(
-            query=query, count=len(scored), hits=hits, facets=facets, backend=self.name, relaxed=relaxed
+            query=query,
+            count=len(scored),
+            hits=hits,
+            facets=facets,
+            backend=self.name,
+            relaxed=relaxed,
+            others=others,
         )
 
     @staticmethod
@@ -526,33 +557,35 @@ class DatabaseSearchBackend(BaseSearchBackend):
             mask |= part_mask(part)
         return mask
 
-    def _score(self, kept, query: SearchQuery, groups):
-        """(row, score, distance, rotation) for every kept row."""
+    @staticmethod
+    def text_shares(kept, groups) -> list[float]:
+        """Each kept row's text weight as a share of the best one's (1.0 for all without words)."""
         # One rarity weight per query word (its spelling, typo fixes and synonyms together), so a
         # synonym in a listing's title counts as much as the literal word would.
+        if not groups:
+            return [1.0] * len(kept)
         idf = []
-        if groups:
-            total = len(kept)
-            for index in range(len(groups)):
-                df = sum(1 for _, _, matches in kept if matches[index])
-                idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
+        total = len(kept)
+        for index in range(len(groups)):
+            df = sum(1 for _, _, matches in kept if matches[index])
+            idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
         raw_text = [
-            sum(idf[i] * max(m.values(), default=0.0) for i, m in enumerate(matches)) if groups else 1.0
+            sum(idf[i] * max(m.values(), default=0.0) for i, m in enumerate(matches))
             for _, _, matches in kept
         ]
         best_text = max(raw_text, default=1.0) or 1.0
+        return [text / best_text for text in raw_text]
+
+    def _score(self, kept, query: SearchQuery, groups, shares=None):
+        """(row, score, distance, rotation) for every kept row (`shares`: from text_shares)."""
+        shares = self.text_shares(kept, groups) if shares is None else shares
         now = query.today
         requested = [f" {s} " for s in query.outcomes]
         scored = []
-        for (row, distance, _), text_score in zip(kept, raw_text, strict=True):
+        for (row, distance, _), text_share in zip(kept, shares, strict=True):
             fit = sum(1 for s in requested if s in row[OUTCOMES]) / len(requested) if requested else 1.0
             age_days = (now - row[CONFIRMED].date()).days
-            score = (
-                (text_score / best_text)
-                * distance_factor(distance)
-                * freshness_factor(age_days)
-                * (0.5 + 0.5 * fit)
-            )
+            score = text_share * distance_factor(distance) * freshness_factor(age_days) * (0.5 + 0.5 * fit)
             scored.append((row, score, distance, rotation_key(row[ID], now)))
         return scored
 
