@@ -1148,6 +1148,18 @@ QUERIES = [
     {"q": "massage", "relevant": ["Hand and foot massage at home", "Carers' pamper afternoon"]},
     {"q": "anxiety", "relevant": ["Calm Minds peer support group"]},
     {"q": "school run", "relevant": ["School run helper"]},
+    # Issue 15: a typo or "nearest first" must not bring up everything that shares a category
+    # (chair exercise above every swimming service, cleaners among the gardeners).
+    {
+        "q": "swimming",
+        "filters": {"sort": "distance"},
+        "relevant": ["Swimming buddy", "Little Splashers swimming lessons"],
+    },
+    {"q": "gardner", "filters": {"sort": "distance"}, "relevant": GARDENERS},
+    {"q": "gardener", "filters": {"sort": "distance"}, "relevant": GARDENERS},
+    {"q": "knitting", "filters": {"sort": "distance"}, "relevant": ["Knit and Natter group"]},
+    {"q": "dog walker", "filters": {"sort": "distance"}, "relevant": ["Paws for a Walk dog walker"]},
+    {"q": "chair exercise", "filters": {"sort": "distance"}, "relevant": ["Sit and Be Fit chair exercise"]},
 ]
 
 

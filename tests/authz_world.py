@@ -187,6 +187,9 @@ def build_world() -> World:
     _, provider_y_user = mf.make_provider_member(provider_y, first_name="Yusuf", last_name="Provider")
     mf.make_ready_account(provider_y)
     o["listing_y"] = mf.make_listing(provider_y, title="Garden helper")
+    # A second organisation of X's, with no payment account yet: setting up payments makes one.
+    o["provider_x_new"] = factories.ProviderFactory(name="Xenia's New Venture")
+    o["provider_x_new"].members.add(provider_x_user)
 
     # Holder A's requests and orders with provider X.
     open_request = mf.make_request(budget=budget_a, listing=listing_x, plan_outcome=plan_outcome)
@@ -381,6 +384,9 @@ def build_world() -> World:
         "request_id": open_request.public_id,
         "change_request_id": change_request.public_id,
         "listing_id": listing_x.public_id,
+        "listing_y_id": o["listing_y"].public_id,
+        "new_provider_id": o["provider_x_new"].public_id,
+        "holder_b_id": holder_b.public_id,
         "draft_listing_id": o["draft_listing_x"].public_id,
         "provider_id": provider_x.public_id,
         "check_id": check_x.public_id,

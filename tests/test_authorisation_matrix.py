@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import Resolver404, resolve, reverse
@@ -48,7 +49,12 @@ from django.utils import timezone
 
 from tests import authz_world
 from tests.authz_world import ANONYMOUS, MARKERS, ROLE_GROUPS, ROLES
-from tests.marketplace.fixtures import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET
+from tests.marketplace.fixtures import (  # noqa: F401 (stripe_test_server is a fixture)
+    CONNECT_WEBHOOK_SECRET,
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    stripe_test_server,
+)
 from tests.marketplace.stripe_server import sign_payload
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +134,10 @@ class Row:
     # headers(body) gives the extra request headers (the Stripe-Signature).
     content_type: str = ""
     headers: Callable | None = None
+    # Who makes the allowed POST in test_an_allowed_post_changes_something (default: the first
+    # allowed role), when the first cannot change anything with this data (A has unpaid orders,
+    # which stop erasure).
+    post_as: str = ""
 
 
 # Shorthands for the common shapes.
@@ -309,6 +319,13 @@ MATRIX: dict[str, Row] = {
     M + "request_change": Row(
         cells(404, anonymous=LOGIN, a_side=403, provider_x=200),
         post=cells(404, anonymous=LOGIN, a_side=403, provider_x=None),
+        data=lambda w: {
+            "quantity": "3",
+            "unit_price": "21.00",
+            **_date_parts("starts_on", timezone.localdate() + timedelta(days=20)),
+            **_date_parts("ends_on", timezone.localdate() + timedelta(days=40)),
+            "note": "Changed by someone who may not",
+        },
     ),
     M + "request_accept_change": Row(
         GET_NOT_ALLOWED,
@@ -344,7 +361,8 @@ MATRIX: dict[str, Row] = {
     # --- Providers' side ---
     M + "provider_inbox": Row(SIGNED_IN),
     M + "provider_payments": Row(SIGNED_IN),
-    M + "provider_connect": Row(GET_NOT_ALLOWED, post=X_MAY),
+    # X's second organisation has no payment account yet: starting onboarding makes one.
+    M + "provider_connect": Row(GET_NOT_ALLOWED, post=X_MAY, params={"provider_id": "new_provider_id"}),
     # Stripe is unreachable here, so provider X is sent back to the payments page with a message.
     M + "provider_onboarding_refresh": Row(cells(404, anonymous=LOGIN, provider_x=REDIRECT)),
     M + "provider_onboarding_return": Row(ONLY_X),
@@ -387,7 +405,9 @@ MATRIX: dict[str, Row] = {
         data={"name": "Planted Helper", "email": "planted@example.org", "relationship": "family"},
     ),
     M + "delegate_change": Row(
-        cells(404, anonymous=LOGIN, holder_a=200), post=cells(404, anonymous=LOGIN, holder_a=None)
+        cells(404, anonymous=LOGIN, holder_a=200),
+        post=cells(404, anonymous=LOGIN, holder_a=None),
+        data={"permissions": ["request", "pay", "statements"]},
     ),
     M + "delegate_withdraw": Row(
         cells(404, anonymous=LOGIN, holder_a=200), post=cells(404, anonymous=LOGIN, holder_a=None)
@@ -427,7 +447,8 @@ MATRIX: dict[str, Row] = {
     M + "privacy_erase_confirm": Row(
         HOLDERS_ONLY,
         post=HOLDERS_ONLY | {"holder_a": None, "holder_b": None},
-        data={"email": "ada.lovelock@example.org"},
+        data=lambda w: {"email": w.users["holder_b"].email},
+        post_as="holder_b",
     ),
     M + "privacy_erased": Row(PUBLIC),
     # --- Meeting first (marketplace/meet_views.py): A's meetings with provider X ---
@@ -499,17 +520,52 @@ MATRIX: dict[str, Row] = {
     # --- Providers' area (directory/provider_views.py) ---
     "my:dashboard": Row(SIGNED_IN),
     "my:organisation_create": Row(SIGNED_IN),
-    "my:organisation_edit": Row(ONLY_X, post=X_MAY, data={"name": "Taken over"}),
-    "my:listing_create": Row(ONLY_X, post=X_MAY, data={"title": "Planted listing"}),
+    "my:organisation_edit": Row(
+        ONLY_X,
+        post=X_MAY,
+        data={
+            "name": "Taken over",
+            "legal_name": "Taken Over Ltd",
+            "business_type": "limited_company",
+            "team_size": "3",
+            "email": "taken.over@example.org",
+        },
+    ),
+    "my:listing_create": Row(
+        ONLY_X,
+        post=X_MAY,
+        data={
+            "title": "Planted listing",
+            "summary": "Planted by someone who may not.",
+            "description": "Planted by someone who may not.",
+        },
+    ),
     "my:checks": Row(ONLY_X),
-    "my:check_add": Row(ONLY_X, post=X_MAY),
+    "my:check_add": Row(
+        ONLY_X,
+        post=X_MAY,
+        data=lambda w: {
+            "kind": "dbs",
+            "reference": "PLANTED-1",
+            **_date_parts("issued_on", timezone.localdate() - timedelta(days=30)),
+            "document": SimpleUploadedFile("dbs.pdf", authz_world.PDF, content_type="application/pdf"),
+        },
+    ),
     "my:check_document": Row(cells(404, anonymous=LOGIN, provider_x=200, coordinator=200)),
     "my:check_delete": Row(ONLY_X, post=X_MAY),
     "my:listing": Row(ONLY_X),
-    "my:listing_step": Row(ONLY_X, post=X_MAY, data={"title": "Renamed by someone else"}),
+    "my:listing_step": Row(
+        ONLY_X,
+        post=X_MAY,
+        data={
+            "title": "Renamed by someone else",
+            "summary": "Changed by someone who may not.",
+            "description": "Changed by someone who may not.",
+        },
+    ),
     "my:listing_preview": Row(ONLY_X),
     "my:listing_submit": Row(cells(404, anonymous=LOGIN, provider_x=REDIRECT), post=X_MAY),
-    "my:listing_availability": Row(ONLY_X, post=X_MAY, data={"intake": "closed"}),
+    "my:listing_availability": Row(ONLY_X, post=X_MAY, data={"intake": "full"}),
     "my:listing_confirm": Row(GET_NOT_ALLOWED, post=X_MAY),
     # Anyone signed in may ask to manage a listing; X's listing is already claimed, so they are told so.
     "my:claim": Row(cells(200, anonymous=LOGIN, provider_x=REDIRECT)),
@@ -526,8 +582,9 @@ MATRIX: dict[str, Row] = {
         cells(403, anonymous=LOGIN, professionals=200),
         # Another professional cannot put anything on the first one's shortlist.
         post=cells(403, anonymous=LOGIN, professional=None, professional_b=200),
-        query="listing={listing_id}",
-        data=lambda w: {"listing": str(w.listing_x.public_id), "shortlist": str(w.shortlist.public_id)},
+        # Y's listing: X's is on the shortlist already.
+        query="listing={listing_y_id}",
+        data=lambda w: {"listing": str(w.listing_y.public_id), "shortlist": str(w.shortlist.public_id)},
     ),
     "signposting:shortlist": Row(OWN_SHORTLIST),
     "signposting:shortlist_edit": Row(OWN_SHORTLIST, post=SHORTLIST_OWNER_MAY, data={"title": "Renamed"}),
@@ -537,7 +594,9 @@ MATRIX: dict[str, Row] = {
         cells(405), post=SHORTLIST_OWNER_MAY, data={"email": "someone@example.org"}
     ),
     "signposting:shortlist_link": Row(cells(405), post=SHORTLIST_OWNER_MAY, data={"action": "revoke"}),
-    "signposting:shortlist_comment": Row(cells(405), post=SHORTLIST_OWNER_MAY, data={"text": "Hello"}),
+    "signposting:shortlist_comment": Row(
+        cells(405), post=SHORTLIST_OWNER_MAY, data={"name": "Pat", "text": "Hello"}
+    ),
     "signposting:item_edit": Row(OWN_SHORTLIST, post=SHORTLIST_OWNER_MAY, data={"note": "Changed"}),
     "signposting:item_remove": Row(cells(405), post=SHORTLIST_OWNER_MAY),
     # The shared link needs no sign-in: the token is the key (private notes stay private).
@@ -604,8 +663,12 @@ MATRIX: dict[str, Row] = {
         data={"reason": "Checking a complaint"},
         shows=("holder A's surname",),
     ),
+    # Holder B's: A has unpaid orders, which stop erasure.
     "marketplace_holder_erase": Row(
-        ADMIN_SCREEN, post=ADMIN_ACTION, data={"reason": "Asked to"}, shows=("holder A's surname",)
+        ADMIN_SCREEN,
+        post=ADMIN_ACTION,
+        params={"user_id": "holder_b_id"},
+        data={"reason": "Asked to", "confirm": "on"},
     ),
     # Wagtail's own pages that differ from the admin group rule.
     "wagtailadmin_error_test": Row(cells(NO_ADMIN, anonymous=ADMIN_LOGIN, coordinator=500)),  # on purpose
@@ -825,9 +888,13 @@ def _table(failures) -> str:
 
 def snapshot():
     """The state a refused POST must not change (everything the POST columns aim at)."""
+    from django.core import mail
+    from wagtail.models import WorkflowState
+
     from cms.models import User
     from directory.models import Check, Claim, ListingPage, Provider
     from marketplace.models import (
+        AuditEvent,
         Delegate,
         LedgerEntry,
         MeetFirst,
@@ -881,6 +948,9 @@ def snapshot():
             MeetFirst, "status", "time_1", "where", "chosen_time", "person_decision", "provider_decision"
         ),
         "accounts": rows(User, "email", "is_active", "first_name", "last_name"),
+        "audit events": rows(AuditEvent, "action"),
+        "listings sent for review": rows(WorkflowState, "status"),
+        "emails sent": [(message.subject, tuple(message.to)) for message in getattr(mail, "outbox", [])],
     }
 
 
@@ -956,48 +1026,51 @@ def test_post_matrix(world):
 
 
 # POST rows whose data, posted by a person who IS allowed, still changes nothing the snapshot
-# sees, so their refusal cells cannot show a leak of the action. Known gap (issue 21): each
-# should get data that makes a real change and leave this set; it may only shrink.
+# sees, so their refusal cells cannot show a leak of the action. Known gap (issue 21): it may
+# only shrink. Why each is still here:
+# - order_pay: the payment goes to the Stripe test server here, yet the view still answers
+#   "could not start" (not yet found why);
+# - listing_submit: X's live listing has no changes to send for review (its draft, tried, was
+#   refused too: not yet found which step it lacks);
+# - group_activity: A already has a place; posting as B needs B's plan outcome, and the
+#   helpers' refusals then become a form error (200) instead of 403, so it needs a second
+#   activity in the world.
 ALLOWED_POST_CHANGES_NOTHING: set[str] = {
-    "marketplace:request_change",
     "marketplace:order_pay",
-    "marketplace:provider_connect",
-    "marketplace:delegate_change",
     "marketplace:group_activity",
-    "marketplace:privacy_export",
-    "marketplace:privacy_erase_confirm",
-    "my:organisation_edit",
-    "my:listing_create",
-    "my:check_add",
-    "my:listing_step",
     "my:listing_submit",
-    "my:listing_availability",
-    "signposting:shortlist_add",
-    "signposting:shortlist_email",
-    "signposting:shortlist_comment",
-    "marketplace_holder_record",
-    "marketplace_holder_erase",
 }
 
 
-def test_an_allowed_post_changes_something(world):
-    """Each POST row's data, posted by the first person allowed to, changes what `snapshot` sees.
+def test_an_allowed_post_changes_something(world, request):
+    """Each POST row's data, posted by a person allowed to (the row's `post_as`, or the first
+    allowed), changes what `snapshot` sees.
 
     Without this, "a refused POST changes nothing" could hold only because the data is wrong.
+    Payments go to the Stripe-compatible test server here (tests/marketplace/stripe_server.py),
+    so paying and setting up payments can make their change too; the refusals above keep the
+    closed port.
     """
-    before = snapshot()
-    unchanged, now_changes = [], []
-    for key, url, row in _rows(world):
-        allowed = [role for role, expected in (row.post or {}).items() if expected is None]
-        if not allowed:
-            continue
-        data = row.data(world) if callable(row.data) else row.data
-        with transaction.atomic():
-            response = _visit(world, allowed[0], "post", url, data, row)
-            changed = [name for name, value in snapshot().items() if before[name] != value]
-            transaction.set_rollback(True)
-        if not changed and key not in ALLOWED_POST_CHANGES_NOTHING:
-            unchanged.append(f"{key} as {allowed[0]}: {_describe(response)}, nothing changed")
-        if changed and key in ALLOWED_POST_CHANGES_NOTHING:
-            now_changes.append(f"{key} now changes {', '.join(changed)}: take it out of the set")
-    assert not unchanged + now_changes, "\n".join(unchanged + now_changes)
+    from django.core import mail
+
+    server = request.getfixturevalue("stripe_test_server")
+    unchanged = []
+    with override_settings(STRIPE_API_BASE=server.url, STRIPE_SECRET_KEY=SECRET_KEY):
+        for key, url, row in _rows(world):
+            allowed = [role for role, expected in (row.post or {}).items() if expected is None]
+            if not allowed:
+                continue
+            role = row.post_as or allowed[0]
+            assert role in allowed, f"{key}: post_as {role} is not allowed to post"
+            data = row.data(world) if callable(row.data) else row.data
+            mail.outbox = []
+            before = snapshot()
+            with transaction.atomic():
+                response = _visit(world, role, "post", url, data, row)
+                changed = [name for name, value in snapshot().items() if before[name] != value]
+                transaction.set_rollback(True)
+            if not changed and key not in ALLOWED_POST_CHANGES_NOTHING:
+                unchanged.append(f"{key} as {role}: {_describe(response)}, nothing changed")
+            if changed and key in ALLOWED_POST_CHANGES_NOTHING:
+                unchanged.append(f"{key} now changes {', '.join(changed)}: take it out of the set")
+    assert not unchanged, "\n".join(unchanged)

@@ -272,10 +272,15 @@ class EngineQueryBodies:
         try:
             response = self._execute(query)
             relaxed = False
-            if response["hits"]["total"]["value"] == 0 and len(es_query_text(query.text).split()) > 1:
+            words = es_query_text(query.text).split()
+            if response["hits"]["total"]["value"] == 0 and words:
+                # No listing says the words in its own title or description: those that have
+                # them only in the labels of their vocabulary terms are better than nothing.
+                response = self._execute(query, own_words=False)
+            if response["hits"]["total"]["value"] == 0 and len(words) > 1:
                 # As the database backend: no listing has enough of the words, so show those
                 # with some of them rather than an empty page.
-                response = self._execute(query, minimum_should_match="1")
+                response = self._execute(query, minimum_should_match="1", own_words=False)
                 relaxed = response["hits"]["total"]["value"] > 0
         except self.unavailable as exc:
             # Logged under the backend's own module, so each engine's fallbacks can be told apart.
@@ -309,9 +314,17 @@ class EngineQueryBodies:
         """The settings (analysis) and mappings the index is created with."""
         return ListingDocument._index.to_dict()
 
-    def build_search(self, query: SearchQuery, *, minimum_should_match: str = MINIMUM_SHOULD_MATCH) -> Search:
-        """The search request for `query`; `.to_dict()` is the body sent to Elasticsearch."""
-        search = Search(index=self.index_name).query(self._function_score(query, minimum_should_match))
+    def build_search(
+        self, query: SearchQuery, *, minimum_should_match: str = MINIMUM_SHOULD_MATCH, own_words: bool = True
+    ) -> Search:
+        """The search request for `query`; `.to_dict()` is the body sent to Elasticsearch.
+
+        `own_words`: a listing must have a query word in its own title or description, not only
+        in its vocabulary terms' labels (the database backend's weak matches, issue 15).
+        """
+        search = Search(index=self.index_name).query(
+            self._function_score(query, minimum_should_match, own_words)
+        )
         search = search.sort(*self._sort(query)).source(SOURCE_FIELDS)
         # Exact totals for the pager; scores even when sorting by distance (hits show them).
         search = search.extra(track_total_hits=True, track_scores=True)
@@ -386,7 +399,9 @@ class EngineQueryBodies:
             filters.append(near)
         return filters
 
-    def _base_query(self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH):
+    def _base_query(
+        self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH, own_words: bool = True
+    ):
         filters = self._filters(query)
         text = es_query_text(query.text)
         if not text:
@@ -417,9 +432,17 @@ class EngineQueryBodies:
             fuzziness="AUTO",
             operator="or",
         )
+        if own_words:
+            said = [
+                Q("match", **{field: {"query": text, "fuzziness": "AUTO"}})
+                for field in ("title_text", "body_text")
+            ]
+            matches = Q("bool", filter=[matches], should=said, minimum_should_match=1)
         return Q("bool", must=[relevance], filter=[*filters, matches])
 
-    def _function_score(self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH):
+    def _function_score(
+        self, query: SearchQuery, minimum_should_match: str = MINIMUM_SHOULD_MATCH, own_words: bool = True
+    ):
         functions = []
         location = query.location
         if location is not None:
@@ -446,7 +469,7 @@ class EngineQueryBodies:
             functions.append(SF("script_score", script=_script(FIT_SCRIPT, outcomes=list(query.outcomes))))
         return Q(
             "function_score",
-            query=self._base_query(query, minimum_should_match),
+            query=self._base_query(query, minimum_should_match, own_words),
             functions=functions,
             score_mode="multiply",
             boost_mode="multiply",

@@ -64,6 +64,10 @@ class SearchResults:
     total_is_estimate: bool = False
     # True when the facet counts come from a sample of the matches, scaled up.
     facets_are_estimates: bool = False
+    # Listings that match the words only weakly (say, only through the tags of their kind of
+    # support): not counted in `count`, shown after the last page as "other services nearby
+    # that may help". The best few, best match first.
+    others: list[SearchHit] = field(default_factory=list)
 
     @property
     def num_pages(self) -> int:

@@ -56,6 +56,14 @@ PART_MASKS = [(part, part_mask(part)) for part, _ in PARTS]
 TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 2.0
 VOCABULARY_WEIGHT = 1.0
+# A result must have more than a third of the best text weight among the matches: with the
+# weights above, a listing that has the word only in its tags (1), or only in passing in its
+# description (2), where the best has it in its title, description and tags (6) is not a
+# result; one that says it in its description where the best also has it in its title (2 of 5)
+# is. Those below are kept aside (SearchResults.others).
+STRONG_SHARE = 0.34
+# How many of them the last page of results shows, under "Other services nearby that may help".
+OTHERS_SHOWN = 5
 FTS_TABLE = "search_fts"
 # Columns read for every candidate, in this order (a tuple per row is much cheaper than a model).
 COLUMNS = (
@@ -470,7 +478,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         return self._search_all(query, groups)
 
     def _rank_all(self, query: SearchQuery, groups):
-        """Read, filter and score every candidate: (scored, kept, relaxed)."""
+        """Read, filter and score every candidate: (scored, kept, relaxed, weak), the weak matches
+        (STRONG_SHARE) left out of scored and kept."""
         required = self.required_matches(len(groups))
         location = query.location
         slot_mask = self.slot_mask(query)
@@ -522,7 +531,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
             enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
             relaxed = not enough and bool(kept)
             kept = kept if relaxed else enough
-        return self._score(kept, query, groups), kept, relaxed
+        # Listings that match far less well than the best (only through their tags, say, where
+        # others say the words themselves) are not results: they come after, as "other services
+        # nearby that may help", so a typo or "nearest first" cannot flood the page with them.
+        shares = self.text_shares(kept, groups)
+        scored = self._score(kept, query, groups, shares)
+        weak = [s for s, share in zip(scored, shares, strict=True) if share < STRONG_SHARE]
+        if weak:
+            scored = [s for s, share in zip(scored, shares, strict=True) if share >= STRONG_SHARE]
+            kept = [k for k, share in zip(kept, shares, strict=True) if share >= STRONG_SHARE]
+        return scored, kept, relaxed, weak
 
     @staticmethod
     def _order(query: SearchQuery):
@@ -540,14 +558,20 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _search_all(self, query: SearchQuery, groups) -> SearchResults:
         """The exhaustive plan: every match read and scored (exact count and facets)."""
-        scored, kept, relaxed = self._rank_all(query, groups)
+        scored, kept, relaxed, weak = self._rank_all(query, groups)
         start = (query.page - 1) * query.per_page
         # The first pages of a long list: a bounded heap gives exactly sorted(...)[:n].
         page = heapq.nsmallest(start + query.per_page, scored, key=self._order(query))[start:]
         facets = self._facets([row for row, *_ in kept], query)
-        return self._results(query, page, count=len(scored), facets=facets, relaxed=relaxed)
+        others = []
+        if weak and start + query.per_page >= len(scored):
+            # After the last page of results, the best few of the rest, best match first.
+            others = heapq.nsmallest(OTHERS_SHOWN, weak, key=lambda s: (-round(s[1], 9), s[3]))
+        return self._results(query, page, count=len(scored), facets=facets, relaxed=relaxed, others=others)
 
-    def _results(self, query, page, *, count, facets, relaxed=False, estimated=False) -> SearchResults:
+    def _results(
+        self, query, page, *, count, facets, relaxed=False, estimated=False, others=()
+    ) -> SearchResults:
         """SearchResults for one page of scored tuples, with what each hit shows read for it."""
         labels = outcome_labels()
         shown = self._shown([row[ID] for row, *_ in page])
@@ -555,6 +579,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             self._hit(self._with_shown(row, shown), score, distance, query, labels)
             for row, score, distance, _ in page
         ]
+        if others:
+            shown = self._shown([row[ID] for row, *_ in others])
+            others = [
+                self._hit(self._with_shown(row, shown), score, distance, query, labels)
+                for row, score, distance, _ in others
+            ]
         return SearchResults(
             query=query,
             count=count,
@@ -564,6 +594,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             relaxed=relaxed,
             total_is_estimate=estimated,
             facets_are_estimates=estimated,
+            others=others,
         )
 
     # --- top-k plans: the first pages without reading every match --------------------------
@@ -599,7 +630,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         radius = self.RING_START_MILES
         while radius < query.radius_miles:
             inner = replace(query, radius_miles=radius)
-            scored, kept, _relaxed = self._rank_all(inner, groups)
+            scored, kept, _relaxed, weak = self._rank_all(inner, groups)
             if len(scored) >= want:
                 top = heapq.nsmallest(want, scored, key=order)
                 last = top[-1]
@@ -615,8 +646,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
                         text = full_weight / best
                     bound = text * distance_factor(radius)
                     settled = round(last[1], 9) > round(bound, 9)
+                if settled and groups:
+                    # Which matches are weak (STRONG_SHARE) depends on the best one in the whole
+                    # radius: the same as this circle's only when the circle has a best possible one.
+                    best = max((max(m[0].values()) for _, _, m in kept), default=0)
+                    settled = best == full_weight
                 if settled:
                     count = self._about(query, inner, len(scored))
+                    if weak and (query.page - 1) * query.per_page + query.per_page >= count:
+                        return None  # the last page shows "other services nearby": exhaustive
+
                     facets = self._scaled(self._facets([row for row, *_ in kept], query), count / len(scored))
                     start = (query.page - 1) * query.per_page
                     return self._results(query, top[start:], count=count, facets=facets, estimated=True)
@@ -728,6 +767,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
             idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
         raw = [sum(i * w for i, w in zip(idf, key, strict=False)) for key, _ in combos]
         best = max(raw, default=1.0) or 1.0
+        if groups:
+            # Weak matches (STRONG_SHARE) are not results; on the last page they are shown as
+            # "other services nearby", which the exhaustive plan makes.
+            strong = [(key, n) for (key, n), r in zip(combos, raw, strict=True) if r / best >= STRONG_SHARE]
+            if len(strong) < len(combos):
+                combos = strong
+                total = sum(n for _, n in combos)
+                if query.page * query.per_page >= total:
+                    return self._search_all(query, groups)
         # Rank classes: combinations whose (rounded) scores are equal share one, ordered by rotation.
         classes: dict[float, list] = {}
         sizes: Counter = Counter()
@@ -788,6 +836,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         order = rotation_order(query.today)
         facet_columns = FACET_COLUMNS
         page, sample, walked = [], [], 0
+        weak_seen = False
         while walked < min(len(order), self.WALK_BUDGET_IDS):
             chunk = order[walked : walked + self.WALK_CHUNK]
             walked += len(chunk)
@@ -797,6 +846,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 row = rows.get(listing_id)
                 if row is None or (groups and not row[0]):
                     continue  # filtered out, or no word matched
+                if groups and row[0] / full_weight < STRONG_SHARE:
+                    # A weak match (the page holds best possible ones, so the best is full weight).
+                    weak_seen = True
+                    continue
                 sample.append(row[len(names) :])
                 if tuple(row[: len(names)]) == best and len(page) < want:
                     page.append(listing_id)
@@ -804,6 +857,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 break
         if len(page) < want:
             return None
+        if weak_seen and walked >= len(order) and want >= len(sample):
+            return None  # the last page shows "other services nearby": the exhaustive plan
         if walked >= len(order):
             count = len(sample)
         else:
@@ -954,33 +1009,35 @@ class DatabaseSearchBackend(BaseSearchBackend):
             mask |= part_mask(part)
         return mask
 
-    def _score(self, kept, query: SearchQuery, groups):
-        """(row, score, distance, rotation) for every kept row."""
+    @staticmethod
+    def text_shares(kept, groups) -> list[float]:
+        """Each kept row's text weight as a share of the best one's (1.0 for all without words)."""
         # One rarity weight per query word (its spelling, typo fixes and synonyms together), so a
         # synonym in a listing's title counts as much as the literal word would.
+        if not groups:
+            return [1.0] * len(kept)
         idf = []
-        if groups:
-            total = len(kept)
-            for index in range(len(groups)):
-                df = sum(1 for _, _, matches in kept if matches[index])
-                idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
+        total = len(kept)
+        for index in range(len(groups)):
+            df = sum(1 for _, _, matches in kept if matches[index])
+            idf.append(math.log(1 + (total - df + 0.5) / (df + 0.5)))
         raw_text = [
-            sum(idf[i] * max(m.values(), default=0.0) for i, m in enumerate(matches)) if groups else 1.0
+            sum(idf[i] * max(m.values(), default=0.0) for i, m in enumerate(matches))
             for _, _, matches in kept
         ]
         best_text = max(raw_text, default=1.0) or 1.0
+        return [text / best_text for text in raw_text]
+
+    def _score(self, kept, query: SearchQuery, groups, shares=None):
+        """(row, score, distance, rotation) for every kept row (`shares`: from text_shares)."""
+        shares = self.text_shares(kept, groups) if shares is None else shares
         now = query.today
         requested = [f" {s} " for s in query.outcomes]
         scored = []
-        for (row, distance, _), text_score in zip(kept, raw_text, strict=True):
+        for (row, distance, _), text_share in zip(kept, shares, strict=True):
             fit = sum(1 for s in requested if s in row[OUTCOMES]) / len(requested) if requested else 1.0
             age_days = (now - row[CONFIRMED].date()).days
-            score = (
-                (text_score / best_text)
-                * distance_factor(distance)
-                * freshness_factor(age_days)
-                * (0.5 + 0.5 * fit)
-            )
+            score = text_share * distance_factor(distance) * freshness_factor(age_days) * (0.5 + 0.5 * fit)
             scored.append((row, score, distance, rotation_key(row[ID], now)))
         return scored
 

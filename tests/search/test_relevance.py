@@ -19,8 +19,18 @@ pytestmark = pytest.mark.django_db
 
 # The share of relevant listings that must appear in the first five results, averaged over
 # queries. The set asks for 1.0; this floor is what the database backend reached when the set
-# was last improved (0.982, rounded down), so a regression fails.
-RECALL_FLOOR = 0.98
+# was last changed, rounded down, so a regression fails. Issue 15 added six "nearest first" and
+# typo cases (63 queries): on those 63, recall@5 was 0.952 (precision@5 0.490) before weak
+# matches were kept out of the results, and 0.968 (precision@5 0.708) after.
+RECALL_FLOOR = 0.96
+# Evening sitting service offers short breaks only through its category's label ("Short breaks
+# for carers"), never in its own words; since words found only in a listing's tags make a weak
+# match (search/backends/database.py, STRONG_SHARE), it is shown under "Other services nearby
+# that may help", not among the results. The price of not flooding "gardener" with cleaners.
+TAGGED_ONLY = (
+    "Evening sitting service says 'sitting', never 'respite' or 'short break': it matches only "
+    "through its category's label, a weak match next to listings that say it themselves"
+)
 
 # Queries the database backend gets wrong today, and why. They stay in the set (and count in
 # the figures); strict xfail makes a fixed one fail loudly until its entry is removed here.
@@ -33,6 +43,9 @@ KNOWN_MISSES = {
         "Ring and Natter matches only through its category's synonyms and sits 4.6 miles away: "
         "nearer listings matching the same synonym group outrank it"
     ),
+    "respite": TAGGED_ONLY,
+    "short break": TAGGED_ONLY,
+    "a break for my carer": TAGGED_ONLY,
 }
 
 
