@@ -24,6 +24,8 @@ MAX_PAGE = 500
 MAX_AGE = 120
 AGE_MESSAGE = f"Enter the person's age in whole years, from 0 to {MAX_AGE}, like 67."
 COUNCIL_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+# Who runs it: directory.models.Provider.Runner's values.
+RUNNERS = ("small", "other", "not_stated")
 
 
 class QueryError(ValueError):
@@ -74,6 +76,8 @@ class SearchQuery:
     # council=<slug>: only listings in that council area; search_listings fills in its districts.
     council: str = ""
     area_districts: tuple[str, ...] = ()
+    # runner=<small|other|not_stated>: who runs it, any of them (never changes a score).
+    runners: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
@@ -95,6 +99,7 @@ class SearchQuery:
             or self.taking_new
             or self.verified
             or self.council
+            or self.runners
         )
 
     @property
@@ -211,6 +216,7 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         taking_new=_flag(params, "taking_new"),
         verified=_flag(params, "verified"),
         council=council,
+        runners=_choices(params, "runner", RUNNERS, "kind of organisation"),
         sort=sort,
         page=page or 1,
     )

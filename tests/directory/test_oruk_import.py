@@ -268,7 +268,9 @@ def test_a_council_feed_becomes_a_live_listing_on_a_freshly_migrated_site(client
     provider = listing.provider
     assert provider.name == "St Mary's Community Group" and not provider.is_claimed
     assert provider.email == "hello@stmarys.example"  # kept private: the API never shows it
-    assert provider.business_type == Provider.BusinessType.CHARITY
+    # The feed says nothing of its kind or size: "not stated", never guessed (issue 16).
+    assert provider.business_type == "" and provider.team_size is None
+    assert provider.runner == Provider.Runner.NOT_STATED
     published = client.get(f"{API}/services/{listing.public_id}").json()
     assert "hello@stmarys.example" not in json.dumps(published)
     assert published["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "BL1"
