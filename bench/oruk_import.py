@@ -114,11 +114,48 @@ def measure(records: list, page_size: int, source: str) -> dict[str, float]:
     }
 
 
+# Where creating a listing spends its time: the innermost of these frames on the stack wins.
+PROFILE_PARTS = (
+    ("search_index", ("search/",)),
+    ("page_tree_insert", ("treebeard/", "add_child")),
+    ("revision_and_publish", ("save_revision", "revisions", "publish")),
+    ("oruk_mapping", ("directory/oruk/",)),
+)
+
+
+def profile_create(count: int) -> dict[str, float]:
+    """Share of wall time (per cent) in each PROFILE_PARTS part while creating `count` records."""
+    import cProfile
+    import pstats
+
+    from directory.oruk import importer
+
+    records = [v3_record(1_000_000 + n) for n in range(count)]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    importer.import_feed(data=records, publish=True, source="https://bench.example/profile")
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    total = max(v[3] for v in stats.values())  # the outermost call's cumulative time
+    shares = {}
+    for part, needles in PROFILE_PARTS:
+        # The largest cumulative time of any function matching the part: the outermost entry into it.
+        entry = max(
+            (v[3] for (file, _, func), v in stats.items() if any(n in file or n == func for n in needles)),
+            default=0.0,
+        )
+        shares[part] = round(100 * entry / total, 1)
+    return shares
+
+
 def main(argv=None) -> None:
     """Build a throwaway database, run the three scenarios and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--page", type=int, default=500)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="also profile creating N more records"
+    )
     args = parser.parse_args(argv)
 
     if str(PROJECT_ROOT) not in sys.path:
@@ -151,6 +188,9 @@ def main(argv=None) -> None:
         for scenario, figures in results.items():
             for key, value in figures.items():
                 print(f"{scenario}_{key}={value}")
+        if args.profile:
+            for part, share in profile_create(args.profile).items():
+                print(f"profile_{part}_percent={share}")
     finally:
         connection.creation.destroy_test_db(original, verbosity=0)
 

@@ -2403,6 +2403,8 @@ def load_providers(directory, coordinator, specs=None):
                 "business_type": spec.business_type,
                 "company_number": spec.company_number,
                 "team_size": spec.team_size,
+                # The demo's providers stand for ones who signed up and said their size.
+                "size_confirmed_by": Provider.SizeConfirmedBy.PROVIDER,
                 "email": spec.email,
                 "phone": spec.phone,
             },

@@ -254,10 +254,25 @@ class Language(models.Model):
 # --- Providers --------------------------------------------------------------------------
 
 
+SMALL_PROVIDER_MAX_PEOPLE = 8
+# Kinds of organisation that are never a small local provider, in the words feeds use for them.
+_PUBLIC_BODY_WORDS = ("council", "local authority", "nhs", "government", "public body", "public sector")
+
+
+def is_public_body(stated_type: str) -> bool:
+    """True when an organisation's stated type names a public body ("Local authority", "NHS trust")."""
+    text = " ".join((stated_type or "").lower().split())
+    return any(word in text for word in _PUBLIC_BODY_WORDS)
+
+
 class Provider(models.Model):
-    """A micro-enterprise: a sole trader, partnership, small company or group (8 or fewer workers).
+    """An organisation that offers support: usually a micro-enterprise (a sole trader, partnership,
+    small company or group of 8 or fewer workers), but an imported feed may bring any kind.
 
     Its private contact details reach coordinators only; what the public sees is on each listing.
+    What kind of organisation it is and how big is said only when someone said so: the provider
+    (signing up), a coordinator, or the feed it was imported from. Otherwise it is "not stated",
+    and nothing calls it a micro-enterprise or a charity (see `runner`).
     """
 
     class BusinessType(models.TextChoices):
@@ -270,12 +285,44 @@ class Provider(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField("trading name", max_length=200)
     legal_name = models.CharField(max_length=200, help_text="The person or company in law.")
-    business_type = models.CharField(max_length=20, choices=BusinessType.choices)
+    class SizeConfirmedBy(models.TextChoices):
+        NOBODY = "", "Nobody yet"
+        PROVIDER = "provider", "The provider"
+        COORDINATOR = "coordinator", "A coordinator"
+
+    class Runner(models.TextChoices):
+        """Who runs it, as search's "who runs it" filter offers it."""
+
+        SMALL = "small", "Small local provider (8 or fewer people)"
+        OTHER = "other", "Other organisation"
+        NOT_STATED = "not_stated", "Not stated"
+
+    business_type = models.CharField(
+        max_length=20, choices=BusinessType.choices, blank=True, help_text="Empty: not stated."
+    )
+    stated_type = models.CharField(
+        "type in its own words",
+        max_length=120,
+        blank=True,
+        help_text="The organisation's type as its feed gives it, like “Local authority”.",
+    )
+    description = models.TextField(
+        blank=True, help_text="What the organisation says about itself (from the provider or its feed)."
+    )
     company_number = models.CharField(max_length=20, blank=True)
     team_size = models.PositiveSmallIntegerField(
-        default=1,
-        validators=[MinValueValidator(1), MaxValueValidator(8)],
-        help_text="People who work in it, including the owner (a micro-enterprise has 8 or fewer).",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="People who work in it, including the owner. Empty: not stated.",
+    )
+    size_confirmed_by = models.CharField(
+        max_length=20,
+        choices=SizeConfirmedBy.choices,
+        blank=True,
+        default=SizeConfirmedBy.NOBODY,
+        help_text="Who said how many people work in it. Only a confirmed size of 8 or fewer shows "
+        "“Small local provider” on its listings.",
     )
     email = models.EmailField(help_text="Private: for coordinators and the site's own emails.")
     phone = models.CharField(max_length=40, blank=True, help_text="Private.")
@@ -291,7 +338,9 @@ class Provider(models.Model):
         FieldPanel("name"),
         FieldPanel("legal_name"),
         FieldRowPanel([FieldPanel("business_type"), FieldPanel("company_number")]),
-        FieldPanel("team_size"),
+        FieldPanel("stated_type"),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("team_size"), FieldPanel("size_confirmed_by")]),
         MultiFieldPanel([FieldPanel("email"), FieldPanel("phone")], heading="Private contact"),
         FieldPanel("members"),
     ]
@@ -300,12 +349,29 @@ class Provider(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(team_size__gte=1) & Q(team_size__lte=8), name="provider_is_micro"
+                condition=Q(team_size__isnull=True) | Q(team_size__gte=1), name="provider_team_size_positive"
             )
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def runner(self) -> str:
+        """Who runs it (a Runner value): "small" only when someone confirmed 8 or fewer people;
+        "other" when its stated size or kind says it is not small; else "not_stated"."""
+        if self.team_size is not None and self.size_confirmed_by:
+            return self.Runner.SMALL if self.team_size <= SMALL_PROVIDER_MAX_PEOPLE else self.Runner.OTHER
+        if self.team_size is not None and self.team_size > SMALL_PROVIDER_MAX_PEOPLE:
+            return self.Runner.OTHER
+        if is_public_body(self.stated_type):
+            return self.Runner.OTHER
+        return self.Runner.NOT_STATED
+
+    @property
+    def is_small_local_provider(self) -> bool:
+        """True only when the provider or a coordinator confirmed it has 8 or fewer people."""
+        return self.runner == self.Runner.SMALL
 
     @property
     def is_claimed(self) -> bool:
@@ -529,11 +595,20 @@ class ListingPage(Page):
     )
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    audience_text = models.CharField(
+        "who it is for, in the feed's words",
+        max_length=300,
+        blank=True,
+        help_text="Groups an imported feed names that none of our groups of people matches.",
+    )
 
     # Where: the public sees the outward code only (or a venue the provider publishes); these
     # precise coordinates are never shown or searched on: see public_location().
     base_postcode = models.CharField(
-        max_length=8, help_text="Where the service is based: a full postcode or the first half."
+        max_length=8,
+        blank=True,
+        help_text="Where the service is based: a full postcode or the first half. "
+        "Only a service available anywhere may have none.",
     )
     latitude = models.FloatField(null=True, blank=True, db_index=True, editable=False)
     longitude = models.FloatField(null=True, blank=True, db_index=True, editable=False)
@@ -557,6 +632,12 @@ class ListingPage(Page):
         blank=True,
         related_name="listings",
         help_text="Postcode districts you cover in full, whatever the distance.",
+    )
+    # Online or phone services with no place of their own (often imported from a council feed).
+    available_anywhere = models.BooleanField(
+        default=False,
+        help_text="Given online or by phone to people anywhere: shown in every place's results, "
+        "labelled “Available anywhere”.",
     )
 
     availability = AvailabilityField(
@@ -614,6 +695,7 @@ class ListingPage(Page):
                 FieldPanel("outcomes", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("audience_text"),
                 FieldRowPanel([FieldPanel("min_age"), FieldPanel("max_age")]),
                 FieldPanel("languages", widget=forms.CheckboxSelectMultiple),
             ],
@@ -627,6 +709,7 @@ class ListingPage(Page):
                 FieldPanel("venue_postcode"),
                 FieldPanel("service_radius_miles"),
                 FieldPanel("served_districts"),
+                FieldPanel("available_anywhere"),
             ],
             heading="Where",
         ),
@@ -714,6 +797,13 @@ class ListingPage(Page):
             raise ValidationError(
                 {"trial_price_pence": "Enter what a trial session costs (0 if it is free)."}
             )
+        if not self.base_postcode and not self.available_anywhere:
+            raise ValidationError(
+                {
+                    "base_postcode": "Enter where the service is based, or tick “available anywhere” "
+                    "if it is given online or by phone."
+                }
+            )
         if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
             raise ValidationError(
                 {"max_age": "The oldest age must be the same as or more than the youngest."}
@@ -738,6 +828,11 @@ class ListingPage(Page):
             return geo.parse_postcode(self.base_postcode).outward
         except geo.InvalidPostcode:
             return ""
+
+    @property
+    def has_place(self) -> bool:
+        """True when search can place it: a base postcode, or available anywhere."""
+        return bool(self.base_postcode) or self.available_anywhere
 
     @property
     def public_venue(self) -> str:

@@ -10,6 +10,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from cms.forms import GovukDateField, GovukFormMixin, PoundsField
@@ -17,6 +18,7 @@ from cms.forms import GovukDateField, GovukFormMixin, PoundsField
 from . import evidence
 from .fields import AvailabilityFormField, availability_grid
 from .models import (
+    SMALL_PROVIDER_MAX_PEOPLE,
     AccessFeature,
     Audience,
     Category,
@@ -82,6 +84,20 @@ class OrganisationForm(GovukFormMixin, forms.ModelForm):
                 "invalid": "Enter an email address like name@example.com",
             },
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model allows "not stated" (for imported organisations); a provider says both, and
+        # this directory is for organisations of 8 people or fewer.
+        self.fields["business_type"].required = True
+        self.fields["business_type"].choices = Provider.BusinessType.choices
+        self.fields["team_size"].required = True
+        self.fields["team_size"].validators.append(MaxValueValidator(SMALL_PROVIDER_MAX_PEOPLE))
+
+    def save(self, commit=True):
+        # The provider has now said how many people work in it.
+        self.instance.size_confirmed_by = Provider.SizeConfirmedBy.PROVIDER
+        return super().save(commit=commit)
 
 
 # --- The listing wizard -----------------------------------------------------------------

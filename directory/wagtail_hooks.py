@@ -2,21 +2,31 @@
 coordinators' queues: evidence of checks to verify, claims to decide, problem reports.
 """
 
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, Q, Value, When
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.generic import TemplateView
 from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from cms.models import Role
+from cms.roles import is_coordinator
 
+from .importers.needs_place import UnknownPlace, listings_needing_a_place, set_place
 from .models import (
     AccessFeature,
     Audience,
@@ -95,8 +105,8 @@ class ProviderViewSet(SnippetViewSet):
     edit_handler = ObjectList(Provider.panels, base_form_class=ProviderAdminForm)
     icon = "user"
     menu_order = 290
-    list_display = ["name", "legal_name", "business_type", "team_size"]
-    list_filter = ["business_type"]
+    list_display = ["name", "legal_name", "business_type", "team_size", "size_confirmed_by"]
+    list_filter = ["business_type", "size_confirmed_by"]
     search_fields = ["name", "legal_name"]
 
 
@@ -325,3 +335,76 @@ def register_feed_log_actions(actions):
         return f"Unpublished: {log_entry.data.get('reason', 'no longer in its feed')}"
 
     actions.register_action("directory.withdrawn_from_feed", "Withdrawn from feed", message)
+
+
+# --- Imported listings that need a place ------------------------------------------------
+
+
+class NeedsPlaceView(WagtailAdminTemplateMixin, TemplateView):
+    """ "Imported: needs a place": drafts with no place, and a bulk action to set one."""
+
+    template_name = "directory/admin/needs_place.html"
+    page_title = "Imported: needs a place"
+    header_icon = "site"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_coordinator(request.user):
+            return permission_denied(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["listings"] = listings_needing_a_place()
+        context.setdefault("chosen", set())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        chosen = set(request.POST.getlist("listing"))
+        place = request.POST.get("place", "")[:100]
+        anywhere = request.POST.get("where") == "anywhere"
+        listings = list(listings_needing_a_place().filter(public_id__in=_uuids(chosen)))
+        error = "" if listings else "Choose at least one listing."
+        if not error:
+            try:
+                count = set_place(listings=listings, place=place, anywhere=anywhere, user=request.user)
+            except UnknownPlace as exc:
+                error = str(exc)
+            else:
+                where = "available anywhere" if anywhere else f"in {place.strip()}"
+                messages.success(request, f"{count} listing(s) published {where}.")
+                return redirect("directory_needs_place")
+        # What the coordinator typed and ticked comes back with the message.
+        context = self.get_context_data(error=error, place=place, anywhere=anywhere, chosen=chosen)
+        return self.render_to_response(context, status=400)
+
+
+def _uuids(values) -> list:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
+@hooks.register("register_admin_urls")
+def register_needs_place_url():
+    """The list of imported listings without a place, under /admin/directory/needs-a-place/."""
+    return [path("directory/needs-a-place/", NeedsPlaceView.as_view(), name="directory_needs_place")]
+
+
+class _CoordinatorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return is_coordinator(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_needs_place_menu_item():
+    """ "Imported: needs a place" in the admin menu, for coordinators."""
+    return _CoordinatorMenuItem(
+        "Imported: needs a place", reverse("directory_needs_place"), icon_name="site", order=292
+    )

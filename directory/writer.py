@@ -141,7 +141,7 @@ def write_listing(
     _set(page, fields, prices)
     # A listing to publish is created live, so Wagtail validates all of it (full_clean) before
     # the first row is written, as the admin's form would; a draft gets Wagtail's minimal checks.
-    page.live = publish and not (draft_without_postcode and not page.base_postcode)
+    page.live = publish and not (draft_without_postcode and not page.has_place)
     # One unit: if the first revision fails validation (a draft is only fully checked there),
     # the page row written by add_child goes too, so nothing half-made is left behind.
     with transaction.atomic():
@@ -172,12 +172,25 @@ def update_listing(
 
 def _save(page: ListingPage, *, publish: bool, user, draft_without_postcode: bool) -> None:
     if draft_without_postcode:
-        # Validate everything the admin would, except that a listing without a postcode may be
-        # saved as a draft (it cannot be published).
-        page.full_clean(exclude=None if page.base_postcode else ["base_postcode"])
+        # Validate everything the admin would, except that a listing without a place (a postcode,
+        # or "available anywhere") may be saved as a draft (it cannot be published).
+        if page.has_place:
+            page.full_clean()
+        else:
+            _clean_without_place(page)
         revision = page.save_revision(user=user, clean=False)
-        publish = publish and bool(page.base_postcode)
+        publish = publish and page.has_place
     else:
         revision = page.save_revision(user=user)
     if publish:
         revision.publish(user=user)
+
+
+def _clean_without_place(page: ListingPage) -> None:
+    """Full validation, less the rule that a listing must have a place (a draft may lack one)."""
+    try:
+        page.full_clean(exclude=["base_postcode"])
+    except ValidationError as exc:
+        errors = {name: messages for name, messages in exc.message_dict.items() if name != "base_postcode"}
+        if errors:
+            raise ValidationError(errors) from exc

@@ -72,6 +72,9 @@ def build_document(listing) -> dict:
         # Access features and ages filter; they are not words to rank by, so they stay out of
         # vocabulary_text (a listing never scores higher for having more of them).
         "access_features": [f.slug for f in listing.access_features.all()],
+        "district": listing.outward_code,
+        "anywhere": listing.available_anywhere,
+        "runner": listing.provider.runner,
         "min_age": listing.min_age,
         "max_age": listing.max_age,
         # Filters only (meet_first=1, trial=1): no ranking rule reads them.

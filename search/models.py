@@ -50,6 +50,12 @@ class SearchDocument(models.Model):
     audiences = models.TextField(blank=True)
     languages = models.TextField(blank=True)
     access_features = models.TextField(blank=True)
+    # The listing's own postcode district ("" when it has none), for council= and area searches.
+    district = models.CharField(max_length=4, blank=True, db_index=True)
+    # Given online or by phone with no place: found from every place.
+    anywhere = models.BooleanField(default=False)
+    # Who runs it (directory.models.Provider.Runner): a filter people choose, never a ranking factor.
+    runner = models.CharField(max_length=12, blank=True)
     # The listing's age range; NULL is no limit on that side.
     min_age = models.PositiveSmallIntegerField(null=True)
     max_age = models.PositiveSmallIntegerField(null=True)

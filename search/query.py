@@ -24,6 +24,8 @@ MAX_PAGE = 500
 MAX_AGE = 120
 AGE_MESSAGE = f"Enter the person's age in whole years, from 0 to {MAX_AGE}, like 67."
 COUNCIL_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+# Who runs it: directory.models.Provider.Runner's values.
+RUNNERS = ("small", "other", "not_stated")
 
 
 class QueryError(ValueError):
@@ -77,6 +79,8 @@ class SearchQuery:
     # council=<slug>: only listings in that council area; search_listings fills in its districts.
     council: str = ""
     area_districts: tuple[str, ...] = ()
+    # runner=<small|other|not_stated>: who runs it, any of them (never changes a score).
+    runners: tuple[str, ...] = ()
     sort: str = "relevance"
     page: int = 1
     per_page: int = PER_PAGE
@@ -100,6 +104,7 @@ class SearchQuery:
             or self.meet_first
             or self.trial_session
             or self.council
+            or self.runners
         )
 
     @property
@@ -218,6 +223,7 @@ def parse_query(params, *, vocabularies) -> SearchQuery:
         meet_first=_flag(params, "meet_first"),
         trial_session=_flag(params, "trial"),
         council=council,
+        runners=_choices(params, "runner", RUNNERS, "kind of organisation"),
         sort=sort,
         page=page or 1,
     )

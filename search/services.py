@@ -53,6 +53,9 @@ def search_listings(*, query: SearchQuery) -> SearchResults:
         )
     if query.council:
         query = _with_council_area(query)
+    elif query.location and query.location.district_codes:
+        # A council area typed as the place: listings in its districts (and those available anywhere).
+        query = replace(query, area_districts=tuple(query.location.district_codes))
     results = get_search_backend().search(query)
     _add_venues(results)
     if results.count < LOW_RESULT_THRESHOLD and (query.outcomes or query.categories or query.location):

@@ -28,7 +28,7 @@ def remove_brokers_and_advocates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0007_access_features_and_ascot'),
+        ('directory', '0008_organisation_facts'),
         ('wagtaildocs', '0014_alter_document_file_size'),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]

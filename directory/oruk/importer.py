@@ -18,8 +18,14 @@ vocabularies and write nothing, because the vocabularies are managed in the CMS.
 - Imported providers have no members ("unclaimed"). Once a provider has claimed its listings
   the import leaves that provider and its listings alone: the provider keeps them up to date.
 - With `publish=True` listings go live at once; otherwise each change is saved as a draft
-  revision for a coordinator to approve. A listing without a UK postcode is always a draft,
-  because a live listing must have a base postcode.
+  revision for a coordinator to approve.
+- Where a service is comes from, in order: a location's postcode; its latitude/longitude (the
+  postcode district it falls in); named service areas (a council area or town: its districts,
+  served in full); the organisation's own address. A service with none of these that is given
+  online or by phone is published as "available anywhere". Only a service with none of these
+  stays a draft: coordinators find it under "Imported: needs a place" in the admin.
+- An organisation keeps its own description and type as the feed gives them; what the feed
+  does not say stays "not stated" (never guessed: see Provider.runner).
 """
 
 import json
@@ -34,9 +40,10 @@ from django.db import DatabaseError, transaction
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
-from directory import geo, writer
+from directory import places, writer
 from directory.models import (
     AccessFeature,
+    Audience,
     Category,
     DirectoryIndexPage,
     Language,
@@ -54,12 +61,13 @@ def _access_key(text: str) -> str:
     """A description compared loosely: "Hearing loop." and " hearing  LOOP" are the same."""
     return " ".join(str(text).lower().replace("-", " ").strip(" .!;:").split())
 
+
 URL_TIMEOUT_SECONDS = 10
 MAX_FEED_BYTES = 100 * 1024 * 1024
 DIRECTORY_TITLE = "Find support"
 HOME_TITLE = "Find local support"
-# How far from a feed's coordinates we look for the postcode district to file a listing under.
-NEAREST_DISTRICT_MILES = 10
+# Audiences by age: a range inside one of these (youngest, oldest) is that audience.
+AUDIENCE_AGES = {"older-people": (65, None), "young-adults": (16, 25)}
 SERVICE_KEYS = {
     "status",
     "organization",
@@ -130,7 +138,8 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     unpublished: int = 0
-    drafts_without_postcode: int = 0
+    drafts_without_place: int = 0
+    available_anywhere: int = 0
     organizations_created: int = 0
     organizations_updated: int = 0
     directory_created: bool = False
@@ -161,10 +170,15 @@ class ImportReport:
             f"unchanged: {self.unchanged}; left alone: {self.skipped}; unpublished: {self.unpublished}.",
             f"New and changed listings {would}{state}.",
         ]
-        if self.drafts_without_postcode:
+        if self.available_anywhere:
             lines.append(
-                f"{self.drafts_without_postcode} listing(s) have no UK postcode and stay drafts until a "
-                "coordinator adds one."
+                f"{self.available_anywhere} listing(s) are given online or by phone with no place: "
+                "published as available anywhere."
+            )
+        if self.drafts_without_place:
+            lines.append(
+                f"{self.drafts_without_place} listing(s) have no place (no postcode, coordinates, "
+                "service area or address) and stay drafts: see “Imported: needs a place” in the admin."
             )
         if self.organizations_created or self.organizations_updated:
             lines.append(
@@ -287,7 +301,9 @@ class _Importer:
         self.categories = list(Category.objects.all())
         self.terms_by_id = {term.public_id: term for term in self.outcomes + self.categories}
         self.languages = list(Language.objects.all())
+        self.audiences = list(Audience.objects.all())
         self._districts: dict[str, PostcodeDistrict] | None = None
+        self._areas: dict[str, list[PostcodeDistrict]] = {}
         self._access_names: dict[str, AccessFeature] | None = None
 
     # --- the directory -----------------------------------------------------------------
@@ -331,16 +347,43 @@ class _Importer:
             self._districts = {d.code: d for d in PostcodeDistrict.objects.all()}
         return self._districts
 
-    def nearest_district(self, latitude: float, longitude: float) -> PostcodeDistrict | None:
-        """The district whose centre is nearest the point, if one is within a few miles."""
-        best, best_miles = None, NEAREST_DISTRICT_MILES
-        for district in self.districts().values():
-            if district.non_geographic:
-                continue
-            miles = geo.distance_miles(latitude, longitude, district.latitude, district.longitude)
-            if miles <= best_miles:
-                best, best_miles = district, miles
-        return best
+    def area_districts(self, name: str) -> list[PostcodeDistrict]:
+        """The districts a named service area covers (a council area or town), once per name."""
+        key = places.name_key(name)
+        if key not in self._areas:
+            self._areas[key] = places.districts_for_area(name)
+        return self._areas[key]
+
+    def resolve_audiences(self, texts: list[str], min_age, max_age) -> tuple[list[Audience], list[str]]:
+        """(our audiences, texts none of them matches) for who the feed says a service is for.
+
+        A text matches an audience by its label, slug or a synonym ("care leavers" matches none
+        of ours and is kept as text); an age range ("65+", or the service's own ages) inside an
+        audience's ages (AUDIENCE_AGES) is that audience.
+        """
+        by_name = {}
+        for audience in self.audiences:
+            for name in (audience.label, audience.slug, *audience.synonym_list):
+                by_name.setdefault(_fold(name), audience)
+        found, other = [], []
+        for text in texts:
+            audience = by_name.get(_fold(text)) or self._audience_by_age(*mapping.age_range_of(text))
+            if audience is None:
+                other.append(text)
+            elif audience not in found:
+                found.append(audience)
+        by_age = self._audience_by_age(min_age, max_age)
+        if by_age and by_age not in found:
+            found.append(by_age)
+        return found, other
+
+    def _audience_by_age(self, youngest, oldest) -> Audience | None:
+        if youngest is None:
+            return None
+        for slug, (low, high) in AUDIENCE_AGES.items():
+            if youngest >= low and (high is None or (oldest is not None and oldest <= high)):
+                return next((a for a in self.audiences if a.slug == slug), None)
+        return None
 
     def _term_by_name(self, ref: mapping.TermRef):
         if ref.taxonomy_id == mapping.OUTCOMES_TAXONOMY_ID or _fold(ref.taxonomy) == _fold(
@@ -429,11 +472,15 @@ class _Importer:
         provider = Provider.objects.filter(public_id=org.id).first() if org.id else None
         if provider is None:
             public_id = org.id or uuid.uuid4()
+            # Type and size only as the feed states them: what it does not say is "not stated".
             provider = Provider(
                 public_id=public_id,
                 name=org.name,
                 legal_name=org.name,
-                business_type=org.business_type or mapping.DEFAULT_BUSINESS_TYPE,
+                business_type=org.business_type or "",
+                stated_type=org.stated_type,
+                description=org.description,
+                team_size=None,
                 company_number=org.company_number,
                 # The model needs a private email for coordinators; a feed rarely gives one, so a
                 # placeholder on the reserved .invalid domain marks it as unknown.
@@ -448,6 +495,10 @@ class _Importer:
         changes = {"name": org.name}
         if org.business_type:
             changes["business_type"] = org.business_type
+        if org.description:
+            changes["description"] = org.description
+        if org.stated_type:
+            changes["stated_type"] = org.stated_type
         if org.company_number:
             changes["company_number"] = org.company_number
         if org.email and provider.email.endswith("@example.invalid"):
@@ -522,14 +573,16 @@ class _Importer:
             self._apply(page, data, provider, creating=False)
             # Nothing new to save, and nothing to publish (or nothing that could be published).
             settled = not publish or (existing.live and not existing.has_unpublished_changes)
-            if _state(page) == before and (settled or not page.base_postcode):
+            if _state(page) == before and (settled or not page.has_place):
                 self.report.count("unchanged", record, page.title)
                 return
             writer.update_listing(page, publish=publish, draft_without_postcode=True)
             action = "updated"
 
-        if not page.base_postcode:
-            self.report.drafts_without_postcode += 1
+        if not page.has_place:
+            self.report.drafts_without_place += 1
+        elif page.available_anywhere:
+            self.report.available_anywhere += 1
         self.report.count(action, record, page.title)
 
     def _apply(self, page: ListingPage, data: mapping.ServiceData, provider: Provider, *, creating: bool):
@@ -566,17 +619,28 @@ class _Importer:
                 warnings.append("matches none of our outcomes: a coordinator should choose at least one")
         if data.languages is not None:
             page.languages = self.resolve_languages(data.languages, warnings)
+        named: list[PostcodeDistrict] = []
         if data.area is not None:
-            page.service_radius_miles = (
-                data.area.radius if data.area.radius is not None else mapping.DEFAULT_RADIUS_MILES
-            )
             served = []
             for code in data.area.district_codes:
                 if code in self.districts():
                     served.append(self.districts()[code])
                 else:
                     warnings.append(f"postcode district {code} is not in our postcode data: left out")
-            page.served_districts = served
+            for name in data.area.place_names:
+                districts = self.area_districts(name)
+                if not districts:
+                    warnings.append(
+                        f"service area “{name}” is not a council area, town, postcode district or "
+                        "distance we know: left out"
+                    )
+                named += [d for d in districts if d not in named]
+            page.served_districts = served + [d for d in named if d not in served]
+            radius = data.area.radius
+            if radius is None:
+                # Named areas are covered in full; the radius is only for reaching beyond them.
+                radius = 0 if named else mapping.DEFAULT_RADIUS_MILES
+            page.service_radius_miles = radius
         if data.contact is not None:
             page.contact_name = data.contact.name
             page.contact_phone = data.contact.phone
@@ -584,14 +648,40 @@ class _Importer:
         if data.location is not None:
             page.access_features, other = self.resolve_access(data.location.accessibility_texts)
             page.accessibility = "\n".join(other)
-            postcode = data.location.postcode
-            if not postcode and data.location.latitude is not None:
-                district = self.nearest_district(data.location.latitude, data.location.longitude)
-                postcode = district.code if district else ""
-            if postcode:
-                page.base_postcode = postcode
-        if creating and not page.base_postcode:
-            warnings.append("has no UK postcode: saved as a draft until a coordinator adds one")
+        if data.terms is not None or creating:
+            page.audiences, unmatched = self.resolve_audiences(
+                data.audience_texts, data.min_age, data.max_age
+            )
+            page.audience_text = mapping._shorten("; ".join(unmatched), 300)
+        self._place(page, data, named, warnings, creating=creating)
+
+    def _place(self, page: ListingPage, data: mapping.ServiceData, named, warnings, *, creating: bool):
+        """Where the service is, from the first of: postcode, coordinates, named areas, the
+        organisation's address; else available anywhere (online or by phone); else no place."""
+        postcode = data.location.postcode if data.location else ""
+        if not postcode and data.location and data.location.latitude is not None:
+            district = places.district_for_point(data.location.latitude, data.location.longitude)
+            if district is None:
+                warnings.append("its coordinates are not in any UK postcode district: left out")
+            postcode = district.code if district else ""
+        if not postcode and named:
+            # The district nearest the middle of the named areas stands as its base.
+            latitude, longitude = places.centre_of(named)
+            postcode = min(
+                named, key=lambda d: (d.latitude - latitude) ** 2 + (d.longitude - longitude) ** 2
+            ).code
+        if not postcode and data.organization:
+            postcode = data.organization.postcode
+        if postcode:
+            page.base_postcode = postcode
+            page.available_anywhere = False
+        elif data.remote and not page.base_postcode:
+            page.available_anywhere = True
+        if creating and not page.has_place:
+            warnings.append(
+                "has no place (no postcode, coordinates, service area or organisation address): "
+                "saved as a draft until a coordinator sets one"
+            )
 
 
 # The page fields the import writes (everything `_state` compares, but the provider).
@@ -604,6 +694,8 @@ _WRITTEN = (
     "min_age",
     "max_age",
     "intake",
+    "audience_text",
+    "available_anywhere",
     "availability",
     "service_radius_miles",
     "base_postcode",
@@ -612,7 +704,7 @@ _WRITTEN = (
     "contact_phone",
     "contact_notes",
 )
-_RELATED = ("outcomes", "categories", "languages", "served_districts", "access_features")
+_RELATED = ("outcomes", "categories", "audiences", "languages", "served_districts", "access_features")
 
 
 def _state(page: ListingPage) -> tuple:

@@ -67,10 +67,31 @@ EVENING_SUFFIX = " (evenings and weekends)"
 MAX_AGE = 120
 MAX_RADIUS_MILES = 100
 DEFAULT_RADIUS_MILES = 5
-ORGANIZATION_DESCRIPTION = "{kind}: a local micro-enterprise of eight or fewer people."
-# Organisations whose kind a feed does not tell us; a coordinator can change it.
-DEFAULT_BUSINESS_TYPE = Provider.BusinessType.CHARITY
+# What an organisation is called in the export when it has said nothing about itself.
+NOT_STATED = "not stated"
 COMPANY_SCHEMES = {"GB-COH"}
+# How feeds name kinds of organisation (their `legal_status`), for the kinds we know. Anything
+# else is kept as the feed says it (Provider.stated_type) and our kind stays "not stated".
+LEGAL_STATUS_WORDS = (
+    ("community interest company", Provider.BusinessType.CIC),
+    (" cic", Provider.BusinessType.CIC),
+    ("charit", Provider.BusinessType.CHARITY),
+    ("sole trader", Provider.BusinessType.SOLE_TRADER),
+    ("self-employed", Provider.BusinessType.SOLE_TRADER),
+    ("partnership", Provider.BusinessType.PARTNERSHIP),
+    ("limited", Provider.BusinessType.LIMITED_COMPANY),
+    (" ltd", Provider.BusinessType.LIMITED_COMPANY),
+)
+# Words that say a service is given online or by phone (in a location type, a service area, a
+# delivery term, or the service's own name and summary): with no place, it is available anywhere.
+_REMOTE_RE = re.compile(
+    r"\b(online|on-line|virtual|by phone|by telephone|telephone|phone line|helpline|webchat|web chat|"
+    r"video call|remote|remotely|national|nationwide|anywhere)\b",
+    re.IGNORECASE,
+)
+# Age ranges feeds give as text ("18-25", "65+", "over 65s"): years, for the audience mapping.
+_AGE_RANGE_RE = re.compile(r"\b(\d{1,2})\s*(?:-|to|\u2013)\s*(\d{1,3})\b")
+_AGE_FROM_RE = re.compile(r"\b(?:(\d{1,2})\s*\+|(?:over|aged)\s+(\d{1,2})s?\b)", re.IGNORECASE)
 
 
 # --- ids ------------------------------------------------------------------------------------
@@ -220,12 +241,28 @@ def taxonomy_term(term) -> dict:
 # --- export: organisations and services -------------------------------------------------------
 
 
+def organization_description(provider: Provider) -> str:
+    """What the export says about an organisation: only what it, or a coordinator, said.
+
+    Its own description when it has one; else its kind and (when confirmed) that it is a small
+    local provider; else that its type and size are not stated. Never a guess.
+    """
+    if provider.description.strip():
+        return provider.description.strip()
+    kind = provider.stated_type or (provider.get_business_type_display() if provider.business_type else "")
+    if provider.is_small_local_provider:
+        return f"{kind or 'Organisation'}: a small local provider of 8 or fewer people."
+    if kind:
+        return f"{kind}. Size {NOT_STATED}."
+    return f"Type and size {NOT_STATED}."
+
+
 def organization(provider: Provider) -> dict:
-    """A provider as an ORUK organisation: its trading name and kind, nothing private."""
+    """A provider as an ORUK organisation: its trading name and what it says it is, nothing private."""
     data = {
         "id": str(provider.public_id),
         "name": provider.name,
-        "description": ORGANIZATION_DESCRIPTION.format(kind=provider.get_business_type_display()),
+        "description": organization_description(provider),
     }
     # A company number is on the public register; other kinds' numbers may not be.
     if provider.company_number and provider.business_type in (
@@ -352,6 +389,17 @@ def service_areas(listing: ListingPage) -> list[dict]:
                 "service_area": f"All of the {district.code} postcode district ({district.post_town})",
             }
         )
+    if listing.available_anywhere and not outward:
+        text = "Available anywhere: given online or by phone"
+        return [
+            *areas,
+            {
+                "id": _child_id(listing.public_id, "area:anywhere"),
+                "service_id": sid,
+                "name": text,
+                "service_area": text,
+            },
+        ]
     base = f"the base in {outward}" if outward else "the provider's base"
     radius = listing.service_radius_miles
     text = f"Up to {radius} miles from {base}" if radius else f"Only at {base}: people come to the provider"
@@ -567,6 +615,11 @@ class OrganizationData:
     business_type: str | None
     company_number: str = ""
     email: str = ""
+    # What the feed says about it, as it says it ("" when it does not).
+    description: str = ""
+    stated_type: str = ""
+    # A UK postcode from the organisation's own address, the last resort for placing a service.
+    postcode: str = ""
 
 
 @dataclass
@@ -575,6 +628,8 @@ class AreaData:
 
     radius: int | None
     district_codes: list[str]
+    # Areas named in words (a council area, a town), for the importer to look up.
+    place_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -597,6 +652,8 @@ class LocationData:
     # Every accessibility description in the feed, in order: the importer picks out the ones
     # that name an access feature and keeps the rest as free text.
     accessibility_texts: list[str] = field(default_factory=list)
+    # True when a location is "virtual" (online): no place, but a sign the service is remote.
+    virtual: bool = False
 
 
 @dataclass
@@ -627,6 +684,10 @@ class ServiceData:
     area: AreaData | None = None
     contact: ContactData | None = None
     location: LocationData | None = None
+    # Given online or by phone (see _REMOTE_RE): published as available anywhere if it has no place.
+    remote: bool = False
+    # Who it is for, as the feed names them (target audiences, eligibility, age ranges).
+    audience_texts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -681,9 +742,15 @@ def _age(value, what: str, warnings: list[str]) -> int | None:
 
 
 def _business_type(org: dict) -> str | None:
+    """Our kind of organisation, only from what the feed states: its legal status, a description
+    that starts with one of our kinds (as our own export writes it), or a company number."""
     description = _text(org.get("description"))
     for value, label in Provider.BusinessType.choices:
         if description.startswith(f"{label}:"):
+            return value
+    status = f" {_text(org.get('legal_status')).lower()}"
+    for words, value in LEGAL_STATUS_WORDS:
+        if words in status:
             return value
     for identifier in org.get("organization_identifiers") or []:
         if isinstance(identifier, dict) and identifier.get("identifier_scheme") in COMPANY_SCHEMES:
@@ -702,13 +769,35 @@ def parse_organization(org: dict, warnings: list[str]) -> OrganizationData:
     for identifier in org.get("organization_identifiers") or []:
         if isinstance(identifier, dict) and identifier.get("identifier_scheme") in COMPANY_SCHEMES:
             company_number = _limited(identifier.get("identifier"), 20, "company number", warnings)
+    description = _description_text(org.get("description"))
+    if len(description) > 5000:
+        warnings.append("organization description is longer than 5000 characters: shortened")
+        description = _shorten(description, 5000)
     return OrganizationData(
         id=_uuid(org.get("id")),
         name=name,
         business_type=_business_type(org),
         company_number=company_number,
         email=_email(org.get("email"), "organization email", warnings),
+        description=description,
+        stated_type=_limited(org.get("legal_status"), 120, "organization legal_status", warnings),
+        postcode=_organization_postcode(org),
     )
+
+
+def _organization_postcode(org: dict) -> str:
+    """The first UK postcode in an organisation's own addresses (or its locations'), else ""."""
+    addresses = list(org.get("addresses") or []) + list(org.get("physical_addresses") or [])
+    for location in org.get("locations") or []:
+        if isinstance(location, dict):
+            addresses += list(location.get("addresses") or location.get("physical_addresses") or [])
+    for address in addresses:
+        if isinstance(address, dict):
+            try:
+                return str(geo.parse_postcode(str(address.get("postal_code") or "")))
+            except geo.InvalidPostcode:
+                continue
+    return ""
 
 
 def _minutes(text) -> int | None:
@@ -811,7 +900,7 @@ _BASE_ONLY_RE = re.compile(r"^\s*only at\b", re.IGNORECASE)
 
 def parse_service_areas(items: list, warnings: list[str]) -> AreaData:
     """Districts served in full (areas named by an outward code) and the travel radius."""
-    radius, codes, not_understood = None, [], []
+    radius, codes, names = None, [], []
     for item in items:
         name = _text(item.get("name"))
         texts = [name, _text(item.get("service_area"))]
@@ -829,14 +918,12 @@ def parse_service_areas(items: list, warnings: list[str]) -> AreaData:
             radius = 0
         elif geo.OUTWARD_RE.match(name.upper()):
             codes.append(name.upper())
-        else:
-            not_understood.append(_shorten(name or _text(item.get("service_area")), 40))
-    if not_understood and radius is None and not codes:
-        warnings.append(
-            f"service area “{not_understood[0]}” is not a postcode district or a distance: "
-            f"the default of {DEFAULT_RADIUS_MILES} miles from the base is used"
-        )
-    return AreaData(radius=radius, district_codes=codes)
+        elif any(_REMOTE_RE.search(text) for text in texts if text):
+            continue  # "Online", "National", "Available anywhere": not a place (see _is_remote)
+        elif name or _text(item.get("service_area")):
+            # A council area or town ("Bristol", "South Gloucestershire"): the importer looks it up.
+            names.append(_shorten(name or _text(item.get("service_area")), 120))
+    return AreaData(radius=radius, district_codes=codes, place_names=names)
 
 
 def parse_location(sal_items: list) -> LocationData:
@@ -846,6 +933,8 @@ def parse_location(sal_items: list) -> LocationData:
         loc = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(loc, dict):
             continue
+        if str(loc.get("location_type") or "").lower() == "virtual":
+            data.virtual = True
         if not data.accessibility_texts:
             for access in loc.get("accessibility") or []:
                 text = (
@@ -994,4 +1083,50 @@ def parse_service(item: dict) -> ServiceData:
         data.contact = parse_contact(item["contacts"], warnings)
     if "service_at_locations" in item:
         data.location = parse_location(item["service_at_locations"])
+    data.remote = _is_remote(item, data)
+    data.audience_texts = parse_audiences(item)
     return data
+
+
+def _is_remote(item: dict, data: ServiceData) -> bool:
+    """True when the feed says the service is given online or by phone, and it can be reached so."""
+    reachable = bool(data.website or data.contact_email or (data.contact and data.contact.phone))
+    if not reachable:
+        return False
+    if data.location is not None and data.location.virtual:
+        return True
+    texts = [data.name, data.summary, _text(item.get("delivery")), _text(item.get("deliverable_type"))]
+    texts += [_text(area.get("name")) for area in item.get("service_areas") or [] if isinstance(area, dict)]
+    texts += [ref.name for ref in data.terms or []]
+    return any(_REMOTE_RE.search(text) for text in texts if text)
+
+
+_AUDIENCE_TAXONOMY_WORDS = ("audience", "eligib", "who ", "client group", "age group")
+
+
+def parse_audiences(item: dict) -> list[str]:
+    """Who the service is for, in the feed's words: terms from a target-audience (or eligibility)
+    taxonomy, the 1.0 `eligibilitys` texts and `eligibility_description`, in order, once each."""
+    texts = []
+    for attribute in item.get("attributes") or []:
+        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
+        if not isinstance(term, dict):
+            continue
+        detail = term.get("taxonomy_detail") if isinstance(term.get("taxonomy_detail"), dict) else {}
+        taxonomy = f"{_text(term.get('taxonomy'))} {_text(detail.get('name'))} "
+        if any(word in taxonomy.lower() for word in _AUDIENCE_TAXONOMY_WORDS):
+            texts.append(_text(term.get("name") or term.get("term")))
+    texts += [_text(text) for text in item.get("eligibility_texts") or []]
+    texts.append(_text(item.get("eligibility_description")))
+    return list(dict.fromkeys(text[:120] for text in texts if text))
+
+
+def age_range_of(text: str) -> tuple[int | None, int | None]:
+    """(youngest, oldest) an audience text names ("18-25", "65+", "over 50s"), else (None, None)."""
+    match = _AGE_RANGE_RE.search(text)
+    if match and int(match.group(1)) <= int(match.group(2)) <= MAX_AGE:
+        return int(match.group(1)), int(match.group(2))
+    match = _AGE_FROM_RE.search(text)
+    if match:
+        return int(match.group(1) or match.group(2)), None
+    return None, None

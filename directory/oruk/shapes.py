@@ -316,6 +316,9 @@ def _from_v1(record: dict, warnings: list[str], *, source: str) -> None:
             for item in _objects(record.pop("service_taxonomys"), "service_taxonomys", warnings)
         ]
     for item in _objects(record.pop("eligibilitys", []), "eligibilitys", warnings):
+        # Who it is for in words ("Care leavers"): mapping.parse_audiences reads these.
+        if isinstance(item.get("eligibility"), str) and item["eligibility"].strip():
+            record.setdefault("eligibility_texts", []).append(item["eligibility"])
         for age in ("minimum_age", "maximum_age"):
             if age in item and age not in record:
                 record[age] = item[age]

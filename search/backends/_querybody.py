@@ -72,6 +72,7 @@ TERMS_FACETS = {
     "for": "audiences",
     "access": "access_features",
     "language": "languages",
+    "runner": "runner",
 }
 # What a hit needs from _source (the analysed text stays on the server).
 SOURCE_FIELDS = [
@@ -87,6 +88,7 @@ SOURCE_FIELDS = [
     "intake",
     "verified_until",
     "last_confirmed_at",
+    "anywhere",
 ]
 # --- rotation -----------------------------------------------------------------------------
 
@@ -177,6 +179,9 @@ class ListingDocument(Document):
     audiences = Keyword()
     languages = Keyword()
     access_features = Keyword()
+    district = Keyword()
+    anywhere = Boolean()
+    runner = Keyword()
     min_age = Integer()
     max_age = Integer()
     meet_first = Boolean()
@@ -216,6 +221,9 @@ class ListingDocument(Document):
             audiences=doc["audiences"],
             languages=doc["languages"],
             access_features=doc["access_features"],
+            district=doc["district"] or None,
+            anywhere=doc["anywhere"],
+            runner=doc["runner"],
             min_age=doc["min_age"],
             max_age=doc["max_age"],
             meet_first=doc.get("meet_first", False),
@@ -260,6 +268,7 @@ class EngineQueryBodies:
     engine_name = "The search engine"  # as people name it, for logs
     url_setting = ""
     unavailable: tuple[type[BaseException], ...] = ()
+    supports_area_districts = True
 
     # --- searching, with the database backend when the engine cannot answer --------------
 
@@ -371,6 +380,22 @@ class EngineQueryBodies:
             filters.append(Q("term", intake="taking"))
         if query.verified:
             filters.append(Q("range", verified_until={"gte": query.today.isoformat()}))
+        if query.runners:
+            filters.append(Q("terms", runner=list(query.runners)))
+        if query.area_districts:
+            # In the council area: based in one of its districts, serving one, or available anywhere.
+            codes = list(query.area_districts)
+            filters.append(
+                Q(
+                    "bool",
+                    should=[
+                        Q("terms", district=codes),
+                        Q("terms", districts=codes),
+                        Q("term", anywhere=True),
+                    ],
+                    minimum_should_match=1,
+                )
+            )
         location = query.location
         if location is not None:
             point = {"lat": location.latitude, "lon": location.longitude}
@@ -396,7 +421,8 @@ class EngineQueryBodies:
                     should=[Q("term", districts=location.district_code), near],
                     minimum_should_match=1,
                 )
-            filters.append(near)
+            # Available anywhere: no place of its own, so found from every place.
+            filters.append(Q("bool", should=[near, Q("term", anywhere=True)], minimum_should_match=1))
         return filters
 
     def _base_query(
@@ -576,6 +602,7 @@ class EngineQueryBodies:
             distance_miles=shown_distance(distance),
             score=raw.get("_score") or 0.0,
             matched_outcomes=[slug for slug in outcome_slugs if slug in query.outcomes],
+            anywhere=bool(source.get("anywhere")),
         )
 
 

@@ -13,7 +13,18 @@ from datetime import date
 from ..query import SearchQuery
 
 # Facet names, as they appear in results and in the API's "facets" object.
-FACETS = ("outcome", "category", "for", "access", "day", "time", "language", "taking_new", "verified")
+FACETS = (
+    "outcome",
+    "category",
+    "for",
+    "access",
+    "day",
+    "time",
+    "language",
+    "taking_new",
+    "verified",
+    "runner",
+)
 # A listing the provider has not confirmed for this many days ranks lower.
 STALE_AFTER_DAYS = 365
 STALE_FACTOR = 0.5
@@ -41,6 +52,7 @@ class SearchHit:
     longitude: float | None
     distance_miles: int | None = None  # whole miles from that point
     venue: str = ""  # the published venue, when there is one
+    anywhere: bool = False  # given online or by phone, for people anywhere
     score: float = 0.0
     matched_outcomes: list[str] = field(default_factory=list)
 

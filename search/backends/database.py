@@ -90,15 +90,17 @@ COLUMNS = (
     "verified_until",
     "last_confirmed_at",
     "access_features",
+    "anywhere",
+    "runner",
 )
 (ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, VOCABULARY_TERMS,
  BODY_TERMS, OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
- CONFIRMED, ACCESS) = range(len(COLUMNS))  # fmt: skip
+ CONFIRMED, ACCESS, ANYWHERE, RUNNER) = range(len(COLUMNS))  # fmt: skip
 # What a page of results shows, read for that page's rows only (not for every candidate).
 SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence")
 # What facet counts are made from (see _facets).
 FACET_COLUMNS = ("outcomes", "categories", "audiences", "access_features", "languages",
-                 "availability", "intake", "verified_until")  # fmt: skip
+                 "runner", "availability", "intake", "verified_until")  # fmt: skip
 # The analysed text, read only when the query has words.
 TERMS = ("title_terms", "vocabulary_terms", "body_terms")
 # Where a token is in a column, per database (0 when absent); constant column names only.
@@ -108,6 +110,10 @@ WEIGHT_SQL = {"sqlite": "instr({column}, %s)", "postgresql": "strpos({column}, %
 def marker(index: int) -> str:
     """The token standing for synonym group `index` (alphanumeric so full-text indexes keep it)."""
     return f"qqsyn{index}"
+
+
+# The full-text token of listings available anywhere, so "these words near here" finds them too.
+ANYWHERE_TOKEN = "qqanywhere"  # noqa: S105 (a search token, not a secret)
 
 
 def place_tokens(cells, districts) -> list[str]:
@@ -182,6 +188,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
     """Search over SearchDocument rows; see the module docstring for the plan."""
 
     name = "database"
+    # council= (and a council area typed as the place) filters on each listing's own district.
+    supports_area_districts = True
 
     # --- indexing ------------------------------------------------------------------------
 
@@ -206,6 +214,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "audiences": padded(doc["audiences"]),
             "languages": padded(doc["languages"]),
             "access_features": padded(doc["access_features"]),
+            "district": doc["district"],
+            "anywhere": doc["anywhere"],
+            "runner": doc["runner"],
             "min_age": doc["min_age"],
             "max_age": doc["max_age"],
             "meet_first": doc.get("meet_first", False),
@@ -224,6 +235,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         places = place_tokens(
             [fields["cell"]] if fields["cell"] is not None else [], fields["districts"].split()
         )
+        if fields["anywhere"]:
+            places.append(ANYWHERE_TOKEN)
         terms = f"{fields['title_terms']} {fields['vocabulary_terms']} {fields['body_terms']}"
         return f"{terms} {' '.join(places)}"
 
@@ -393,6 +406,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
         for feature in query.access_features:
             # Every chosen feature, so one condition each (the other vocabularies want any of).
             documents = documents.filter(access_features__contains=f" {feature} ")
+        if query.runners:
+            documents = documents.filter(runner__in=query.runners)
+        if query.area_districts:
+            # In the council area: based in one of its districts, serving one, or available anywhere.
+            serving = SearchServedDistrict.objects.filter(code__in=query.area_districts).values("listing_id")
+            documents = documents.filter(
+                Q(district__in=query.area_districts) | Q(listing_id__in=serving) | Q(anywhere=True)
+            )
         return documents
 
     def _sql_filters(self, query: SearchQuery):
@@ -432,12 +453,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
                         "listing_id"
                     )
                 )
-            documents = documents.filter(near)
+            # Available anywhere: no place of its own, so found from every place.
+            documents = documents.filter(near | Q(anywhere=True))
             if groups and connection.vendor == "sqlite":
                 # Only rows with one of the words *and* near here: cost follows nearby matches.
                 districts = [location.district_code] if location.district_code else []
                 documents = documents.filter(
-                    self._text_filter(set().union(*groups), places=place_tokens(cells, districts))
+                    self._text_filter(
+                        set().union(*groups), places=[*place_tokens(cells, districts), ANYWHERE_TOKEN]
+                    )
                 )
         elif groups:
             documents = documents.filter(self._text_filter(set().union(*groups)))
@@ -513,7 +537,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 if row[LAT] is not None:
                     distance = geo.distance_miles(location.latitude, location.longitude, row[LAT], row[LON])
                 covers_district = district is not None and district in row[DISTRICTS]
-                if not covers_district:
+                if not covers_district and not row[ANYWHERE]:
                     if distance is None or distance > query.radius_miles:
                         continue
                     # They travel to people: the searcher must be inside the area they cover.
@@ -1052,6 +1076,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             ("for", AUDIENCES),
             ("access", ACCESS),
             ("language", LANGUAGES),
+            ("runner", RUNNER),
         )
         combinations = {name: Counter() for name, _ in columns}
         masks = Counter()
@@ -1103,4 +1128,5 @@ class DatabaseSearchBackend(BaseSearchBackend):
             distance_miles=shown_distance(distance),
             score=score,
             matched_outcomes=[s for s in outcome_slugs if s in query.outcomes],
+            anywhere=bool(row[ANYWHERE]),
         )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('search', '0005_access_and_age'),
+        ('search', '0007_council_and_runner'),
     ]
 
     operations = [

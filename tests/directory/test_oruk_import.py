@@ -268,7 +268,9 @@ def test_a_council_feed_becomes_a_live_listing_on_a_freshly_migrated_site(client
     provider = listing.provider
     assert provider.name == "St Mary's Community Group" and not provider.is_claimed
     assert provider.email == "hello@stmarys.example"  # kept private: the API never shows it
-    assert provider.business_type == Provider.BusinessType.CHARITY
+    # The feed says nothing of its kind or size: "not stated", never guessed (issue 16).
+    assert provider.business_type == "" and provider.team_size is None
+    assert provider.runner == Provider.Runner.NOT_STATED
     published = client.get(f"{API}/services/{listing.public_id}").json()
     assert "hello@stmarys.example" not in json.dumps(published)
     assert published["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "BL1"
@@ -509,9 +511,10 @@ def test_the_official_service_examples_import(db, name):
     provider = listing.provider
     assert str(provider.public_id) == "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
     assert provider.name == "Example Organization Inc." and not provider.is_claimed
-    # "ABC 1234" is not a UK postcode and latitude 100 is not on Earth: a draft for a coordinator.
+    # "ABC 1234" is not a UK postcode, latitude 100 is not on Earth and no area is one we know: a
+    # draft for a coordinator ("Imported: needs a place").
     assert not listing.live and listing.base_postcode == ""
-    assert "no UK postcode" in out
+    assert "have no place" in out
     if name in NESTED_EXAMPLES:
         latest = listing.get_latest_revision_as_object()
         assert [(p.weekday_pence, p.unit) for p in latest.prices.all()] == [(3500, "hour")]

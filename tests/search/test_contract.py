@@ -288,3 +288,74 @@ def test_query_object_is_not_changed_by_searching(indexed, run):
     results = run("q=swimming&near=BL3")
     assert results.query.text == "swimming"
     assert replace(results.query, page=2).page == 2
+
+
+# --- council areas, "available anywhere" and "who runs it" (issue 16) ------------------------
+
+
+def _in_council(run, council, querystring=""):
+    """Search with council=<slug>, its districts filled in as search.services does."""
+    from directory.services import council_districts
+
+    return run(f"{querystring}&council={council}", area_districts=tuple(council_districts(council)))
+
+
+def test_council_filter_keeps_listings_based_in_or_serving_the_council_area(indexed, run):
+    assert set(titles(_in_council(run, "bury"))) == {"Bury garden care", "Bury mowing, all of BL3"}
+    bolton = set(titles(_in_council(run, "bolton", "near=BL3&radius=50")))
+    assert "Bury garden care" not in bolton  # based in Bury, serves no Bolton district
+    assert "Bury mowing, all of BL3" in bolton  # based in Bury, but serves BL3 in full
+    assert {"Swimming buddy", "Westhoughton lunch club", "Park walking group"} <= bolton
+
+
+def test_council_filter_and_facets_agree(indexed, run):
+    results = _in_council(run, "bury")
+    assert results.count == 2
+    assert sum(results.facets["outcome"].values()) == 2  # both "keep my home"
+
+
+@pytest.fixture
+def anywhere_listing(directory):
+    from tests.factories import make_listing
+
+    return make_listing(
+        title="Telephone befriending line",
+        base_postcode="",
+        available_anywhere=True,
+        radius=0,
+        outcomes=["see-friends-and-family"],
+        description="<p>A friendly phone call every week, wherever you live.</p>",
+    )
+
+
+def test_a_service_available_anywhere_is_found_from_every_place(catalogue, anywhere_listing, backend, run):
+    backend.rebuild()
+    for place in ("near=BL3&radius=1", "near=BS34", "near=Chesham", "q=befriending&near=HP5"):
+        results = run(place)
+        assert "Telephone befriending line" in titles(results), place
+        hit = next(h for h in results.hits if h.title == "Telephone befriending line")
+        assert hit.anywhere and hit.distance_miles is None
+    assert "Telephone befriending line" in titles(_in_council(run, "bury"))
+    # Not a place: the radius and council filters still narrow the listings that have one.
+    assert "Swimming buddy" not in titles(run("near=BS34"))
+
+
+def test_who_runs_it_is_a_filter_and_facet_that_never_changes_a_score(directory, backend, run):
+    from directory.models import Provider
+
+    small, other = make_twin_pair()
+    small.provider.size_confirmed_by = Provider.SizeConfirmedBy.PROVIDER
+    small.provider.team_size = 3
+    small.provider.save()
+    other.provider.team_size = None
+    other.provider.stated_type = "Local authority"
+    other.provider.save()
+    backend.rebuild()
+    both = run("q=tandem&near=BL3")
+    assert both.facets["runner"] == {"small": 1, "other": 1}
+    assert both.hits[0].score == pytest.approx(both.hits[1].score)
+    for runner, expected in (("small", small), ("other", other)):
+        only = run(f"q=tandem&near=BL3&runner={runner}").hits
+        assert [hit.listing_id for hit in only] == [expected.pk]
+        assert only[0].score == pytest.approx(both.hits[0].score)
+    assert run("q=tandem&near=BL3&runner=not_stated").count == 0
