@@ -9,7 +9,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self):
         from cms.landing import register_landing, register_navigation
 
-        from . import checks  # noqa: F401 (registers the system checks)
+        from . import checks, paid_support  # noqa: F401 (registers the system checks; answers signposting)
         from .landing import budget_landing, budget_navigation, provider_navigation
 
         register_landing("marketplace.budget", budget_landing, order=20)
