@@ -72,9 +72,10 @@ def wizard_link(*, need: Need, provider: Provider) -> str:
 
 
 def _could_meet(listing: ListingPage, need: Need) -> bool:
+    # Outcome and place, not times: the provider offered on this need on purpose, and their
+    # message says when; a listing's usual times need not cover every need it answers.
     return bool(
         set(listing.outcomes.values_list("pk", flat=True)) & set(need.outcomes.values_list("pk", flat=True))
-        and matching.availability_overlaps(need.availability, listing.availability)
         and matching.listing_serves_district(listing, need.district)
     )
 

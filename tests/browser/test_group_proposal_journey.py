@@ -162,6 +162,6 @@ def test_a_group_proposal_fills_and_is_run_by_a_provider(browser, people, live_u
     joiner.reload()
     expect(joiner.locator("#activity-status")).to_have_text("Going ahead")
     share = Order.objects.get(activity=activity, budget=people["joiner"])
-    assert (share.total_pence, share.plan_outcome.budget_id) == (800, people["joiner"].pk)
+    assert (share.total_pence, share.plan_outcome.plan.budget_id) == (800, people["joiner"].pk)
     for page in pages:
         page.context.close()

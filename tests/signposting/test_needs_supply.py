@@ -60,7 +60,7 @@ def test_a_provider_with_no_matching_listing_offers_from_a_new_one_started_pre_f
         url, {"provider": str(provider.public_id), "price_unit": "session", "message": "Hi"}
     )
     assert "Enter your price" in response.content.decode() and not PendingOffer.objects.exists()
-    assert ">Hi</textarea>" in response.content.decode()  # what was typed is kept
+    assert "Hi</textarea>" in response.content.decode()  # what was typed is kept
     response = client.post(
         url,
         {
