@@ -24,3 +24,16 @@ demo_users_loaded = Signal()
 # its "did it help?" counts (`marketplace.services.outcome_checks.AnswerCounts`), so neither app
 # imports the other.
 signposted_outcome_counts = Signal()
+
+# `group_activity_created(proposal=..., listing_id=..., activity_id=..., url=..., join_by=...)` is
+# sent by the marketplace when a provider sets up a group activity from a group proposal (the
+# proposal's public id came to its form by address). signposting records it and tells the people
+# who joined the proposal; every value is plain (UUIDs, an absolute address, a date).
+group_activity_created = Signal()
+
+# `paid_support_asked(choices=[(ref, user_pk, listing_pk, since)], activities=[activity_uuid])` is
+# sent by signposting's report to learn which needs turned into paid support, without importing
+# the marketplace. The marketplace answers (the receiver's return value) with the set of `ref`s
+# for which `user_pk` asked for, and paid, support from `listing_pk` after `since`, and of the
+# activity ids with at least one paid place. No answer (no marketplace) means none is known paid.
+paid_support_asked = Signal()

@@ -111,12 +111,15 @@ def html_to_text(markup: str) -> str:
     return html.unescape(strip_tags(text)).strip()
 
 
-def start_listing(*, provider, user, title, summary, description_text) -> ListingPage:
+def start_listing(
+    *, provider, user, title, summary, description_text, outcomes=(), base_postcode: str = ""
+) -> ListingPage:
     """Create a new listing as an unpublished page under the directory, with a first draft.
 
     Only the first step's answers exist yet, so the page is saved without full validation
     (Wagtail checks the title and address only for pages that are not live); the rest
-    arrives step by step, each step a new draft revision.
+    arrives step by step, each step a new draft revision. `outcomes` and `base_postcode`
+    pre-fill later steps (a listing started from a need or the demand page).
     """
     directory = DirectoryIndexPage.objects.first()
     if directory is None:
@@ -129,11 +132,13 @@ def start_listing(*, provider, user, title, summary, description_text) -> Listin
         provider=provider,
         summary=summary,
         description=text_to_html(description_text),
-        base_postcode="",
+        base_postcode=base_postcode,
         live=False,
         owner=user,
         last_confirmed_at=timezone.now(),
     )
+    if outcomes:
+        listing.outcomes = list(outcomes)
     with transaction.atomic():
         directory.add_child(instance=listing)
         listing.save_revision(user=user, log_action=True, clean=False)

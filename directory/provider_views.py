@@ -7,6 +7,7 @@ in that provider's team: somebody else's id looks exactly like one that does not
 Addresses use public UUIDs, never database or page ids.
 """
 
+import contextlib
 import logging
 
 from django.contrib import messages
@@ -18,9 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.roles import is_coordinator
 
+from . import geo
 from . import provider_services as services
 from .evidence import content_type_for
-from .models import Check, Claim, ListingPage, Provider
+from .models import Check, Claim, ListingPage, Outcome, Provider
 from .provider_forms import (
     AboutForm,
     AvailabilityForm,
@@ -166,6 +168,18 @@ def _step_context(listing, step, draft, **extra):
     }
 
 
+def _starting_points(params) -> dict:
+    """What a link may pre-fill in a new listing (`outcome`, a vocabulary slug, and `postcode`,
+    a district), from a need or the demand page; anything else is ignored."""
+    found = {}
+    outcome = Outcome.objects.filter(slug=params.get("outcome", "")[:120]).first()
+    if outcome:
+        found["outcomes"] = [outcome]
+    with contextlib.suppress(geo.InvalidPostcode):
+        found["base_postcode"] = geo.parse_postcode(params.get("postcode", "")[:10]).outward
+    return found
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def listing_create(request, provider_id):
@@ -180,6 +194,7 @@ def listing_create(request, provider_id):
                 title=form.cleaned_data["title"],
                 summary=form.cleaned_data["summary"],
                 description_text=form.cleaned_data["description"],
+                **_starting_points(request.GET),
             )
         except services.ProviderAreaError as exc:
             form.add_error(None, str(exc))

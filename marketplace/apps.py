@@ -11,6 +11,7 @@ class MarketplaceConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401 (registers the system checks)
+            paid_support,  # noqa: F401 (answers signposting's "which needs turned into paid support?")
             signals,  # noqa: F401 (answers cms.signals)
         )
         from .landing import budget_landing, budget_navigation, provider_navigation

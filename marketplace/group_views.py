@@ -53,6 +53,14 @@ def provider_groups(request):
     )
 
 
+PREFILLED = ("listing", "title", "when", "unit", "unit_price", "places", "min_places")
+
+
+def _initial_from(params) -> dict:
+    """What a link may pre-fill in the group form: plain values, checked again when saved."""
+    return {key: params[key][:200] for key in PREFILLED if params.get(key)}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def provider_group_new(request):
@@ -60,7 +68,9 @@ def provider_group_new(request):
     providers = list(Provider.objects.filter(members=request.user))
     if not providers:
         raise PermissionDenied("Only providers can offer group activities.")
-    form = GroupActivityForm(_bound(request), providers=providers)
+    # A link from a chosen group proposal pre-fills the form (signposting's `activity_link`);
+    # the proposal's id stays in the address, so saving hands the proposal over.
+    form = GroupActivityForm(_bound(request), providers=providers, initial=_initial_from(request.GET))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         listing = data["listing"]
@@ -81,6 +91,7 @@ def provider_group_new(request):
                 min_places=data["min_places"],
                 join_by=data["join_by"],
                 if_not_filled=data["if_not_filled"],
+                proposal=request.GET.get("proposal", ""),
             )
         except ProviderNotReadyForPayments as exc:
             form.add_error(None, " ".join([str(exc), *exc.reasons]))

@@ -361,6 +361,18 @@ class Need(models.Model):
         blank=True, help_text="Why it was hidden. Only coordinators see this."
     )
 
+    # A group proposal is a need several people share ("swimming on Tuesday mornings near BL3,
+    # 4-8 people"): others join it, providers offer a price per place, and once enough have
+    # joined the poster chooses an offer and the provider sets up the marketplace's group
+    # activity (docs/needs.md, "Group proposals"). Both empty: an ordinary need.
+    min_people = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_people = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The group activity the provider set up from it, as the marketplace announced it
+    # (cms.signals.group_activity_created): plain values, signposting never imports marketplace.
+    activity_ref = models.UUIDField(null=True, blank=True, unique=True)
+    activity_url = models.CharField(max_length=300, blank=True)
+    activity_join_by = models.DateField(null=True, blank=True)
+
     objects = NeedQuerySet.as_manager()
 
     class Meta:
@@ -371,11 +383,21 @@ class Need(models.Model):
                 | models.Q(budget_max_pence__isnull=True)
                 | models.Q(budget_min_pence__lte=models.F("budget_max_pence")),
                 name="need_budget_range_in_order",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_people__isnull=True, max_people__isnull=True)
+                | models.Q(min_people__gte=2, max_people__gte=models.F("min_people")),
+                name="group_proposal_sizes_in_order",
+            ),
         ]
 
     def __str__(self):
         return f"Need in {self.district.code} posted {self.created_at:%d %b %Y}"
+
+    @property
+    def is_group(self) -> bool:
+        """True for a group proposal (people join it), False for one person's need."""
+        return self.min_people is not None
 
     def is_open(self, now=None) -> bool:
         """True while the need is shown publicly and can take offers."""
@@ -441,3 +463,92 @@ class NeedNotified(models.Model):
 
     def __str__(self):
         return f"{self.need} sent to {self.provider}"
+
+
+class GroupMember(models.Model):
+    """Someone who joined a group proposal, for themself or (a professional, with consent) for
+    several people. Never shown to anyone but themself: the public sees only how many."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    places = models.PositiveSmallIntegerField(default=1)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["need", "user"], name="join_a_group_proposal_once")]
+
+    def __str__(self):
+        return f"{self.places} place(s) in {self.need}"
+
+
+class PendingOffer(models.Model):
+    """An offer a provider made from a listing they are still starting: it is attached to the
+    need (as an `Offer`) when that listing goes live, if the need is still open then."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="pending_offers")
+    provider = models.ForeignKey("directory.Provider", on_delete=models.CASCADE, related_name="+")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    price_pence = models.PositiveIntegerField()
+    price_unit = models.CharField(
+        max_length=10, choices=ListingPrice.Unit.choices, default=ListingPrice.Unit.HOUR
+    )
+    message = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    offer = models.OneToOneField(Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "provider"], name="one_pending_offer_per_need_and_provider"
+            )
+        ]
+
+    def __str__(self):
+        return f"Pending offer from {self.provider} for {self.need}"
+
+
+class DemandAlert(models.Model):
+    """A would-be provider's "tell me when demand grows here": one outcome in one district.
+
+    `level_sent` is the highest multiple of the threshold already emailed about, so a rise is
+    told once: demand has to reach the next multiple before another email goes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="demand_alerts")
+    outcome = models.ForeignKey("directory.Outcome", on_delete=models.CASCADE, related_name="+")
+    district = models.ForeignKey("directory.PostcodeDistrict", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    level_sent = models.PositiveIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["district__code", "outcome__label"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "outcome", "district"], name="one_demand_alert_per_place")
+        ]
+
+    def __str__(self):
+        return f"Demand alert: {self.outcome} in {self.district.code}"
+
+
+class ListingStarted(models.Model):
+    """A listing that went live for the first time after its provider answered a need or got a
+    demand alert: the coordinators' report counts these as new supply."""
+
+    class After(models.TextChoices):
+        NEED = "need", "A need"
+        ALERT = "alert", "A demand alert"
+
+    listing = models.OneToOneField("directory.ListingPage", on_delete=models.CASCADE, related_name="+")
+    after = models.CharField(max_length=5, choices=After.choices)
+    outcome = models.ForeignKey("directory.Outcome", null=True, on_delete=models.SET_NULL, related_name="+")
+    district = models.ForeignKey(
+        "directory.PostcodeDistrict", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    went_live_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.listing} (after {self.get_after_display()})"

@@ -24,12 +24,13 @@ from directory.models import CONFIRMATION_INTERVAL, Category, Check, ListingPage
 from search.models import LowResultSearch
 
 from .models import Enquiry, Need, Offer, Shortlist, ShortlistItem
+from .needs import supply as needs_supply
 
 ANY = "any"
 NO_DISTRICT = ""
 HEAT_LEVELS = 4
 EVIDENCE_WINDOW_DAYS = 30
-CSV_SECTIONS = ("demand", "over-time", "supply", "stale", "evidence", "signposting", "needs")
+CSV_SECTIONS = ("demand", "over-time", "supply", "stale", "evidence", "signposting", "needs", "new-listings")
 
 
 @dataclass(frozen=True)
@@ -407,13 +408,15 @@ class NeedsRow:
     answered: int  # at least one offer
     accepted: int  # the person chose an offer
     median_days_to_first_offer: float | None
+    met: int = 0  # turned into paid support (the marketplace says so: needs.supply.met_needs)
 
 
 def needs_summary(*, period: Period) -> list[NeedsRow]:
     """Needs posted in the period by outcome and district, most posted first.
 
     A need with two outcomes counts under each. "Accepted" means the person chose an offer
-    and went on to ask for support; whether they paid is the marketplace's to report.
+    and went on to ask for support; "met" that they then paid for it (or, for a group
+    proposal, that someone paid for a place), as the marketplace answers through a signal.
     """
     first_offer = {
         row["need"]: row["first"]
@@ -421,6 +424,8 @@ def needs_summary(*, period: Period) -> list[NeedsRow]:
     }
     groups: dict[tuple[str, str], list] = defaultdict(list)
     needs = _in_period(Need.objects.all(), period).select_related("district").prefetch_related("outcomes")
+    needs = list(needs)
+    met = needs_supply.met_needs(needs)
     for need in needs:
         for outcome in need.outcomes.all():
             groups[(outcome.label, need.district.code)].append(need)
@@ -437,10 +442,18 @@ def needs_summary(*, period: Period) -> list[NeedsRow]:
                 answered=len(waits),
                 accepted=sum(1 for n in group if n.accepted_at),
                 median_days_to_first_offer=round(statistics.median(waits), 1) if waits else None,
+                met=sum(1 for n in group if n.pk in met),
             )
         )
     rows.sort(key=lambda r: (-r.posted, r.outcome.lower(), r.district))
     return rows
+
+
+def listings_started(*, period: Period) -> list[tuple[str, str, str, int]]:
+    """New listings that went live in the period after a need or a demand alert:
+    (after what, outcome, district, how many)."""
+    start, end = period.bounds
+    return needs_supply.listings_started(start=start, end=end)
 
 
 def _cell(value) -> str:
@@ -503,10 +516,30 @@ def csv_rows(section: str, *, period: Period) -> list[list]:
             ],
         ]
     if section == "needs":
-        header = ["outcome", "district", "posted", "answered", "offer accepted", "median days to first offer"]
+        header = [
+            "outcome",
+            "district",
+            "posted",
+            "answered",
+            "offer accepted",
+            "met (paid)",
+            "median days to first offer",
+        ]
         return [header] + [
-            [r.outcome, r.district, r.posted, r.answered, r.accepted, r.median_days_to_first_offer or ""]
+            [
+                r.outcome,
+                r.district,
+                r.posted,
+                r.answered,
+                r.accepted,
+                r.met,
+                r.median_days_to_first_offer or "",
+            ]
             for r in needs_summary(period=period)
+        ]
+    if section == "new-listings":
+        return [["started after", "outcome", "district", "new listings"]] + [
+            list(row) for row in listings_started(period=period)
         ]
     raise KeyError(section)
 

@@ -31,3 +31,11 @@ def send_need_digests_task() -> int:
     from .needs.services import send_need_digests
 
     return send_need_digests()
+
+
+@task()
+def send_demand_alerts_task() -> int:
+    """Email would-be providers whose demand alerts reached a new level (daily)."""
+    from .needs.alerts import send_demand_alerts
+
+    return send_demand_alerts()

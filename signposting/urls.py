@@ -46,11 +46,23 @@ urlpatterns = [
     path("needs/", needs.need_list, name="needs"),
     path("needs/new/", needs.need_new, name="need_new"),
     path("needs/yours/", needs.needs_mine, name="needs_mine"),
+    path("needs/groups/new/", needs.group_new, name="group_new"),
+    path("needs/<uuid:need_id>/join/", needs.group_join, name="group_join"),
+    path("needs/<uuid:need_id>/leave/", needs.group_leave, name="group_leave"),
     path("needs/<uuid:need_id>/", needs.need_detail, name="need"),
     path("needs/<uuid:need_id>/withdraw/", needs.need_withdraw, name="need_withdraw"),
     path("needs/<uuid:need_id>/offer/", needs.need_offer, name="need_offer"),
+    path(
+        "needs/<uuid:need_id>/offer/new-listing/", needs.need_offer_new_listing, name="need_offer_new_listing"
+    ),
     path("needs/offers/<uuid:offer_id>/accept/", needs.offer_accept, name="offer_accept"),
     # In the providers' area by address; directory's /my/ routes do not claim it.
     path("my/needs-near-you/", needs.needs_near_you, name="needs_near_you"),
     path("start-something-local/", needs.start_something_local, name="start_something_local"),
+    path("start-something-local/alerts/", needs.demand_alerts, name="demand_alerts"),
+    path(
+        "start-something-local/alerts/<uuid:alert_id>/stop/",
+        needs.demand_alert_delete,
+        name="demand_alert_delete",
+    ),
 ]

@@ -91,6 +91,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                 "evidence": report.expiring_evidence(),
                 "signposting": report.signposting_summary(period=period),
                 "needs": report.needs_summary(period=period),
+                "listings_started": report.listings_started(period=period),
                 "csv_links": [
                     (label, reverse("signposting_report_csv", args=[section]) + "?" + query)
                     for section, label in (
@@ -101,6 +102,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                         ("evidence", "Expiring evidence"),
                         ("signposting", "Signposting"),
                         ("needs", "Needs posted and answered"),
+                        ("new-listings", "New listings after a need or alert"),
                     )
                 ],
             }

@@ -32,6 +32,8 @@ from marketplace import services
 from marketplace.models import Delegate, GroupActivity, MeetFirst, SupportRequest
 from marketplace.services import delegation, outcome_checks, payments, pooling, statements
 from signposting import services as signposting
+from signposting.needs import alerts as demand_alerts
+from signposting.needs import groups
 from signposting.needs import services as needs
 from tests import factories
 from tests.marketplace import factories as mf
@@ -258,6 +260,20 @@ def build_world() -> World:
         price_unit="hour",
         message=text["provider Y's offer on holder A's need"],
     )
+    # Holder A's group proposal, which holder B has joined; holder A's demand alert.
+    proposal = groups.propose_group(
+        by=holder_a,
+        min_people=3,
+        max_people=6,
+        outcomes=[plan_outcome.outcome],
+        own_words="Swimming on Monday mornings, a small group.",
+        district=PostcodeDistrict.objects.get(code="BL3"),
+        availability=slots_to_mask(["mon-morning"]),
+    )
+    groups.join_group(need=proposal, by=holder_b)
+    alert, _ = demand_alerts.register_alert(
+        user=holder_a, outcome=plan_outcome.outcome, district=PostcodeDistrict.objects.get(code="BL3")
+    )
 
     professional = factories.UserFactory(role=Role.PROFESSIONAL, first_name="Priya", last_name="Link-Worker")
     professional_b = factories.UserFactory(
@@ -395,6 +411,8 @@ def build_world() -> World:
         "enquiry_id": enquiry.public_id,
         "saved_id": saved.public_id,
         "need_id": need.public_id,
+        "proposal_id": proposal.public_id,
+        "alert_id": alert.public_id,
         "offer_id": offer.public_id,
         "shortlist_id": shortlist.public_id,
         "item_id": item.pk,

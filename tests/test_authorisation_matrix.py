@@ -641,6 +641,38 @@ MATRIX: dict[str, Row] = {
     "signposting:offer_accept": Row(cells(405), post=cells(404, anonymous=LOGIN, holder_a=None)),
     "signposting:needs_near_you": Row(SIGNED_IN),
     "signposting:start_something_local": Row(PUBLIC),
+    # Group proposals: anyone signed in may propose or join one; only a member (not the
+    # proposer, who takes it down instead) may leave. Holder B has joined holder A's.
+    "signposting:group_new": Row(SIGNED_IN),
+    "signposting:group_join": Row(
+        cells(405),
+        post=cells(None, anonymous=LOGIN, holder_a=400, holder_b=400),
+        params={"need_id": "proposal_id"},
+        data={"places": "1"},
+    ),
+    "signposting:group_leave": Row(
+        cells(405),
+        post=cells(404, anonymous=LOGIN, holder_a=REDIRECT, holder_b=None),
+        params={"need_id": "proposal_id"},
+    ),
+    # A provider with no listing for a need offers from a new one (kept until it is live).
+    "signposting:need_offer_new_listing": Row(
+        cells(403, anonymous=LOGIN, providers=200),
+        post=cells(403, anonymous=LOGIN, providers=None),
+        data=lambda w: {
+            "provider": str(w.provider_x.public_id),
+            "price": "18",
+            "price_unit": "hour",
+            "message": "I could start this",
+        },
+    ),
+    # Demand alerts: each person's own; only the owner may stop one.
+    "signposting:demand_alerts": Row(
+        SIGNED_IN,
+        post=cells(None, anonymous=LOGIN),
+        data=lambda w: {"outcome": str(w.plan_outcome.outcome_id), "postcode": "BL5"},
+    ),
+    "signposting:demand_alert_delete": Row(cells(405), post=cells(404, anonymous=LOGIN, holder_a=None)),
     # --- Coordinators' screens in the Wagtail admin (search/wagtail_hooks.py) ---
     "signposting_report": Row(ADMIN_SCREEN),
     "signposting_report_csv": Row(ADMIN_SCREEN, params={"section": "section"}),
@@ -906,9 +938,12 @@ def snapshot():
         SupportRequest,
     )
     from signposting.models import (
+        DemandAlert,
         Enquiry,
+        GroupMember,
         Need,
         Offer,
+        PendingOffer,
         ProfessionalVerification,
         SavedSearch,
         Shortlist,
@@ -938,6 +973,9 @@ def snapshot():
         "saved searches": rows(SavedSearch, "frequency", "unsubscribed_at"),
         "needs": rows(Need, "withdrawn_at", "accepted_at", "hidden"),
         "offers": rows(Offer, "status"),
+        "group members": rows(GroupMember, "places"),
+        "pending offers": rows(PendingOffer, "price_pence"),
+        "demand alerts": rows(DemandAlert, "outcome_id", "district_id"),
         "professional verifications": rows(ProfessionalVerification, "verified_at"),
         "helpers": rows(
             Delegate, "status", "can_request", "can_pay", "can_download_statements", "invite_token_hash"

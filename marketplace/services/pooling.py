@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms.mail import send
+from cms.signals import group_activity_created
 from cms.site import site_url
 from directory.models import ListingPrice
 
@@ -146,11 +147,14 @@ def create_activity(
     units_per_place: int = 1,
     description: str = "",
     today: date | None = None,
+    proposal: str = "",
 ) -> GroupActivity:
     """A provider offers a group activity from one of their live listings.
 
     Only the provider's team may, and only once their payments are set up (raises
     `ProviderNotReadyForPayments` with the reasons), because holders pay them directly.
+    `proposal` is the public id of a group proposal the activity answers (signposting's, by
+    address): it is announced with `cms.signals.group_activity_created` and not kept here.
     """
     today = today or timezone.localdate()
     if not is_provider_member(by, provider):
@@ -183,7 +187,7 @@ def create_activity(
         raise MarketplaceError("The last day must be within a year from today.")
     if if_not_filled not in GroupActivity.IfNotFilled.values:
         raise MarketplaceError("Choose what happens if not enough people join.")
-    return GroupActivity.objects.create(
+    activity = GroupActivity.objects.create(
         provider=provider,
         listing=listing,
         title=title[:120],
@@ -200,6 +204,18 @@ def create_activity(
         if_not_filled=if_not_filled,
         created_by=by,
     )
+    if proposal:
+        # The hand-over from a group proposal: signposting checks the listing is the one whose
+        # offer was chosen, records the activity and tells the people who joined.
+        group_activity_created.send(
+            sender=GroupActivity,
+            proposal=str(proposal)[:64],
+            listing_id=listing.public_id,
+            activity_id=activity.public_id,
+            url=site_url(reverse("marketplace:group_activity", args=[activity.public_id])),
+            join_by=activity.join_by,
+        )
+    return activity
 
 
 # --- Joining and leaving --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from cms.models import StartSomethingLocalGuide
-from directory.models import Outcome
+from directory.models import Outcome, PostcodeDistrict
 from search.models import LowResultSearch
 
 from ..models import Need
@@ -54,7 +54,8 @@ class DemandPlace:
         return sum(c.count for c in (self.needs, self.searches) if not c.suppressed)
 
 
-def _need_counts(district: str, now) -> Counter:
+def need_counts(district: str, now) -> Counter:
+    """Open needs by (district code, outcome slug), in one district or all ("")."""
     needs = Need.objects.open(now)
     if district:
         needs = needs.filter(district__code=district)
@@ -65,7 +66,8 @@ def _need_counts(district: str, now) -> Counter:
     return counts
 
 
-def _search_counts(district: str, now) -> Counter:
+def search_counts(district: str, now) -> Counter:
+    """Searches that found little in the last year by (district code, outcome slug)."""
     searches = LowResultSearch.objects.filter(created_at__gte=now - SEARCH_WINDOW).exclude(district="")
     if district:
         searches = searches.filter(district=district)
@@ -84,7 +86,7 @@ def demand_table(*, district: str = "", now=None) -> list[DemandPlace]:
     """
     now = now or timezone.now()
     threshold = demand_threshold()
-    needs, searches = _need_counts(district, now), _search_counts(district, now)
+    needs, searches = need_counts(district, now), search_counts(district, now)
     labels = dict(Outcome.objects.values_list("slug", "label"))
     rows = []
     for code, slug in set(needs) | set(searches):
@@ -101,6 +103,28 @@ def demand_table(*, district: str = "", now=None) -> list[DemandPlace]:
             rows.append(row)
     rows.sort(key=lambda r: (-r.visible_total, r.district, r.outcome.lower()))
     return rows[:MAX_ROWS]
+
+
+def map_points(rows: list[DemandPlace]) -> list[dict]:
+    """One point per district on the results map (the search page's component), at the
+    district's middle, with only the counts the table shows: suppressed counts add nothing,
+    and a district with nothing to show has no point."""
+    totals: Counter = Counter()
+    for row in rows:
+        totals[row.district] += row.visible_total
+    places = PostcodeDistrict.objects.filter(code__in=[code for code, total in totals.items() if total])
+    points = []
+    for district in places.order_by("code"):
+        total = totals[district.code]
+        points.append(
+            {
+                "lat": district.latitude,
+                "lon": district.longitude,
+                "title": f"{district.code}: {total} open needs and searches that found little",
+                "url": f"?district={district.code}",
+            }
+        )
+    return points
 
 
 def guide(request) -> str:

@@ -1,4 +1,5 @@
-"""A few needs in Bolton for the demo, so /needs/ and /start-something-local/ show something.
+"""A few needs and a group proposal in Bolton for the demo, so /needs/ and
+/start-something-local/ show something.
 
 Posted by the demo holder and professional (never shown: needs are anonymous) when
 `load_demo` sends `cms.signals.demo_users_loaded`. Running the demo again adds nothing.
@@ -93,3 +94,31 @@ def load_demo_needs(sender, *, users, **kwargs):
             could_share=share,
             posted_for=Need.PostedFor.SELF if who == "holder" else Need.PostedFor.CLIENT,
         )
+
+
+DEMO_GROUP = (
+    "Swimming on Tuesday mornings near BL3: a small group of 4 to 8 people, with someone to "
+    "help in the changing rooms."
+)
+
+
+@receiver(demo_users_loaded, dispatch_uid="signposting.needs.demo_group")
+def load_demo_group(sender, *, users, **kwargs):
+    """Propose the demo group once, and have the demo professional join it for two people."""
+    from .groups import join_group, propose_group
+
+    holder, professional = users.get("holder"), users.get("professional")
+    district = PostcodeDistrict.objects.filter(code="BL3").first()
+    if holder is None or district is None or Need.objects.filter(own_words=DEMO_GROUP).exists():
+        return
+    need = propose_group(
+        by=holder,
+        min_people=4,
+        max_people=8,
+        outcomes=list(Outcome.objects.filter(slug="get-out-and-about")),
+        own_words=DEMO_GROUP,
+        district=district,
+        availability=slots_to_mask(["tue-morning"]),
+    )
+    if professional is not None:
+        join_group(need=need, by=professional, places=2, consent=True)

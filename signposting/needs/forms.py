@@ -112,6 +112,89 @@ class NeedForm(GovukFormMixin, forms.Form):
         return data
 
 
+def _group_size(what: str) -> dict:
+    return {
+        "required": f"Enter {what}",
+        "invalid": f"Enter {what} as a whole number, like 4",
+        "min_value": "Enter 2 or more",
+        "max_value": "Enter 30 or fewer",
+    }
+
+
+class GroupProposalForm(NeedForm):
+    """Propose a group: a need with the smallest and largest group, and how many the proposer
+    brings (a professional for several people, with their consent)."""
+
+    widths = {
+        **NeedForm.widths,
+        "min_people": "govuk-input--width-3",
+        "max_people": "govuk-input--width-3",
+        "places": "govuk-input--width-3",
+    }
+
+    min_people = forms.IntegerField(
+        label="Smallest group that could run",
+        min_value=2,
+        max_value=30,
+        initial=4,
+        error_messages=_group_size("the smallest group"),
+    )
+    max_people = forms.IntegerField(
+        label="Largest group",
+        min_value=2,
+        max_value=30,
+        initial=8,
+        error_messages=_group_size("the largest group"),
+    )
+    places = forms.IntegerField(
+        label="How many people are you joining for?",
+        min_value=1,
+        max_value=10,
+        initial=1,
+        help_text="1 for yourself. A professional can join for several people they work with.",
+        error_messages={
+            "required": "Enter how many people you are joining for",
+            "invalid": "Enter how many people you are joining for as a whole number, like 1",
+            "min_value": "Enter 1 or more",
+            "max_value": "Enter 10 or fewer",
+        },
+    )
+    consent = forms.BooleanField(
+        label="Each person I am joining for has agreed to join this group", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["could_share"]
+        self.fields["own_words"].label = "What would the group do, and when?"
+
+    def clean(self):
+        data = super().clean()
+        low, high, places = data.get("min_people"), data.get("max_people"), data.get("places")
+        if low and high and low > high:
+            self.add_error("max_people", "The largest group must be the same as or more than the smallest")
+        if places and high and places > high:
+            self.add_error("places", "You cannot join for more people than the largest group")
+        if places and places > 1 and not data.get("consent"):
+            self.add_error("consent", "Tick to say each person agreed, or join for 1 person")
+        return data
+
+
+class JoinGroupForm(GovukFormMixin, forms.Form):
+    """Join a group proposal for oneself or, with consent, for several people."""
+
+    widths = {"places": "govuk-input--width-3"}
+
+    places = GroupProposalForm.base_fields["places"]
+    consent = GroupProposalForm.base_fields["consent"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("places") and data["places"] > 1 and not data.get("consent"):
+            self.add_error("consent", "Tick to say each person agreed, or join for 1 person")
+        return data
+
+
 class OfferForm(GovukFormMixin, forms.Form):
     """A provider's offer: which listing, the price, and a message to the person."""
 
@@ -169,3 +252,55 @@ class NeedFilterForm(forms.Form):
         ]
         self.fields["district"].widget.attrs["class"] = "govuk-input govuk-input--width-5"
         self.fields["outcome"].widget.attrs["class"] = "govuk-select"
+
+
+class NewListingOfferForm(GovukFormMixin, forms.Form):
+    """An offer from a listing the provider has not made yet: which organisation, the price and
+    the message; it is sent once the new listing is live."""
+
+    widths = OfferForm.widths
+
+    provider = forms.ChoiceField(
+        label="Which organisation will run it?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which organisation will run it"},
+    )
+    price = OfferForm.base_fields["price"]
+    price_unit = OfferForm.base_fields["price_unit"]
+    message = OfferForm.base_fields["message"]
+
+    def __init__(self, *args, providers, **kwargs):
+        self.providers = {str(provider.public_id): provider for provider in providers}
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(key, provider.name) for key, provider in self.providers.items()]
+        if len(self.providers) == 1:
+            self.fields["provider"].initial = next(iter(self.providers))
+
+    def clean_provider(self):
+        return self.providers[self.cleaned_data["provider"]]
+
+
+class DemandAlertForm(GovukFormMixin, forms.Form):
+    """Tell me when demand grows: one outcome in one postcode district."""
+
+    widths = {"postcode": "govuk-input--width-10"}
+
+    outcome = forms.ModelChoiceField(
+        label="What could you offer help with?",
+        queryset=Outcome.objects.order_by("sort_order", "label"),
+        empty_label="Choose one",
+        error_messages={"required": "Select what you could offer help with"},
+    )
+    postcode = forms.CharField(
+        label="Postcode district",
+        max_length=10,
+        help_text="The first half of the postcode, like BL3.",
+        error_messages={"required": "Enter the first half of the postcode, like BL3"},
+    )
+
+    def clean_postcode(self):
+        try:
+            district, _ = services.district_from(self.cleaned_data["postcode"])
+        except services.UnknownDistrict as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return district

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +57,10 @@ class UnknownDistrict(SignpostingError):
 
 class TooManyNeeds(SignpostingError):
     """The person has as many open needs as one account may have."""
+
+
+class NotEnoughPeople(SignpostingError):
+    """Too few people have joined a group proposal to choose an offer yet."""
 
 
 # --- Words that identify a person -----------------------------------------------------------
@@ -259,12 +264,20 @@ def offers_for(*, need: Need, by):
     return need.offers.select_related("listing", "listing__provider")
 
 
+def people_joined(need: Need) -> int:
+    """How many people a group proposal has (each member's places added up)."""
+    return need.members.aggregate(total=Sum("places"))["total"] or 0
+
+
 def accept_offer(*, offer: Offer, by, now=None) -> str:
     """Choose an offer: it is accepted, the others declined, and the need is settled.
 
     Returns the address of the marketplace's request page for the offer's listing, carrying
     the need's first outcome and the need's id, so the request can start there (the
-    marketplace records the id as a plain value; signposting never imports it).
+    marketplace records the id as a plain value; signposting never imports it). For a group
+    proposal, enough people must have joined; it returns the proposal's own page, and the
+    provider is emailed the link to set up the group activity (`groups.activity_link`).
+    The provider is emailed either way, after the choice is saved.
     """
     need = offer.need
     _require_poster(need, by)
@@ -273,12 +286,51 @@ def accept_offer(*, offer: Offer, by, now=None) -> str:
         locked = Need.objects.select_for_update().get(pk=need.pk)
         if not locked.is_open(now) or offer.status != Offer.Status.OPEN:
             raise NeedClosed("This need is no longer open, so its offers cannot be chosen.")
+        if locked.is_group and people_joined(locked) < locked.min_people:
+            raise NotEnoughPeople(
+                f"{people_joined(locked)} of the {locked.min_people} people needed have joined. "
+                "You can choose an offer once enough people have joined."
+            )
         Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.ACCEPTED, decided_at=now)
         need.offers.exclude(pk=offer.pk).filter(status=Offer.Status.OPEN).update(
             status=Offer.Status.DECLINED, decided_at=now
         )
         Need.objects.filter(pk=need.pk).update(accepted_at=now)
+        transaction.on_commit(lambda: tell_provider_chosen(offer_pk=offer.pk))
+    if need.is_group:
+        return reverse("signposting:need", args=[need.public_id])
     return request_link(offer=offer)
+
+
+def provider_next_step(*, offer: Offer) -> str:
+    """Where the provider goes once their offer is chosen: for a group proposal, the
+    marketplace's "offer a group activity" page pre-filled from it; otherwise their requests,
+    where the person's request arrives."""
+    if offer.need.is_group:
+        return activity_link(offer=offer)
+    return reverse("marketplace:provider_inbox")
+
+
+def tell_provider_chosen(*, offer_pk: int) -> int:
+    """Email the provider's team that the person chose their offer, with what to do next.
+
+    The link is built from the site's configured address (`cms.site.site_url`). A failed send
+    is logged, never raised: the choice is already saved."""
+    offer = Offer.objects.select_related("need", "listing", "listing__provider").get(pk=offer_pk)
+    recipients = provider_recipients(offer.listing)
+    if not recipients:
+        return 0
+    context = {"offer": offer, "need": offer.need, "next_url": site_url(provider_next_step(offer=offer))}
+    email = EmailMultiAlternatives(
+        f"Your offer from {offer.listing.title} was chosen",
+        render_to_string("signposting/emails/offer_chosen.txt", context),
+        to=recipients,
+    )
+    try:
+        return mail.send(email)
+    except (smtplib.SMTPException, OSError):
+        logger.warning("Could not tell the provider offer %s was chosen", offer.public_id, exc_info=True)
+        return 0
 
 
 def request_link(*, offer: Offer) -> str:
@@ -288,6 +340,24 @@ def request_link(*, offer: Offer) -> str:
     if first:
         params["outcome"] = first.slug
     return reverse("marketplace:request_new", args=[offer.listing.public_id]) + "?" + urlencode(params)
+
+
+def activity_link(*, offer: Offer) -> str:
+    """The marketplace's "offer a group activity" page, pre-filled from a group proposal and the
+    chosen offer; the marketplace reads these as plain values and sends the proposal's id back
+    with `cms.signals.group_activity_created` (see `groups`)."""
+    need = offer.need
+    params = {
+        "proposal": str(need.public_id),
+        "listing": str(offer.listing.public_id),
+        "title": need.own_words.splitlines()[0][:120],
+        "when": need.availability_text[:200],
+        "unit": offer.price_unit,
+        "unit_price": f"{offer.price_pence / 100:.2f}",
+        "places": need.max_people,
+        "min_places": need.min_people,
+    }
+    return reverse("marketplace:provider_group_new") + "?" + urlencode(params)
 
 
 # --- The providers' digest ----------------------------------------------------------------

@@ -129,18 +129,20 @@ def test_the_report_csv_has_the_needs_section():
     post()
     period = report.Period(date.today() - timedelta(days=1), date.today() + timedelta(days=1))
     lines = report.csv_text("needs", period=period).splitlines()
-    assert lines[0] == "outcome,district,posted,answered,offer accepted,median days to first offer"
-    assert lines[1] == "Get out and about,BL3,1,0,0,"
+    assert lines[0] == "outcome,district,posted,answered,offer accepted,met (paid),median days to first offer"
+    assert lines[1] == "Get out and about,BL3,1,0,0,0,"
 
 
 # --- The demo ----------------------------------------------------------------------------------
 
 
-def test_the_demo_posts_a_few_needs_in_bolton_once(home):
+def test_the_demo_posts_a_few_needs_and_a_group_proposal_in_bolton_once(home):
     from directory.demo import load_demo
 
     load_demo()
     load_demo()
     codes = set(Need.objects.values_list("district__code", flat=True))
-    assert Need.objects.count() == 5 and codes <= {f"BL{i}" for i in range(1, 10)}
+    assert Need.objects.count() == 6 and codes <= {f"BL{i}" for i in range(1, 10)}
     assert all(n.is_open() for n in Need.objects.all())
+    group = Need.objects.get(min_people__isnull=False)
+    assert (group.min_people, group.max_people, group.members.count()) == (4, 8, 2)
