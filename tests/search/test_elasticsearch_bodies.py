@@ -188,7 +188,10 @@ def test_place_limits_by_radius_in_miles_or_the_named_district(backend):
     search = body(backend, "search_text_place_filters_page2")
     (within,) = find(search, "geo_distance")
     assert within == {"distance": "15mi", "location": {"lat": BL3.latitude, "lon": BL3.longitude}}
-    assert {"term": {"districts": "BL3"}} in find(search, "should")[0]
+    clauses = [clause for should in find(search, "should") for clause in should]
+    assert {"term": {"districts": "BL3"}} in clauses
+    # A service available anywhere (online, by phone) is found from every place.
+    assert {"term": {"anywhere": True}} in clauses
     service_area = [s for s in find(search, "script") if "arcDistance" in s.get("source", "")]
     assert service_area[0]["params"]["metres_per_mile"] == 1609.344
 
@@ -385,4 +388,5 @@ def test_response_is_read_into_results_like_the_database_backends(backend):
         "language": {"ur": 1},
         "taking_new": {"true": 20},
         "verified": {},
+        "runner": {},
     }
