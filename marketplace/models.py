@@ -335,7 +335,27 @@ class ProviderPaymentAccount(models.Model):
 # --- Requests and orders -----------------------------------------------------------------
 
 
-class SupportRequest(models.Model):
+class PaidByMixin:
+    """What a request and its order say about who pays: a budget, or a person with their own
+    money (`payer`, with what it is for in their own words: `purpose`)."""
+
+    @property
+    def is_self_funded(self) -> bool:
+        """True when a person pays with their own money, not from a budget."""
+        return self.budget_id is None
+
+    @property
+    def buyer(self):
+        """Who the support is bought for: the budget's holder, or the person paying."""
+        return self.payer if self.budget_id is None else self.budget.holder
+
+    @property
+    def what_for(self) -> str:
+        """What it is for, in the person's words: the plan outcome, or what a payer wrote."""
+        return self.plan_outcome.own_words if self.plan_outcome_id else self.purpose
+
+
+class SupportRequest(PaidByMixin, models.Model):
     """A holder's request for support from a listing, and the provider's answer.
 
     Once agreed (the provider accepts, or the holder accepts the provider's change) an
@@ -420,21 +440,6 @@ class SupportRequest(models.Model):
         return self.quantity * self.unit_price_pence
 
     @property
-    def is_self_funded(self) -> bool:
-        """True when a person pays with their own money, not from a budget."""
-        return self.budget_id is None
-
-    @property
-    def buyer(self):
-        """Who the support is bought for: the budget's holder, or the person paying."""
-        return self.payer if self.budget_id is None else self.budget.holder
-
-    @property
-    def what_for(self) -> str:
-        """What it is for, in the person's words: the plan outcome, or what a payer wrote."""
-        return self.plan_outcome.own_words if self.plan_outcome_id else self.purpose
-
-    @property
     def proposed_quantity_words(self) -> str:
         """The provider's suggested quantity with its unit ("4 hours"), or ""."""
         return quantity_words(self.proposed_quantity, self.unit) if self.proposed_quantity else ""
@@ -457,7 +462,7 @@ class SupportRequest(models.Model):
         return quantity_words(self.quantity, self.unit)
 
 
-class Order(models.Model):
+class Order(PaidByMixin, models.Model):
     """Agreed support: the terms both sides accepted, and where the money is.
 
     An order waiting for payment is *committed*: it counts against the budget until it is
@@ -555,21 +560,6 @@ class Order(models.Model):
     def quantity_words(self) -> str:
         """The quantity with its unit: "3 hours", "1 session"…"""
         return quantity_words(self.quantity, self.unit)
-
-    @property
-    def is_self_funded(self) -> bool:
-        """True when a person pays with their own money, not from a budget."""
-        return self.budget_id is None
-
-    @property
-    def buyer(self):
-        """Who the support is bought for: the budget's holder, or the person paying."""
-        return self.payer if self.budget_id is None else self.budget.holder
-
-    @property
-    def what_for(self) -> str:
-        """What it is for, in the person's words: the plan outcome, or what a payer wrote."""
-        return self.plan_outcome.own_words if self.plan_outcome_id else self.purpose
 
     @property
     def from_budget_pence(self) -> int:
