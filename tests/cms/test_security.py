@@ -181,6 +181,12 @@ def test_check_deploy_is_clean_with_the_production_settings():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "a-long-random-production-key-" + "x7Q!p2#Lm9vR4tZ8kW1nB6yH3jD5sF0g",
         "DJANGO_ALLOWED_HOSTS": "support.example.org",
+        # A deployment names its public address and sets up payments; without them the deploy
+        # check warns (cms.W001, marketplace.W003: tests/cms/test_site_url.py, test_money_states.py).
+        "SITE_URL": "https://support.example.org",
+        "STRIPE_SECRET_KEY": "sk_test_deploy_check",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_deploy_check",
+        "STRIPE_WEBHOOK_SECRET": "whsec_deploy_check",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
