@@ -797,7 +797,9 @@ class ListingPage(Page):
             raise ValidationError(
                 {"trial_price_pence": "Enter what a trial session costs (0 if it is free)."}
             )
-        if not self.base_postcode and not self.available_anywhere:
+        # A draft may have no place yet (the wizard's "where" step asks for it, and an import with
+        # none waits under "Imported: needs a place"); a live listing must have one.
+        if self.live and not self.base_postcode and not self.available_anywhere:
             raise ValidationError(
                 {
                     "base_postcode": "Enter where the service is based, or tick “available anywhere” "
