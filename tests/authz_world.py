@@ -182,8 +182,9 @@ def build_world() -> World:
     _, provider_x_user = mf.make_provider_member(provider_x, first_name="Xenia", last_name="Provider")
     mf.make_ready_account(provider_x)
     listing_x = mf.make_listing(provider_x, title="Swimming buddy")
+    # A complete draft (every step of the wizard done), so X can send it for review.
     o["draft_listing_x"] = factories.make_listing(
-        title="Cooking together", provider=provider_x, publish=False
+        title="Cooking together", provider=provider_x, publish=False, contact_email="cooking@example.org"
     )
     provider_y = factories.ProviderFactory(name="Yusuf's Gardening")
     _, provider_y_user = mf.make_provider_member(provider_y, first_name="Yusuf", last_name="Provider")
@@ -294,7 +295,7 @@ def build_world() -> World:
         note_shared=False,
     )
 
-    # Statements, helpers and a group activity (A has a place in it).
+    # Statements, helpers and two group activities (A has a place in the first).
     today = timezone.localdate()
     share, share_token = statements.create_share(
         budget=budget_a,
@@ -325,6 +326,21 @@ def build_world() -> World:
         if_not_filled=GroupActivity.IfNotFilled.NOBODY_CHARGED,
     )
     pooling.join_activity(activity=activity, budget=budget_a, by=holder_a, plan_outcome=plan_outcome)
+    # A second activity of X's that nobody has joined yet, so joining it changes something.
+    o["open_activity"] = pooling.create_activity(
+        provider=provider_x,
+        by=provider_x_user,
+        listing=listing_x,
+        title="Swimming taster",
+        when="Thursdays 2pm to 3pm",
+        starts_on=today + timedelta(days=14),
+        ends_on=today + timedelta(days=28),
+        unit_price_pence=500,
+        places=6,
+        min_places=2,
+        join_by=today + timedelta(days=7),
+        if_not_filled=GroupActivity.IfNotFilled.NOBODY_CHARGED,
+    )
     _meetings(o, budget_a, holder_a, listing_x, provider_x, text)
     # A broker's listing (provider Y's), from which a holder can invite them as a helper.
     o["broker_listing"] = factories.make_listing(
@@ -428,6 +444,7 @@ def build_world() -> World:
         "delegate_id": invited.public_id,
         "invite_token": invite_token,
         "activity_id": activity.public_id,
+        "open_activity_id": o["open_activity"].public_id,
         "meet_id": o["offered_meet"].public_id,
         "booked_meet_id": o["booked_meet"].public_id,
         "answered_meet_id": o["answered_meet"].public_id,
