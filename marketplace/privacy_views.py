@@ -2,7 +2,9 @@
 and "Ask us to erase your data".
 
 Only the holder may use them (a delegate acts for the holder but these are the holder's own
-rights, so they get 403). Each view makes one domain call (`marketplace.services.privacy`) and renders.
+rights, so they get 403), and a self-funder: someone who has asked for support paying with
+their own money, whose requests and orders are theirs alone (docs/self-funders.md). Each
+view makes one domain call (`marketplace.services.privacy`) and renders.
 """
 
 from django.contrib.auth import logout
@@ -18,13 +20,18 @@ from .acting import MANAGE, can
 from .privacy_forms import ConfirmErasureForm
 from .services import privacy
 
-NOT_YOURS = "Only the person whose budget it is can use this page."
+NOT_YOURS = "Only the person whose budget it is, or who paid for support themselves, can use this page."
 
 
 def _holders_budget(request):
-    """The signed-in person's own budget, or 403 (a delegate, a provider, anyone without one)."""
+    """The signed-in person's own budget (None for a self-funder without one), or 403 (a
+    delegate, a provider, anyone with neither a budget nor support they paid for themselves)."""
     budget = privacy.own_budget(request.user)
-    if budget is None or not can(request.user, budget, MANAGE):
+    if budget is None:
+        if privacy.is_self_funder(request.user):
+            return None
+        raise PermissionDenied(NOT_YOURS)
+    if not can(request.user, budget, MANAGE):
         raise PermissionDenied(NOT_YOURS)
     return budget
 
@@ -34,7 +41,13 @@ def privacy_page(request):
     """Who has seen or changed the holder's information, newest first, 25 a page."""
     budget = _holders_budget(request)
     # Looking at the log is itself recorded, before the page is read, so it shows at the top.
-    audit.record(actor=request.user, action="viewed_audit_log", budget=budget)
+    audit.record(
+        actor=request.user,
+        action="viewed_audit_log",
+        budget=budget,
+        subject=request.user,
+        role=None if budget is not None else "the person paying",
+    )
     paginator = Paginator(audit.events_about(request.user), privacy.AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(

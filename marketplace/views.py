@@ -41,7 +41,6 @@ from .acting import (
     acting_for,
     budgets_for,
     buyer_may,
-    can,
     can_download,
     choose_person,
     current_acting,
@@ -98,6 +97,7 @@ from .services.common import (
     NotPermitted,
     PaymentServiceUnavailable,
     ProviderNotReadyForPayments,
+    audit_holder_side,
 )
 from .services.payments import (
     cancel_order,
@@ -167,9 +167,9 @@ def _acting_or_redirect(request, *, need=VIEW, fallback="marketplace:budget_setu
 
 
 def _audit(request, action, budget, obj=None, detail=""):
-    """Record that the signed-in person saw or changed `budget`'s data (holder's side only)."""
-    if can(request.user, budget, VIEW):
-        audit.record(actor=request.user, action=action, budget=budget, obj=obj, detail=detail)
+    """Record that the signed-in person saw or changed `budget`'s data (holder's side only),
+    or, without a budget, their own request or order paid with their own money."""
+    audit_holder_side(by=request.user, budget=budget, action=action, obj=obj, detail=detail)
 
 
 def _timeline(support_request, viewer) -> list:

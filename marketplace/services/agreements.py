@@ -221,6 +221,7 @@ def request_support_paying_myself(
             payer=by,
             purpose=purpose.strip()[:200],
         )
+    audit_holder_side(by=by, budget=None, action="requested_support", obj=support_request)
     return support_request
 
 

@@ -86,10 +86,20 @@ def pounds(pence: int) -> str:
 def audit_holder_side(*, by, budget, action: str, obj=None, detail: str = "") -> None:
     """Write the audit line for something `by` did with `budget`'s data as its holder or a
     helper (`marketplace.audit`). A provider's team acting on their own orders is not on the
-    holder's side, so it is not recorded about the holder."""
+    holder's side, so it is not recorded about the holder.
+
+    Without a budget (`obj` is a request or order paid with someone's own money) the line is
+    written when `by` is the person paying: about them, with no budget."""
     from .. import audit
     from ..acting import VIEW, can
 
+    if budget is None:
+        payer_id = getattr(obj, "payer_id", None)
+        if payer_id is not None and getattr(by, "is_authenticated", False) and by.pk == payer_id:
+            audit.record(
+                actor=by, role="the person paying", action=action, subject=by, obj=obj, detail=detail
+            )
+        return
     if can(by, budget, VIEW):
         audit.record(actor=by, action=action, budget=budget, obj=obj, detail=detail)
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cms.roles import is_coordinator
@@ -66,6 +67,13 @@ def own_budget(user) -> Budget | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Budget.objects.filter(holder=user).first()
+
+
+def is_self_funder(user) -> bool:
+    """True when `user` has asked for support paying with their own money (no budget)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return SupportRequest.objects.filter(payer=user, budget__isnull=True).exists()
 
 
 # --- "Who has seen my information" -------------------------------------------------------
@@ -151,7 +159,7 @@ def budget_years(budget: Budget, *, today: date | None = None) -> list[tuple[dat
 
 
 def export_data(*, user) -> dict:
-    """Everything we hold about `user` as a holder, in plain JSON types (money in pence)."""
+    """Everything we hold about `user` as a holder or a self-funder, in plain JSON types (money in pence)."""
     budget = own_budget(user)
     data = {
         "exported_at": _iso(timezone.now()),
@@ -171,6 +179,7 @@ def export_data(*, user) -> dict:
         "orders": [],
         "payments": [],
         "refunds": [],
+        "receipts": [],
         "ledger": [],
         "helpers": [],
         "statement_links": [],
@@ -179,6 +188,9 @@ def export_data(*, user) -> dict:
     }
     if budget is not None:
         data.update(_budget_data(budget))
+    # What they paid for with their own money sits beside what their budget paid for.
+    for key, rows in _self_funded_data(user).items():
+        data[key] = data[key] + rows
     data["audit_events"] = [
         {
             "sequence": row.event.sequence,
@@ -204,6 +216,7 @@ def _budget_data(budget: Budget) -> dict:
     orders = (
         Order.objects.filter(budget=budget)
         .select_related("provider", "plan_outcome", "outcome", "request")
+        .prefetch_related("payments__refunds")
         .order_by("created_at", "pk")
     )
     payments = Payment.objects.filter(order__budget=budget).select_related("order").order_by("paid_at", "pk")
@@ -243,75 +256,11 @@ def _budget_data(budget: Budget) -> dict:
             }
             for item in plan_outcomes
         ],
-        "requests": [
-            {
-                "id": str(item.public_id),
-                "provider": item.provider.name,
-                "service": item.service_description,
-                "quantity": item.quantity,
-                "unit": item.unit,
-                "unit_price_pence": item.unit_price_pence,
-                "starts_on": _iso(item.starts_on),
-                "ends_on": _iso(item.ends_on),
-                "plan_outcome": item.plan_outcome.own_words,
-                "status": item.get_status_display(),
-                "your_message": item.message,
-                "provider_note": item.provider_note,
-                "sent_at": _iso(item.created_at),
-                "messages": [
-                    {"when": _iso(step.created_at), "what": step.get_kind_display(), "note": step.note}
-                    for step in item.events.all()
-                ],
-            }
-            for item in requests
-        ],
-        "orders": [
-            {
-                "id": str(order.public_id),
-                "reference": order.reference,
-                "request": str(order.request.public_id),
-                "provider": order.provider.name,
-                "service": order.service_description,
-                "quantity": order.quantity,
-                "unit": order.unit,
-                "unit_price_pence": order.unit_price_pence,
-                "total_pence": order.total_pence,
-                "starts_on": _iso(order.starts_on),
-                "ends_on": _iso(order.ends_on),
-                "plan_outcome": order.plan_outcome.own_words,
-                "outcome": order.outcome.label,
-                "status": order.get_status_display(),
-                "agreed_at": _iso(order.created_at),
-                "paid_at": _iso(order.paid_at),
-                "cancelled_at": _iso(order.cancelled_at),
-                "cancel_reason": order.cancel_reason,
-            }
-            for order in orders
-        ],
-        "payments": [
-            {
-                "id": str(payment.public_id),
-                "order": str(payment.order.public_id),
-                "amount_pence": payment.amount_pence,
-                "currency": payment.currency,
-                "payment_reference": payment.payment_intent_id,
-                "status": payment.get_status_display(),
-                "paid_at": _iso(payment.paid_at),
-            }
-            for payment in payments
-        ],
-        "refunds": [
-            {
-                "id": str(refund.public_id),
-                "order": str(refund.payment.order.public_id),
-                "payment_reference": refund.payment.payment_intent_id,
-                "amount_pence": refund.amount_pence,
-                "status": refund.status,
-                "reason": refund.reason,
-                "refunded_at": _iso(refund.created_at),
-            }
-            for refund in refunds
-        ],
+        "requests": _request_rows(requests),
+        "orders": _order_rows(orders),
+        "payments": _payment_rows(payments),
+        "refunds": _refund_rows(refunds),
+        "receipts": _receipt_rows(orders),
         "ledger": [
             {
                 "id": str(entry.public_id),
@@ -392,6 +341,150 @@ def _budget_data(budget: Budget) -> dict:
     }
 
 
+# Requests, orders, payments, refunds and receipts are written the same way whether a budget
+# paid or the person paid with their own money ("paid_with" says which).
+
+
+def _paid_with(item) -> str:
+    return "your own money" if item.budget_id is None else "your budget"
+
+
+def _request_rows(requests) -> list[dict]:
+    return [
+        {
+            "id": str(item.public_id),
+            "paid_with": _paid_with(item),
+            "provider": item.provider.name,
+            "service": item.service_description,
+            "quantity": item.quantity,
+            "unit": item.unit,
+            "unit_price_pence": item.unit_price_pence,
+            "starts_on": _iso(item.starts_on),
+            "ends_on": _iso(item.ends_on),
+            "plan_outcome": item.plan_outcome.own_words if item.plan_outcome_id else "",
+            "what_it_is_for": item.purpose,
+            "status": item.get_status_display(),
+            "your_message": item.message,
+            "provider_note": item.provider_note,
+            "sent_at": _iso(item.created_at),
+            "messages": [
+                {"when": _iso(step.created_at), "what": step.get_kind_display(), "note": step.note}
+                for step in item.events.all()
+            ],
+        }
+        for item in requests
+    ]
+
+
+def _order_rows(orders) -> list[dict]:
+    return [
+        {
+            "id": str(order.public_id),
+            "reference": order.reference,
+            "paid_with": _paid_with(order),
+            "request": str(order.request.public_id),
+            "provider": order.provider.name,
+            "service": order.service_description,
+            "quantity": order.quantity,
+            "unit": order.unit,
+            "unit_price_pence": order.unit_price_pence,
+            "total_pence": order.total_pence,
+            "starts_on": _iso(order.starts_on),
+            "ends_on": _iso(order.ends_on),
+            "plan_outcome": order.plan_outcome.own_words if order.plan_outcome_id else "",
+            "outcome": order.outcome.label if order.outcome_id else "",
+            "what_it_is_for": order.purpose,
+            "status": order.get_status_display(),
+            "agreed_at": _iso(order.created_at),
+            "paid_at": _iso(order.paid_at),
+            "cancelled_at": _iso(order.cancelled_at),
+            "cancel_reason": order.cancel_reason,
+        }
+        for order in orders
+    ]
+
+
+def _payment_rows(payments) -> list[dict]:
+    return [
+        {
+            "id": str(payment.public_id),
+            "order": str(payment.order.public_id),
+            "amount_pence": payment.amount_pence,
+            "currency": payment.currency,
+            "payment_reference": payment.payment_intent_id,
+            "status": payment.get_status_display(),
+            "paid_at": _iso(payment.paid_at),
+        }
+        for payment in payments
+    ]
+
+
+def _refund_rows(refunds) -> list[dict]:
+    return [
+        {
+            "id": str(refund.public_id),
+            "order": str(refund.payment.order.public_id),
+            "payment_reference": refund.payment.payment_intent_id,
+            "amount_pence": refund.amount_pence,
+            "status": refund.status,
+            "reason": refund.reason,
+            "refunded_at": _iso(refund.created_at),
+        }
+        for refund in refunds
+    ]
+
+
+def _receipt_rows(orders) -> list[dict]:
+    """What each paid order's receipt says about the money (the receipt page and download)."""
+    rows = []
+    for order in orders:
+        for payment in order.payments.all():
+            rows.append(
+                {
+                    "receipt_for": f"Order {order.reference}",
+                    "paid_with": "your own money, by card" if order.budget_id is None else "your budget",
+                    "amount_pence": payment.amount_pence,
+                    "payment_reference": payment.payment_intent_id,
+                    "paid_at": _iso(payment.paid_at),
+                    "refunded_pence": sum(refund.amount_pence for refund in payment.refunds.all()),
+                }
+            )
+    return rows
+
+
+def _self_funded_data(user) -> dict:
+    """What `user` asked for and paid with their own money (no budget): see docs/self-funders.md."""
+    requests = (
+        SupportRequest.objects.filter(payer=user, budget__isnull=True)
+        .select_related("provider")
+        .prefetch_related("events")
+        .order_by("created_at", "pk")
+    )
+    orders = (
+        Order.objects.filter(payer=user, budget__isnull=True)
+        .select_related("provider", "request")
+        .prefetch_related("payments__refunds")
+        .order_by("created_at", "pk")
+    )
+    payments = (
+        Payment.objects.filter(order__payer=user, order__budget__isnull=True)
+        .select_related("order")
+        .order_by("paid_at", "pk")
+    )
+    refunds = (
+        Refund.objects.filter(payment__order__payer=user, payment__order__budget__isnull=True)
+        .select_related("payment__order")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "requests": _request_rows(requests),
+        "orders": _order_rows(orders),
+        "payments": _payment_rows(payments),
+        "refunds": _refund_rows(refunds),
+        "receipts": _receipt_rows(orders),
+    }
+
+
 def _receipt_path(entry: LedgerEntry) -> str:
     """Where the entry's receipt sits in the zip: receipts/<date>-<short id>-<its own name>."""
     name = display_name(entry.receipt_name or entry.receipt.name)
@@ -424,7 +517,13 @@ def export_zip(*, user, today: date | None = None) -> bytes:
         data = export_data(user=user)
         data["files"] = files
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))
-    audit.record(actor=user, action="exported_data", budget=budget, subject=user)
+    audit.record(
+        actor=user,
+        action="exported_data",
+        budget=budget,
+        subject=user,
+        role=None if budget is not None else "the person paying",
+    )
     return buffer.getvalue()
 
 
@@ -442,8 +541,9 @@ def erased_email(user) -> str:
 
 
 def unpaid_orders(user):
-    """Orders of the holder's that are agreed but not paid: erasure waits until they are settled."""
-    return Order.objects.filter(budget__holder=user, status__in=Order.COMMITTED)
+    """Orders of the person's (from their budget or their own money) that are agreed but not
+    paid: erasure waits until they are settled."""
+    return Order.objects.filter(Q(budget__holder=user) | Q(payer=user), status__in=Order.COMMITTED)
 
 
 def erase_personal_data(*, user, by, reason: str = "") -> None:
@@ -452,9 +552,10 @@ def erase_personal_data(*, user, by, reason: str = "") -> None:
     Only the person themselves or a coordinator (who must give a reason) may do it. Erased:
     name, email (replaced by `erased-<public id>@invalid`), password, sign-in addresses and
     sessions (so they are signed out everywhere); support-plan words; request messages and
-    notes; helpers' invitations and emails; statement links; signposting records. Kept:
-    the budget, periods, orders, payments, refunds and ledger (unchanged amounts) and the
-    audit log, linked to the anonymised account. See docs/privacy.md.
+    notes; helpers' invitations and emails; statement links; signposting records; what a
+    self-funder wrote their support was for. Kept: the budget, periods, orders (their own
+    and self-funded), payments, refunds and ledger (unchanged amounts) and the audit log,
+    linked to the anonymised account. See docs/privacy.md.
     """
     is_self = getattr(by, "pk", None) == user.pk
     if not is_self and not is_coordinator(by):
@@ -485,6 +586,7 @@ def erase_personal_data(*, user, by, reason: str = "") -> None:
         )
         if budget is not None:
             _erase_budget_words(budget, by=by, now=now)
+        _erase_self_funded_words(user)
         # Other apps erase their own records (search: shortlists, saved searches, enquiries…).
         erasing_personal_data.send(sender=erase_personal_data, user=user)
         _anonymise_account(user)
@@ -523,6 +625,21 @@ def _erase_budget_words(budget: Budget, *, by, now) -> None:
     # Kept statement PDFs carry the holder's name; the ledger can make new ones.
     transaction.on_commit(lambda: forget_prepared_pdfs(budget))
     budget.statement_shares.update(recipient=ERASED)
+
+
+def _erase_self_funded_words(user) -> None:
+    """What a self-funder paid for with their own money: the same rule as a holder's orders.
+    Their words ("what it is for", messages, notes, reasons) go; the provider keeps the order,
+    payment and refund as a business must (who, what, when, how much, references)."""
+    requests = SupportRequest.objects.filter(payer=user, budget__isnull=True)
+    open_requests = requests.filter(status__in=SupportRequest.OPEN)
+    for support_request in open_requests.select_for_update():
+        RequestEvent.objects.create(request=support_request, kind=RequestEvent.Kind.WITHDRAWN, actor=None)
+    open_requests.update(status=SupportRequest.Status.WITHDRAWN)
+    requests.update(purpose="", message="", provider_note="")
+    RequestEvent.objects.filter(request__payer=user, request__budget__isnull=True).update(note="")
+    Order.objects.filter(payer=user, budget__isnull=True).update(purpose="", cancel_reason="")
+    Refund.objects.filter(payment__order__payer=user, payment__order__budget__isnull=True).update(reason="")
 
 
 def _anonymise_account(user) -> None:
