@@ -960,7 +960,8 @@ def snapshot():
     )
 
     def rows(model, *fields):
-        return list(model.objects.order_by("pk").values_list("pk", *fields))
+        objects = model.objects if isinstance(model, type) else model
+        return list(objects.order_by("pk").values_list("pk", *fields))
 
     return {
         "support requests": rows(SupportRequest, "status", "quantity", "provider_note"),
@@ -993,7 +994,9 @@ def snapshot():
             MeetFirst, "status", "time_1", "where", "chosen_time", "person_decision", "provider_decision"
         ),
         "accounts": rows(User, "email", "is_active", "first_name", "last_name"),
-        "audit events": rows(AuditEvent, "action"),
+        # A refusal the service records for coordinators (self-dealing) is not a change the
+        # refused person made.
+        "audit events": rows(AuditEvent.objects.exclude(action__startswith="refused_"), "action"),
         "listings sent for review": rows(WorkflowState, "status"),
         "emails sent": [(message.subject, tuple(message.to)) for message in getattr(mail, "outbox", [])],
     }
