@@ -799,7 +799,7 @@ class ListingPage(Page):
             )
         # A draft may have no place yet (the wizard's "where" step asks for it, and an import with
         # none waits under "Imported: needs a place"); a live listing must have one.
-        if self.live and not self.base_postcode and not self.available_anywhere:
+        if self.pk is not None and self.live and not self.base_postcode and not self.available_anywhere:
             raise ValidationError(
                 {
                     "base_postcode": "Enter where the service is based, or tick “available anywhere” "

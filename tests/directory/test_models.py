@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directory.fields import mask_to_slots, slots_to_mask
-from directory.models import Check, ListingPrice
+from directory.models import Check, ListingPrice, Provider
 from tests.factories import ProviderFactory, make_check, make_listing
 
 
@@ -39,9 +39,12 @@ def test_check_form_validation_explains_the_date_problem():
 
 
 @pytest.mark.django_db
-def test_provider_with_more_than_eight_workers_is_not_a_micro_enterprise():
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ProviderFactory(team_size=9)
+def test_provider_with_more_than_eight_workers_is_not_a_small_local_provider():
+    # Imported organisations may be of any size (a council, a large charity): stored as they are,
+    # never called small.
+    provider = ProviderFactory(team_size=9, size_confirmed_by="coordinator")
+    assert provider.runner == Provider.Runner.OTHER
+    assert not provider.is_small_local_provider
 
 
 @pytest.mark.django_db

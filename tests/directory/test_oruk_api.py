@@ -167,7 +167,11 @@ def _edit(listing, **changes):
 def demo(directory):
     """A small directory: a full listing, a plain one, a draft, and one in a private section."""
     provider = factories.ProviderFactory(
-        name="Jo's Swimming Buddies", legal_name=LEGAL_NAME, email=PRIVATE_EMAIL, phone=PRIVATE_PHONE
+        name="Jo's Swimming Buddies",
+        legal_name=LEGAL_NAME,
+        email=PRIVATE_EMAIL,
+        phone=PRIVATE_PHONE,
+        size_confirmed_by="provider",  # she said so when she signed up
     )
     factories.make_check(provider)
     Check.objects.filter(provider=provider).update(reference=DBS_REFERENCE)
@@ -285,7 +289,7 @@ def test_a_full_service_carries_everything_the_listing_publishes(client, spec, d
     assert data["organization"] == {
         "id": str(full.provider.public_id),
         "name": "Jo's Swimming Buddies",
-        "description": "Sole trader: a local micro-enterprise of eight or fewer people.",
+        "description": "Sole trader: a small local provider of 8 or fewer people.",
     }
     assert [(s["byday"], s["description"]) for s in data["schedules"]] == [
         ("MO", "Monday: morning and afternoon"),
