@@ -226,9 +226,9 @@ def start_checkout(*, order: Order, by, success_url: str, cancel_url: str) -> st
         raise InvalidState("This order is already paid.")
     if order.status != Order.Status.AWAITING_PAYMENT:
         raise InvalidState("This order was cancelled, so it cannot be paid.")
+    refuse_self_dealing_on(order.request, by=by, step="pay", obj=order)
     if not payments_set_up():
         raise PaymentsNotSetUp(NOT_SET_UP_MESSAGE)
-    refuse_self_dealing_on(order.request, by=by, step="pay", obj=order)
     account = require_payment_ready(order.provider, for_holder=True)
     if (
         order.checkout_url
