@@ -67,7 +67,9 @@ def test_a_council_area_search_measures_from_its_middle(client, national):
 def test_bristol_is_its_council_area(client, national):
     data = api(client, near="Bristol, City of").json()
     assert data["place"]["label"] == "Bristol"
-    assert [r["name"] for r in data["results"]] == ["Filton lunch club"]  # ~4 miles from Bristol's middle
+    # A council area typed as the place keeps its own districts: Filton (BS34) is ~4 miles from
+    # Bristol's middle but in South Gloucestershire, so it is not "in Bristol".
+    assert [r["name"] for r in data["results"]] == []
 
 
 def test_an_unknown_place_gets_the_clear_message(client, national):
@@ -93,20 +95,9 @@ def test_a_council_that_is_not_a_short_name_is_refused(client, national):
     assert response.json()["error"]["message"] == "Choose a council area by its short name, like bristol."
 
 
-def test_the_council_filter_is_refused_until_the_backend_can_apply_it(client, national):
-    # search/services refuses rather than showing every result as if it were in the council area.
-    response = api(client, council="bristol")
-    assert response.status_code == 400
-    assert response.json()["error"] == {
-        "param": "council",
-        "message": "Filtering by council area is not available on this site yet.",
-    }
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the search backends to keep only listings in query.area_districts (see docs/search-api.md)",
-)
 def test_the_council_filter_keeps_listings_in_that_council_area(client, national):
     data = api(client, council="south-gloucestershire").json()
     assert [r["name"] for r in data["results"]] == ["Filton lunch club"]
+    # …and a neighbouring council's filter leaves it out.
+    data = api(client, council="bristol").json()
+    assert "Filton lunch club" not in [r["name"] for r in data["results"]]
