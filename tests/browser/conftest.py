@@ -148,7 +148,7 @@ def browser():
 
 
 @pytest.fixture
-def live_url(live_server, django_db_serialized_rollback):
+def live_url(live_server, django_db_serialized_rollback, settings):
     """The live server's base URL, without a trailing slash ("http://localhost:41234").
 
     `live_server` makes the test transactional (the server runs in another thread, so it
@@ -156,8 +156,14 @@ def live_url(live_server, django_db_serialized_rollback):
     That would also delete what the migrations seeded (outcomes, postcode districts,
     Wagtail's root page and default site, the role groups), so we ask for a serialized
     rollback: Django snapshots the database once and restores it before each test.
+
+    Links in emails are built from `SITE_URL` (cms/site.py): here that is the live server, as it
+    is the site's own address in production, so a journey can follow a link from an email.
     """
-    return live_server.url.rstrip("/")
+    url = live_server.url.rstrip("/")
+    settings.SITE_URL = url
+    settings.WAGTAILADMIN_BASE_URL = url
+    return url
 
 
 def _new_page(browser, *, javascript):
