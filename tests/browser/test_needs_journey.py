@@ -117,7 +117,7 @@ def test_a_visitor_reads_demand_for_their_district_without_javascript(page_nojs,
         )
     page_nojs.goto(live_url + "/start-something-local/")
     check_page(page_nojs, "Start something local")
-    page_nojs.get_by_label("Postcode district").fill("bl1")
+    page_nojs.get_by_label("Postcode district", exact=True).fill("bl1")
     page_nojs.get_by_role("button", name="Show demand").click()
     check_page(page_nojs, "Start something local")
     row = page_nojs.get_by_role("row", name=re.compile("BL1 Eat well"))
