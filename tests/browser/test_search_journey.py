@@ -134,6 +134,9 @@ def test_filtering_by_an_access_need_and_an_age(live_url, page, access_listings,
     _search(page, live_url, words="", near="BL3")
     results = page.locator(".lsm-results")
     expect(page.get_by_role("heading", name="3 results within 10 miles of BL3")).to_be_visible()
+    filters = page.locator("summary", has_text="Filter results")
+    if filters.is_visible():  # on a phone the filters fold away behind "Filter results"
+        filters.click()
     access = page.get_by_role("group", name="Access needs (listings with all you choose)")
     expect(access.get_by_label("Step-free access (2)")).to_be_visible()
     _looks_right(page)
