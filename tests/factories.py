@@ -1,8 +1,11 @@
 """Factories for tests: real rows in the real database, built the way the site builds them."""
 
 import factory
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from cms.models import HomePage, Role, User
 from directory.fields import slots_to_mask
@@ -92,6 +95,16 @@ def home_page() -> HomePage:
     if home:
         return home
     root = Page.get_first_root_node()
+    if root is None:
+        # A transactional test before this one flushed every table, Wagtail's root page and
+        # locale (made by Wagtail's migrations) with them: make them again as those migrations do.
+        ContentType.objects.clear_cache()  # its cached ids were flushed too
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        root = Page.add_root(
+            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page))
+        )
     home = root.add_child(instance=HomePage(title="Find local support", slug="home-test"))
     site = Site.objects.filter(is_default_site=True).first()
     if site:

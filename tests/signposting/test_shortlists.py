@@ -361,11 +361,14 @@ def test_a_listing_taken_down_later_is_shown_as_no_longer_listed(client, shortli
 # --- Handing it over --------------------------------------------------------------------
 
 
-def test_print_view_has_the_statement_the_link_and_a_qr_code_of_it(client, shortlist, professional):
+def test_print_view_has_the_statement_the_link_and_a_qr_code_of_it(client, shortlist, professional, settings):
+    # The printed link (and its QR code) is on the site's public address, not the one asked on.
+    settings.SITE_URL = "https://support.example.gov.uk"
     client.force_login(professional)
     response = client.get(reverse("signposting:shortlist_print", args=[shortlist.public_id]))
     html = response.content.decode()
-    link = "http://testserver" + public_url(shortlist)
+    link = "https://support.example.gov.uk" + public_url(shortlist)
+    assert "http://testserver" + public_url(shortlist) not in html
     assert response.status_code == 200
     assert STATEMENT in text_of(response)
     assert link in html
@@ -392,7 +395,10 @@ def test_person_can_print_from_the_link_too(client, shortlist):
     assert "Check the stairs first" not in response.content.decode()
 
 
-def test_emailed_shortlist_has_link_statement_and_shared_notes_only(client, shortlist, professional):
+def test_emailed_shortlist_has_link_statement_and_shared_notes_only(
+    client, shortlist, professional, settings
+):
+    settings.SITE_URL = "https://support.example.gov.uk"
     client.force_login(professional)
     response = client.post(
         reverse("signposting:shortlist_email", args=[shortlist.public_id]),
@@ -404,7 +410,7 @@ def test_emailed_shortlist_has_link_statement_and_shared_notes_only(client, shor
     assert email.to == ["mrs.p@example.org"]
     assert email.reply_to == [professional.email]
     assert "Options for Mrs P: getting out" in email.subject
-    assert "http://testserver" + public_url(shortlist) in email.body
+    assert "https://support.example.gov.uk" + public_url(shortlist) in email.body
     assert STATEMENT in " ".join(email.body.split())
     assert "Lovely to see you today." in email.body
     assert "Ask for Jo, she is lovely." in email.body
