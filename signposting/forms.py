@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from cms.forms import GovukFormMixin
+from cms.forms import GovukDateField, GovukFormMixin
 
 from .models import SHORTLIST_TOKEN_MAX_LENGTH, SavedSearch, Shortlist
 
@@ -34,14 +34,13 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %m %Y"]
 class ShortlistForm(GovukFormMixin, forms.ModelForm):
     """Name a shortlist, say who it is for, and choose how the link works."""
 
-    ends_on = forms.DateField(
+    ends_on = GovukDateField(
+        what="the last day the link works",
         label="Stop the link working after (optional)",
         required=False,
-        input_formats=DATE_FORMATS,
-        widget=DateInput(),
-        help_text="Leave empty to keep it working until you switch it off. For example 31/12/2025.",
+        help_text="Leave empty to keep it working until you switch it off. For example, 31 12 2027.",
     )
-    widths = {"person_label": "govuk-input--width-20", "ends_on": "govuk-input--width-10"}
+    widths = {"person_label": "govuk-input--width-20"}
 
     class Meta:
         model = Shortlist
