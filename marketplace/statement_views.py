@@ -9,6 +9,8 @@ address is the key; they send no referrer, are never cached or indexed, and ever
 and download is written to the audit log.
 """
 
+import re
+from dataclasses import replace
 from datetime import date
 
 from django.contrib import messages
@@ -25,7 +27,7 @@ from directory.evidence import private_storage
 
 from . import audit
 from .acting import DOWNLOAD_NEEDS, MANAGE, STATEMENTS, budgets_for, can, chosen_budget
-from .models import StatementShare
+from .models import LedgerEntry, StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
@@ -327,6 +329,27 @@ def statement_share_revoke(request, share_id):
 
 # --- Share links: what the council sees, without signing in -------------------------------
 
+SECOND_PERSON = re.compile(r"\b([Yy])our\b")
+
+
+def _their(text: str) -> str:
+    """ "Your top-up … to your card" → "Their top-up … to their card"."""
+    return SECOND_PERSON.sub(lambda m: "Their" if m.group(1) == "Y" else "their", text)
+
+
+def _about_the_person(line):
+    """A statement line as the council reads it: the site's own words about the holder speak
+    about them ("Their contribution"), not to them. Words people typed (a description of
+    spending outside the site) are left exactly as they are."""
+    changes = {"group_activity": _their(line.group_activity)}
+    if line.kind == LedgerEntry.Kind.CONTRIBUTION:
+        changes["kind_label"] = _their(line.kind_label)
+        changes["details"] = _their(line.details)
+    elif line.kind == LedgerEntry.Kind.ADJUSTMENT and line.order_reference:
+        # Adjustments tied to an order are written by the site (a returned top-up).
+        changes["details"] = _their(line.details)
+    return replace(line, **changes)
+
 
 def _private(response):
     """Headers for every page behind a share link: no referrer, no caching, no indexing."""
@@ -377,7 +400,7 @@ def shared_statement(request, token):
             "statement": statement,
             "share": share,
             "token": token,
-            "lines": statement.lines[:SCREEN_LINES],
+            "lines": [_about_the_person(line) for line in statement.lines[:SCREEN_LINES]],
         },
     )
     return _private(page)
