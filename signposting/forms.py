@@ -17,6 +17,8 @@ from cms.forms import GovukDateField, GovukFormMixin
 from .models import SHORTLIST_TOKEN_MAX_LENGTH, SavedSearch, Shortlist
 
 PHONE_DIGITS = re.compile(r"\d")
+# How far ahead a shortlist link's end date may be.
+LONGEST_LINK_YEARS = 10
 
 
 class DateInput(forms.DateInput):
@@ -66,6 +68,12 @@ class ShortlistForm(GovukFormMixin, forms.ModelForm):
         ends_on = self.cleaned_data.get("ends_on")
         if ends_on and ends_on < timezone.localdate():
             raise ValidationError("The end date must be today or in the future.")
+        # A date like 31 12 9999 is real but is "never": it would also overflow the end time.
+        if ends_on and ends_on.year > timezone.localdate().year + LONGEST_LINK_YEARS:
+            raise ValidationError(
+                f"The end date must be within {LONGEST_LINK_YEARS} years. Leave it empty to keep "
+                "the link working until you switch it off."
+            )
         return ends_on
 
     @property

@@ -129,3 +129,16 @@ def test_shortlist_end_date_is_typed_in_three_boxes_and_bad_input_is_kept(client
     assert response.status_code == 200
     assert '<a href="#id_ends_on_0">The last day the link works must be a real date</a>' in html
     assert 'name="ends_on_0" value="31"' in html and 'name="ends_on_1" value="2"' in html
+
+
+@pytest.mark.django_db
+def test_a_far_future_shortlist_end_date_gets_a_message_not_an_error_page(client):
+    client.force_login(make_professional())
+
+    response = client.post(
+        reverse("signposting:shortlist_new"),
+        {"title": "For Mr K", "ends_on_0": "31", "ends_on_1": "12", "ends_on_2": "9999"},
+    )
+
+    assert response.status_code == 200
+    assert "The end date must be within 10 years" in response.content.decode()
