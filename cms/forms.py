@@ -18,56 +18,109 @@ from django.core.exceptions import ValidationError
 # --- Widgets and fields ----------------------------------------------------------------
 
 
+DATE_PARTS = ("day", "month", "year")
+DATE_EXAMPLE = "For example, 27 3 2027"
+
+
 class GovukDateWidget(forms.MultiWidget):
-    """Day, month and year boxes (the design system's date input)."""
+    """Day, month and year boxes (the design system's date input).
+
+    `birthday=True` adds the browser's bday-day/-month/-year autofill hints. The boxes post
+    `<name>_0`, `_1`, `_2`; a single ISO value posted as `<name>` ("2027-03-27", from an older
+    link or a script) is split into the three boxes, so both keep working.
+    """
 
     template_name = "includes/govuk/date_input.html"
 
-    def __init__(self, attrs=None):
-        def box(width):
-            return forms.TextInput(
-                attrs={
-                    "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
-                    "inputmode": "numeric",
-                }
-            )
+    def __init__(self, attrs=None, *, birthday=False):
+        def box(width, part):
+            attrs = {
+                "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
+                "inputmode": "numeric",
+            }
+            if birthday:
+                attrs["autocomplete"] = f"bday-{part}"
+            return forms.TextInput(attrs=attrs)
 
-        super().__init__([box(2), box(2), box(4)], attrs)
+        super().__init__([box(2, "day"), box(2, "month"), box(4, "year")], attrs)
 
     def decompress(self, value):
         if isinstance(value, date):
             return [value.day, value.month, value.year]
         return [None, None, None]
 
+    def value_from_datadict(self, data, files, name):
+        if not any(f"{name}_{i}" in data for i in range(3)) and data.get(name):
+            match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", str(data.get(name)))
+            if match:
+                year, month, day = match.groups()
+                return [day, month, year]
+            # Something else in the one value: keep it in the day box so the person sees it.
+            return [data.get(name), "", ""]
+        return super().value_from_datadict(data, files, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
 
 class GovukDateField(forms.MultiValueField):
-    """A date typed as day, month and year, with the design system's error messages."""
+    """A date typed as day, month and year, with the design system's error messages.
+
+    Each error says which boxes it is about (`params["boxes"]`, 0 = day, 1 = month,
+    2 = year): only those boxes are drawn in red, and the error summary links to the first.
+    """
 
     widget = GovukDateWidget
 
-    def __init__(self, *, what="the date", **kwargs):
+    def __init__(self, *, what="the date", birthday=False, **kwargs):
         self.what = what
         kwargs.setdefault("error_messages", {"required": f"Enter {what}"})
+        kwargs.setdefault("help_text", DATE_EXAMPLE)
+        if birthday:
+            kwargs.setdefault("widget", GovukDateWidget(birthday=True))
         fields = (forms.CharField(), forms.CharField(), forms.CharField())
         super().__init__(fields=fields, require_all_fields=False, **kwargs)
         for part in self.fields:
             part.required = False
 
+    def _problem(self, words, boxes, code):
+        what = f"{self.what[0].upper()}{self.what[1:]}"
+        return ValidationError(f"{what} {words}", code=code, params={"boxes": tuple(boxes)})
+
     def compress(self, data_list):
-        if not data_list or not any(data_list):
+        if not data_list or not any(str(part or "").strip() for part in data_list):
             return None
-        day, month, year = ((part or "").strip() for part in data_list)
-        missing = [name for name, value in (("day", day), ("month", month), ("year", year)) if not value]
+        day, month, year = (str(part or "").strip() for part in data_list)
+        typed = (day, month, year)
+        missing = [i for i, value in enumerate(typed) if not value]
         if missing:
-            raise ValidationError(
-                f"{self.what[0].upper()}{self.what[1:]} must include a {' and '.join(missing)}"
-            )
+            names = " and ".join(DATE_PARTS[i] for i in missing)
+            raise self._problem(f"must include a {names}", missing, "incomplete")
+        not_numbers = [i for i, value in enumerate(typed) if not value.isdigit() or not value.isascii()]
+        if not_numbers:
+            raise self._problem("must be a real date", not_numbers, "invalid")
+        if len(year) != 4:
+            raise self._problem("must include a year with 4 numbers, like 2027", [2], "year")
+        if not 1 <= int(month) <= 12:
+            raise self._problem("must be a real date", [1], "invalid")
+        if not 1 <= int(day) <= 31:
+            raise self._problem("must be a real date", [0], "invalid")
         try:
-            if len(year) != 4:
-                raise ValueError
             return date(int(year), int(month), int(day))
-        except (ValueError, OverflowError):  # a 20-digit day overflows before date() can say "invalid"
-            raise ValidationError(f"{self.what[0].upper()}{self.what[1:]} must be a real date") from None
+        except ValueError:  # 31 2 2027: each box is possible, the date is not
+            raise self._problem("must be a real date", [0, 1, 2], "invalid") from None
+
+
+def date_error_boxes(form, name) -> list[int]:
+    """Which of a date field's boxes (0 day, 1 month, 2 year) its errors are about; all three
+    for an error that names none (one added by the form, like "must be after the start")."""
+    errors = (form._errors or {}).get(name)
+    if not errors:
+        return []
+    boxes = set()
+    for error in errors.as_data():
+        boxes.update((error.params or {}).get("boxes", (0, 1, 2)))
+    return sorted(boxes)
 
 
 class PoundsField(forms.Field):
@@ -189,9 +242,10 @@ class GovukFormMixin:
             bound_id = self._auto_id(name)
             has_error = name in errors
             if kind == "date":
-                for box in field.widget.widgets:
+                wrong = date_error_boxes(self, name)
+                for index, box in enumerate(field.widget.widgets):
                     classes = [c for c in box.attrs["class"].split() if c != "govuk-input--error"]
-                    if has_error:
+                    if index in wrong:
                         classes.append("govuk-input--error")
                     box.attrs["class"] = " ".join(classes)
                 continue
@@ -232,6 +286,9 @@ class GovukFormMixin:
                 next(iter(self.fields)),
             )
         auto_id = self[name].auto_id
+        if self.fields[name].govuk_kind == "date":
+            # The first box with the problem ("must include a month" links to the month).
+            return f"{auto_id}_{(date_error_boxes(self, name) or [0])[0]}"
         return f"{auto_id}_0" if self.fields[name].govuk_kind in FIELDSET_KINDS else auto_id
 
     def error_summary(self) -> list[tuple[str, str]]:

@@ -9,12 +9,14 @@ address is the key; they send no referrer, are never cached or indexed, and ever
 and download is written to the audit log.
 """
 
+import re
+from dataclasses import replace
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +27,7 @@ from directory.evidence import private_storage
 
 from . import audit
 from .acting import DOWNLOAD_NEEDS, MANAGE, STATEMENTS, budgets_for, can, chosen_budget
-from .models import StatementShare
+from .models import LedgerEntry, StatementShare
 from .services import statements
 from .services.common import MarketplaceError, NotPermitted
 from .statement_forms import StatementPeriodForm, StatementShareForm, date_boxes
@@ -91,41 +93,66 @@ def _download_period(request):
     return starts_on, ends_on, [message for _, message in problems]
 
 
-def _file_response(request, statement, kind: str) -> tuple[HttpResponse, bool]:
+def _pdf_ready(statement) -> bool:
+    """Whether this statement's PDF can be downloaded now; if not, make sure it is being made.
+
+    One task per statement at a time, however often "Check again" is pressed or the page
+    asks for its status (a new one only if the last was asked for over PREPARING_TIMEOUT ago).
+    """
+    if len(statement.lines) <= statements.pdf_inline_max_lines():
+        return True
+    if statements.prepared_pdf(statement) is not None:
+        return True
+    key = f"statement-pdf:{statements.prepared_pdf_name(statement)}"
+    if cache.add(key, 1, timeout=PREPARING_TIMEOUT):
+        # Never inside this request, whatever the task backend (see enqueue_off_request).
+        enqueue_off_request(
+            prepare_statement_pdf_task,
+            statement.budget.pk,
+            statement.starts_on.isoformat(),
+            statement.ends_on.isoformat(),
+        )
+    return False
+
+
+def _file_response(request, statement, kind: str, *, status_url: str = "") -> tuple[HttpResponse, bool]:
     """(response, True) with the file; or, for a large PDF still being made, (the "being
-    prepared" page, False). Large PDFs are made by a task and kept (see statements.py)."""
+    prepared" page, False). Large PDFs are made by a task and kept (see statements.py).
+    `status_url` is where the page's script asks whether the PDF is ready."""
     if kind == "csv":
         response = HttpResponse(
             statements.statement_csv(statement).encode("utf-8"), content_type=DOWNLOADS[kind][1]
         )
     elif len(statement.lines) <= statements.pdf_inline_max_lines():
         response = HttpResponse(statements.statement_pdf(statement), content_type=DOWNLOADS[kind][1])
+    elif not _pdf_ready(statement):
+        page = render(
+            request,
+            "marketplace/statements/preparing.html",
+            {"statement": statement, "again_url": request.get_full_path(), "status_url": status_url},
+            status=202,
+        )
+        page["Cache-Control"] = "private, no-store"
+        return page, False
     else:
         name = statements.prepared_pdf(statement)
-        if name is None:
-            # One task per statement at a time, however often "Check again" is pressed.
-            key = f"statement-pdf:{statements.prepared_pdf_name(statement)}"
-            if cache.add(key, 1, timeout=PREPARING_TIMEOUT):
-                # Never inside this request, whatever the task backend (see enqueue_off_request).
-                enqueue_off_request(
-                    prepare_statement_pdf_task,
-                    statement.budget.pk,
-                    statement.starts_on.isoformat(),
-                    statement.ends_on.isoformat(),
-                )
-        if name is None:
-            page = render(
-                request,
-                "marketplace/statements/preparing.html",
-                {"statement": statement, "again_url": request.get_full_path()},
-                status=202,
-            )
-            page["Cache-Control"] = "private, no-store"
-            return page, False
         response = FileResponse(private_storage().open(name, "rb"), content_type=DOWNLOADS[kind][1])
     response["Content-Disposition"] = f'attachment; filename="{statements.download_name(statement, kind)}"'
     response["Cache-Control"] = "private, no-store"
     return response, True
+
+
+def _pdf_status(statement, pdf_url: str) -> JsonResponse:
+    """{"ready", "pdf_url", "message"}: what the "being made" page's script needs to know."""
+    ready = _pdf_ready(statement)
+    message = (
+        "Your PDF is ready. It is downloading now."
+        if ready
+        else "Your PDF is still being made. This page will download it when it is ready."
+    )
+    response = JsonResponse({"ready": ready, "pdf_url": pdf_url, "message": message})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- The holder's (or an allowed delegate's) statements ------------------------------------
@@ -181,7 +208,8 @@ def _holder_download(request, kind: str):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "private, no-store"
         return response
-    response, served = _file_response(request, statement, kind)
+    status_url = reverse("marketplace:statement_pdf_status") + _period_query(statement)
+    response, served = _file_response(request, statement, kind, status_url=status_url)
     if served:
         audit.record(
             actor=request.user,
@@ -204,6 +232,24 @@ def statement_csv(request):
 def statement_pdf(request):
     """The statement as a tagged PDF."""
     return _holder_download(request, "pdf")
+
+
+@login_required
+@require_GET
+def statement_pdf_status(request):
+    """Whether the statement's PDF is ready (JSON), for the "being made" page's script.
+
+    The same permission and period checks as the PDF itself; asking is not a download, so
+    nothing is written to the audit log.
+    """
+    budget, refusal = _budget_or_refusal(request, DOWNLOAD_NEEDS["statement"])
+    if refusal:
+        return refusal
+    starts_on, ends_on, problems = _download_period(request)
+    if problems:
+        return JsonResponse({"ready": False, "problems": problems}, status=400)
+    statement = statements.build_statement(budget=budget, starts_on=starts_on, ends_on=ends_on)
+    return _pdf_status(statement, reverse("marketplace:statement_pdf") + _period_query(statement))
 
 
 @login_required
@@ -283,6 +329,27 @@ def statement_share_revoke(request, share_id):
 
 # --- Share links: what the council sees, without signing in -------------------------------
 
+SECOND_PERSON = re.compile(r"\b([Yy])our\b")
+
+
+def _their(text: str) -> str:
+    """ "Your top-up … to your card" → "Their top-up … to their card"."""
+    return SECOND_PERSON.sub(lambda m: "Their" if m.group(1) == "Y" else "their", text)
+
+
+def _about_the_person(line):
+    """A statement line as the council reads it: the site's own words about the holder speak
+    about them ("Their contribution"), not to them. Words people typed (a description of
+    spending outside the site) are left exactly as they are."""
+    changes = {"group_activity": _their(line.group_activity)}
+    if line.kind == LedgerEntry.Kind.CONTRIBUTION:
+        changes["kind_label"] = _their(line.kind_label)
+        changes["details"] = _their(line.details)
+    elif line.kind == LedgerEntry.Kind.ADJUSTMENT and line.order_reference:
+        # Adjustments tied to an order are written by the site (a returned top-up).
+        changes["details"] = _their(line.details)
+    return replace(line, **changes)
+
 
 def _private(response):
     """Headers for every page behind a share link: no referrer, no caching, no indexing."""
@@ -333,7 +400,7 @@ def shared_statement(request, token):
             "statement": statement,
             "share": share,
             "token": token,
-            "lines": statement.lines[:SCREEN_LINES],
+            "lines": [_about_the_person(line) for line in statement.lines[:SCREEN_LINES]],
         },
     )
     return _private(page)
@@ -346,7 +413,8 @@ def _shared_download(request, token, kind):
     statement = statements.build_statement(
         budget=share.budget, starts_on=share.starts_on, ends_on=share.ends_on
     )
-    response, served = _file_response(request, statement, kind)
+    status_url = reverse("marketplace:shared_statement_pdf_status", args=[token])
+    response, served = _file_response(request, statement, kind, status_url=status_url)
     if served:
         _shared_audit(
             request, share, "downloaded_statement", f"{DOWNLOADS[kind][0]}, {statement.period_words}"
@@ -364,3 +432,15 @@ def shared_statement_csv(request, token):
 def shared_statement_pdf(request, token):
     """The shared statement as PDF."""
     return _shared_download(request, token, "pdf")
+
+
+@require_GET
+def shared_statement_pdf_status(request, token):
+    """Whether the shared statement's PDF is ready (JSON); the link must still work."""
+    share, refusal = _open_share(request, token)
+    if refusal:
+        return refusal
+    statement = statements.build_statement(
+        budget=share.budget, starts_on=share.starts_on, ends_on=share.ends_on
+    )
+    return _private(_pdf_status(statement, reverse("marketplace:shared_statement_pdf", args=[token])))

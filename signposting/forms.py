@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from cms.forms import GovukFormMixin
+from cms.forms import GovukDateField, GovukFormMixin
 
 from .models import SHORTLIST_TOKEN_MAX_LENGTH, SavedSearch, Shortlist
 
 PHONE_DIGITS = re.compile(r"\d")
+# How far ahead a shortlist link's end date may be.
+LONGEST_LINK_YEARS = 10
 
 
 class DateInput(forms.DateInput):
@@ -34,14 +36,13 @@ DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d %m %Y"]
 class ShortlistForm(GovukFormMixin, forms.ModelForm):
     """Name a shortlist, say who it is for, and choose how the link works."""
 
-    ends_on = forms.DateField(
+    ends_on = GovukDateField(
+        what="the last day the link works",
         label="Stop the link working after (optional)",
         required=False,
-        input_formats=DATE_FORMATS,
-        widget=DateInput(),
-        help_text="Leave empty to keep it working until you switch it off. For example 31/12/2025.",
+        help_text="Leave empty to keep it working until you switch it off. For example, 31 12 2027.",
     )
-    widths = {"person_label": "govuk-input--width-20", "ends_on": "govuk-input--width-10"}
+    widths = {"person_label": "govuk-input--width-20"}
 
     class Meta:
         model = Shortlist
@@ -67,6 +68,12 @@ class ShortlistForm(GovukFormMixin, forms.ModelForm):
         ends_on = self.cleaned_data.get("ends_on")
         if ends_on and ends_on < timezone.localdate():
             raise ValidationError("The end date must be today or in the future.")
+        # A date like 31 12 9999 is real but is "never": it would also overflow the end time.
+        if ends_on and ends_on.year > timezone.localdate().year + LONGEST_LINK_YEARS:
+            raise ValidationError(
+                f"The end date must be within {LONGEST_LINK_YEARS} years. Leave it empty to keep "
+                "the link working until you switch it off."
+            )
         return ends_on
 
     @property

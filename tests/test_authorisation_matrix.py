@@ -380,6 +380,7 @@ MATRIX: dict[str, Row] = {
     M + "statements": Row(STATEMENTS),
     M + "statement_csv": Row(STATEMENTS, query=PERIOD),
     M + "statement_pdf": Row(STATEMENTS, query=PERIOD),
+    M + "statement_pdf_status": Row(STATEMENTS, query=PERIOD),
     M + "statement_receipts": Row(STATEMENTS, query=PERIOD),
     M + "statement_shares": Row(
         cells(DASHBOARD, anonymous=LOGIN, holder_a=200, holder_b=200, delegates=403),
@@ -398,6 +399,7 @@ MATRIX: dict[str, Row] = {
     M + "shared_statement": Row(PUBLIC, params={"token": "share_token"}, shows=A_PRIVATE),
     M + "shared_statement_csv": Row(PUBLIC, params={"token": "share_token"}, shows=A_PRIVATE),
     M + "shared_statement_pdf": Row(PUBLIC, params={"token": "share_token"}, shows=A_PRIVATE),
+    M + "shared_statement_pdf_status": Row(PUBLIC, params={"token": "share_token"}),
     # --- Helpers (marketplace/delegate_views.py); the helper in the address is A's invitation ---
     M + "delegates": Row(
         cells(DASHBOARD, anonymous=LOGIN, holder_a=200, holder_b=200, delegates=403),

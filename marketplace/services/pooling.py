@@ -314,8 +314,9 @@ def join_activity(
                 else "Place agreed: it can be paid now."
             ),
         )
+        # The holder reads this line on "Who has seen my information": the order's reference.
         audit.record(
-            actor=by, action="joined_group", budget=budget, obj=activity, detail=f"order {order.public_id}"
+            actor=by, action="joined_group", budget=budget, obj=activity, detail=f"order {order.reference}"
         )
         if reaches_minimum:
             _go_ahead(activity)

@@ -904,7 +904,7 @@ def test_date_field_needs_a_real_whole_date():
         field.clean(["3", "", "2025"])
     with pytest.raises(ValidationError, match="must be a real date"):
         field.clean(["31", "2", "2025"])
-    with pytest.raises(ValidationError, match="must be a real date"):
+    with pytest.raises(ValidationError, match="must include a year with 4 numbers"):
         field.clean(["1", "2", "25"])
     with pytest.raises(ValidationError, match="Enter the date it was issued"):
         field.clean(["", "", ""])
