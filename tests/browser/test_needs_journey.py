@@ -54,12 +54,19 @@ def people(live_url, stripe_server):
     return budget
 
 
+# What sticks out past the right edge of the screen, to name in a failure.
+WIDE_ELEMENTS = """() => [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .slice(-3).map(e => e.tagName.toLowerCase() + "." + [...e.classList].join(".")
+        + " " + Math.round(e.getBoundingClientRect().right) + "px")"""
+
+
 def check_page(page, title):
     """The page we expect, with no axe violations and nothing off the side of the screen."""
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
     assert_no_axe_violations(page)
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways ({width} px)"
+    if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+        pytest.fail(f"{page.url} scrolls sideways: {page.evaluate(WIDE_ELEMENTS)}")
 
 
 def fill_date(page, prefix, day):
