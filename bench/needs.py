@@ -15,7 +15,9 @@ measures, with p50 and p95 in ms and the SQL queries of one call:
   and served districts, and the same rules applied in Python (what matching does without the
   database's help), timed on a tenth of the needs because it is slow;
 - `notify`: posting one new need (the earlier ones withdrawn) and running the daily digest
-  `send_need_digests` (emails to the in-memory outbox), with how many providers were emailed.
+  `send_need_digests` (emails to the in-memory outbox), with how many providers were emailed;
+- `group match` and `group notify`: the same for group proposals (`groups.propose_group`, 3 to
+  8 people), on the same districts, outcomes and times as the needs.
 
 Figures go to stdout as a table; progress to stderr.
 """
@@ -71,12 +73,13 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def random_needs(count: int, size: int):
-    """Needs (each from its own account) in the towns that hold listings."""
+def random_needs(count: int, size: int, *, group: bool = False):
+    """Needs (each from its own account) in the towns that hold listings; group proposals
+    (3 to 8 people) when `group`, drawn from the same seed so they fall where the needs do."""
     from bench import search_data
     from directory.fields import SLOTS, slots_to_mask
     from directory.models import Outcome, PostcodeDistrict
-    from signposting.needs import services
+    from signposting.needs import groups, services
     from tests.factories import UserFactory
 
     rng = random.Random(SEED)
@@ -85,15 +88,17 @@ def random_needs(count: int, size: int):
     made = []
     for _ in range(count):
         town = rng.randrange(search_data.town_count(size))
-        made.append(
-            services.post_need(
-                by=UserFactory(),
-                outcomes=rng.sample(outcomes, rng.choice((1, 2))),
-                own_words="A bench need.",
-                district=PostcodeDistrict.objects.get(code=search_data.district_codes(town)[0]),
-                availability=slots_to_mask(rng.sample(slots, rng.choice((1, 2, 3)))),
-            )
-        )
+        fields = {
+            "by": UserFactory(),
+            "outcomes": rng.sample(outcomes, rng.choice((1, 2))),
+            "own_words": "A bench need.",
+            "district": PostcodeDistrict.objects.get(code=search_data.district_codes(town)[0]),
+            "availability": slots_to_mask(rng.sample(slots, rng.choice((1, 2, 3)))),
+        }
+        if group:
+            made.append(groups.propose_group(min_people=3, max_people=8, **fields))
+        else:
+            made.append(services.post_need(**fields))
     return made
 
 
@@ -159,10 +164,15 @@ def run(size: int, count: int, fresh: bool) -> None:
             return emailed
 
         notify_t, notify_q, emailed = timed(notify, needs)
+        proposals = random_needs(count, size, group=True)
+        group_t, group_q, group_found = timed(matching.listings_for_need, proposals)
+        for proposal in proposals:
+            services.withdraw_need(need=proposal, by=proposal.posted_by)
+        group_notify_t, group_notify_q, group_emailed = timed(notify, proposals)
         transaction.set_rollback(True)  # leave the listings as they were for the next run
     matches = [len(f) for f in found]
     print(f"needs benchmark: {size} live listings, {count} needs (SQLite, one process)")
-    print(f"{'measure':10} {'p50 ms':>9} {'p95 ms':>9} {'SQL p50':>8}  notes")
+    print(f"{'measure':12} {'p50 ms':>9} {'p95 ms':>9} {'SQL p50':>8}  notes")
     for name, times, queries, note in (
         ("match", match_t, match_q, f"listings matched per need: median {statistics.median(matches):.0f}"),
         ("scan", scan_t, scan_q, f"baseline, {len(scanned)} needs"),
@@ -172,9 +182,21 @@ def run(size: int, count: int, fresh: bool) -> None:
             notify_q,
             f"providers emailed per need: median {statistics.median(emailed):.0f}",
         ),
+        (
+            "group match",
+            group_t,
+            group_q,
+            f"listings matched per proposal: median {statistics.median(len(f) for f in group_found):.0f}",
+        ),
+        (
+            "group notify",
+            group_notify_t,
+            group_notify_q,
+            f"providers emailed per proposal: median {statistics.median(group_emailed):.0f}",
+        ),
     ):
         p50, p95 = percentiles(times)
-        print(f"{name:10} {p50:9.1f} {p95:9.1f} {statistics.median(queries):8.0f}  {note}")
+        print(f"{name:12} {p50:9.1f} {p95:9.1f} {statistics.median(queries):8.0f}  {note}")
 
 
 def main(argv=None) -> None:

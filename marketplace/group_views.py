@@ -10,7 +10,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from directory.models import Provider
@@ -20,8 +22,13 @@ from .group_forms import GroupActivityForm, JoinForm
 from .models import GroupActivity, Order, PlanOutcome, ProviderPaymentAccount
 from .services import pooling
 from .services.budgets import left_pence, open_periods
-from .services.common import MarketplaceError, NotPermitted, ProviderNotReadyForPayments
-from .services.payments import payment_readiness
+from .services.common import (
+    MarketplaceError,
+    NotPermitted,
+    PaymentServiceUnavailable,
+    ProviderNotReadyForPayments,
+)
+from .services.payments import payment_readiness, refresh_payment_account, start_onboarding
 
 
 def _bound(request):
@@ -61,6 +68,33 @@ def _initial_from(params) -> dict:
     return {key: params[key][:200] for key in PREFILLED if params.get(key)}
 
 
+def _prefilled_query(params) -> str:
+    """The pre-filled values (and the proposal's id) of the group form's address, so a detour
+    to set up payments comes back to the form as it was."""
+    return urlencode({key: params[key][:200] for key in (*PREFILLED, "proposal") if params.get(key)})
+
+
+def _group_form_url(query: str) -> str:
+    return reverse("marketplace:provider_group_new") + (f"?{query}" if query else "")
+
+
+def _payments_first(form, providers) -> list[tuple[Provider, list[str]]]:
+    """The providers who must set up payments before the form can be saved, with why.
+
+    The pre-filled listing's provider when it is not ready (a chosen group proposal's link);
+    otherwise, when none of the providers with a listing is ready, all of them.
+    """
+    accounts = {a.provider_id: a for a in ProviderPaymentAccount.objects.filter(provider__in=providers)}
+    reasons = {p.pk: payment_readiness(accounts.get(p.pk)) for p in providers}
+    chosen = form.listings.get(str(form.initial.get("listing", "")))
+    if chosen is not None:
+        blocked = {chosen.provider_id} if reasons[chosen.provider_id] else set()
+    else:
+        with_listings = {listing.provider_id for listing in form.listings.values()}
+        blocked = with_listings if all(reasons[pk] for pk in with_listings) else set()
+    return [(p, reasons[p.pk]) for p in providers if p.pk in blocked]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def provider_group_new(request):
@@ -71,6 +105,15 @@ def provider_group_new(request):
     # A link from a chosen group proposal pre-fills the form (signposting's `activity_link`);
     # the proposal's id stays in the address, so saving hands the proposal over.
     form = GroupActivityForm(_bound(request), providers=providers, initial=_initial_from(request.GET))
+    blocked = _payments_first(form, providers) if form.listings else []
+    if request.method == "GET" and blocked:
+        # Saving would be refused (places are paid through the site): say so before anyone
+        # types, and send them to set up payments and back here with the same pre-filled values.
+        return render(
+            request,
+            "marketplace/groups/provider_payments_first.html",
+            {"blocked": blocked, "initial": form.initial, "query": _prefilled_query(request.GET)},
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         listing = data["listing"]
@@ -107,6 +150,50 @@ def provider_group_new(request):
         "marketplace/groups/provider_form.html",
         {"form": form, "has_listings": bool(form.listings)},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def provider_group_payments(request, provider_id):
+    """Set up payments with Stripe on the way to the group form, coming back to it afterwards.
+
+    A POST from "Set up payments first"; Stripe sends people back here with a GET when its
+    link has expired (like `views.provider_onboarding_refresh`). The form's pre-filled values
+    ride along in the address, to Stripe and back.
+    """
+    provider = get_object_or_404(Provider, public_id=provider_id, members=request.user)
+    query = _prefilled_query(request.GET)
+    suffix = f"?{query}" if query else ""
+    try:
+        url = start_onboarding(
+            provider=provider,
+            by=request.user,
+            refresh_url=request.build_absolute_uri(
+                reverse("marketplace:provider_group_payments", args=[provider.public_id]) + suffix
+            ),
+            return_url=request.build_absolute_uri(
+                reverse("marketplace:provider_group_payments_return", args=[provider.public_id]) + suffix
+            ),
+        )
+    except MarketplaceError as exc:
+        messages.error(request, str(exc))
+        return redirect(_group_form_url(query))
+    return redirect(url)
+
+
+@login_required
+def provider_group_payments_return(request, provider_id):
+    """Back from Stripe: check the account now and go back to the group form as it was (it
+    says again what is missing if payments are still not ready)."""
+    provider = get_object_or_404(Provider, public_id=provider_id, members=request.user)
+    try:
+        account = refresh_payment_account(provider=provider, by=request.user)
+    except PaymentServiceUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        if not payment_readiness(account):
+            messages.success(request, "Payments are set up. Check the details and offer the activity.")
+    return redirect(_group_form_url(_prefilled_query(request.GET)))
 
 
 @login_required

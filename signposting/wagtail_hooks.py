@@ -1,5 +1,6 @@
-"""Coordinators' admin screens for signposting: the unmet-demand report (with CSV exports),
-the queue of people asking to be verified as professionals, and needs to moderate.
+"""Coordinators' admin screens for signposting: the unmet-demand report (with CSV exports and
+a "Send alerts now" button for demand alerts), the queue of people asking to be verified as
+professionals, and needs to moderate.
 
 Wagtail already requires admin access for these URLs; each view also requires a
 coordinator or superuser, and the menu items are shown only to them.
@@ -21,7 +22,8 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import report
 from .forms import ReportPeriodForm
-from .models import Need, ProfessionalVerification
+from .models import DemandAlert, Need, ProfessionalVerification
+from .needs import alerts as demand_alerts
 from .services import is_coordinator, notify_verified, remove_professional, verify_professional
 
 DEFAULT_PERIOD_DAYS = 90
@@ -92,6 +94,7 @@ class DemandReportView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, Template
                 "signposting": report.signposting_summary(period=period),
                 "needs": report.needs_summary(period=period),
                 "listings_started": report.listings_started(period=period),
+                "demand_alert_count": DemandAlert.objects.filter(user__is_active=True).count(),
                 "csv_links": [
                     (label, reverse("signposting_report_csv", args=[section]) + "?" + query)
                     for section, label in (
@@ -121,6 +124,24 @@ def report_csv(request, section):
     filename = f"{section}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def send_demand_alerts_now(request):
+    """Send the demand alerts now, as the daily run would, and say how many emails went.
+
+    A POST from the report's button; a GET goes back to the report. The service claims each
+    alert's new level before its email goes, so pressing twice sends nothing twice.
+    """
+    if not is_coordinator(request.user):
+        return permission_denied(request)
+    if request.method != "POST":
+        return redirect("signposting_report")
+    sent = demand_alerts.send_demand_alerts()
+    if sent:
+        messages.success(request, f"{sent} alert{'s' if sent != 1 else ''} sent.")
+    else:
+        messages.info(request, "No demand has reached a new level since the last alerts, so none were sent.")
+    return redirect(reverse("signposting_report") + "#alerts-heading")
 
 
 class ProfessionalsView(CoordinatorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -160,6 +181,9 @@ def register_signposting_admin_urls():
     return [
         path("signposting/demand/", DemandReportView.as_view(), name="signposting_report"),
         path("signposting/demand/<slug:section>.csv", report_csv, name="signposting_report_csv"),
+        path(
+            "signposting/demand/send-alerts/", send_demand_alerts_now, name="signposting_send_demand_alerts"
+        ),
         path("signposting/professionals/", ProfessionalsView.as_view(), name="signposting_professionals"),
     ]
 

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
@@ -31,6 +32,7 @@ from directory.oruk import mapping as oruk_mapping
 from marketplace import services
 from marketplace.models import Delegate, GroupActivity, MeetFirst, SupportRequest
 from marketplace.services import delegation, outcome_checks, payments, pooling, statements
+from search.models import LowResultSearch
 from signposting import services as signposting
 from signposting.needs import alerts as demand_alerts
 from signposting.needs import groups
@@ -275,6 +277,9 @@ def build_world() -> World:
     alert, _ = demand_alerts.register_alert(
         user=holder_a, outcome=plan_outcome.outcome, district=PostcodeDistrict.objects.get(code="BL3")
     )
+    # Since the alert was made, demand there has reached its first level: "Send alerts now" emails.
+    for _ in range(settings.DEMAND_MIN_COUNT):
+        LowResultSearch.objects.create(outcomes=plan_outcome.outcome.slug, district="BL3", result_count=0)
 
     professional = factories.UserFactory(role=Role.PROFESSIONAL, first_name="Priya", last_name="Link-Worker")
     professional_b = factories.UserFactory(

@@ -422,6 +422,15 @@ MATRIX: dict[str, Row] = {
     # --- Group activities (marketplace/group_views.py); A has a place in X's group ---
     M + "provider_groups": Row(SIGNED_IN),
     M + "provider_group_new": Row(cells(403, anonymous=LOGIN, providers=200)),
+    # Setting up payments on the way to the pre-filled group form: X's second organisation has no
+    # payment account yet, so starting onboarding makes one (a GET is Stripe's "link expired"
+    # return; Stripe is unreachable in the GET cells, so X goes back to the form).
+    M + "provider_group_payments": Row(
+        cells(404, anonymous=LOGIN, provider_x=REDIRECT),
+        post=X_MAY,
+        params={"provider_id": "new_provider_id"},
+    ),
+    M + "provider_group_payments_return": Row(cells(404, anonymous=LOGIN, provider_x=REDIRECT)),
     M + "provider_group_detail": Row(ONLY_X),
     M + "group_activities": Row(SIGNED_IN),
     # The activity nobody has joined yet, so that joining it (as A) takes a place.
@@ -685,6 +694,12 @@ MATRIX: dict[str, Row] = {
     # --- Coordinators' screens in the Wagtail admin (search/wagtail_hooks.py) ---
     "signposting_report": Row(ADMIN_SCREEN),
     "signposting_report_csv": Row(ADMIN_SCREEN, params={"section": "section"}),
+    # "Send alerts now": a POST for coordinators (holder A's alert has reached a new level in the
+    # world, so it emails); a GET goes back to the report.
+    "signposting_send_demand_alerts": Row(
+        cells(NO_ADMIN, anonymous=ADMIN_LOGIN, coordinator=redirect_to("signposting_report")),
+        post=ADMIN_ACTION,
+    ),
     "signposting_professionals": Row(
         ADMIN_SCREEN,
         post=ADMIN_ACTION,
@@ -985,7 +1000,7 @@ def snapshot():
         "offers": rows(Offer, "status"),
         "group members": rows(GroupMember, "places"),
         "pending offers": rows(PendingOffer, "price_pence"),
-        "demand alerts": rows(DemandAlert, "outcome_id", "district_id"),
+        "demand alerts": rows(DemandAlert, "outcome_id", "district_id", "level_sent"),
         "professional verifications": rows(ProfessionalVerification, "verified_at"),
         "helpers": rows(
             Delegate, "status", "can_request", "can_pay", "can_download_statements", "invite_token_hash"

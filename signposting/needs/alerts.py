@@ -6,8 +6,9 @@ searches that found little in the last year. An alert emails when demand reaches
 multiple of the public threshold (`DEMAND_MIN_COUNT`, 5 by default: 5, then 10, then 15…) and
 records that level in the same transaction as the email, so the same rise is never told twice
 and demand that falls and rises back to a level already told stays quiet. Run daily by cron
-(`manage.py send_demand_alerts`, or `signposting.tasks.send_demand_alerts_task`); there is no
-"send now" button for coordinators yet.
+(`manage.py send_demand_alerts`, or `signposting.tasks.send_demand_alerts_task`); coordinators
+can also press "Send alerts now" on the unmet-demand report (`signposting.wagtail_hooks`), which
+runs the same `send_demand_alerts`.
 """
 
 import logging

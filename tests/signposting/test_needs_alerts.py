@@ -140,3 +140,54 @@ def test_a_listing_started_after_a_demand_alert_counts_as_new_supply(would_be, d
 def test_the_demand_page_links_to_alerts_for_the_district(client):
     page = client.get(reverse("signposting:start_something_local") + "?district=BL1").content.decode()
     assert re.search(r'href="/start-something-local/alerts/\?district=BL1"', page)
+
+
+# --- "Send alerts now" on the coordinators' report ------------------------------------------------
+
+
+def _messages(response) -> list[str]:
+    return [str(m).strip() for m in response.context["messages"]]
+
+
+def test_a_coordinator_sends_alerts_now_and_a_second_press_sends_nothing(client):
+    from cms.models import Role
+
+    people = [UserFactory(email=f"cook{n}@example.org") for n in range(3)]
+    for person in people:
+        alert_for(person)
+    post_needs(3)  # demand reaches the threshold of 3 in BL1
+    client.force_login(UserFactory(role=Role.COORDINATOR, is_staff=True))
+    report = client.get(reverse("signposting_report")).content.decode()
+    assert "Send alerts now" in report and '<strong id="demand-alert-count">3</strong>' in report
+
+    url = reverse("signposting_send_demand_alerts")
+    response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("signposting_report") + "#alerts-heading"
+    assert "3 alerts sent." in _messages(response)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+
+    response = client.post(url, follow=True)
+    assert _messages(response) == [
+        "No demand has reached a new level since the last alerts, so none were sent."
+    ]
+    assert len(mail.outbox) == 3
+
+
+def test_only_coordinators_can_send_alerts_now(client, would_be):
+    from django.contrib.auth.models import Permission
+
+    alert = alert_for(would_be)
+    post_needs(3)
+    url = reverse("signposting_send_demand_alerts")
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    for person in (None, would_be, editor):
+        client.logout()
+        if person:
+            client.force_login(person)
+        response = client.post(url)
+        assert response.status_code == 302
+        assert response["Location"] != reverse("signposting_report") + "#alerts-heading"
+    assert mail.outbox == []
+    alert.refresh_from_db()
+    assert alert.level_sent == 0

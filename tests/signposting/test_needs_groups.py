@@ -17,13 +17,14 @@ from cms.models import Role
 from cms.site import site_url
 from directory.fields import slots_to_mask
 from directory.models import Outcome, PostcodeDistrict
-from marketplace.models import GroupActivity, Order
+from marketplace.models import GroupActivity, Order, ProviderPaymentAccount
 from marketplace.services import pooling
 from signposting.models import GroupMember, Need, Offer
 from signposting.needs import groups
 from signposting.needs import services as needs
 from tests.factories import ProviderFactory, UserFactory, make_listing
 from tests.marketplace import factories as mf
+from tests.marketplace import fixtures as marketplace_fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +288,102 @@ def test_an_activity_on_another_providers_listing_cannot_take_over_a_proposal(
     )
     need.refresh_from_db()
     assert need.activity_ref is None and need.activity_url == ""
+
+
+# --- A provider whose payments are not set up yet ------------------------------------------------
+
+stripe_test_server = marketplace_fixtures.stripe_test_server
+stripe_server = marketplace_fixtures.stripe_server
+
+
+def _group_form_data(listing):
+    start = timezone.localdate() + timedelta(days=14)
+    data = {
+        "listing": str(listing.public_id),
+        "title": "Swimming on Tuesday mornings at the leisure centre, a small friendly group.",
+        "when": "Tuesday morning",
+        "unit": "session",
+        "units_per_place": "4",
+        "unit_price": "8.00",
+        "places": "5",
+        "min_places": "3",
+        "if_not_filled": "hold",
+    }
+    for prefix, day in (("starts_on", start), ("ends_on", start + timedelta(days=21)), ("join_by", start)):
+        data.update(
+            {f"{prefix}_0": str(day.day), f"{prefix}_1": str(day.month), f"{prefix}_2": str(day.year)}
+        )
+    return data
+
+
+def test_a_provider_without_payments_sets_them_up_and_comes_back_to_the_pre_filled_form(
+    client, proposer, swim, stripe_server, django_capture_on_commit_callbacks
+):
+    """The Stripe side is the Stripe-compatible test server (tests/marketplace/stripe_server.py);
+    finishing Stripe's hosted onboarding is done there with `enable_account`, as its page would."""
+    listing, member = swim
+    listing.provider.payment_account.delete()  # payments not set up
+    need, _, _, _ = _filled_and_chosen(client, proposer, swim, django_capture_on_commit_callbacks)
+    link = re.search(r"Set up the group: (\S+)", mail.outbox[0].body).group(1)
+    path = link.removeprefix(site_url(""))
+    client.force_login(member)
+
+    # The form is not offered yet: the page says why, keeps the details, and links to set up.
+    page = client.get(path).content.decode()
+    assert "Set up payments first" in page and "You have not set up payments yet" in page
+    assert "Offer the activity" not in page
+    assert "£8.00 per session" in page and "3 to 5" in page
+    setup = reverse("marketplace:provider_group_payments", args=[listing.provider.public_id])
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert urlsplit(action).path == setup
+    assert parse_qs(urlsplit(action).query) == parse_qs(urlsplit(path).query)
+
+    # Set up payments: off to Stripe's hosted onboarding, which is told to come back here.
+    response = client.post(action)
+    assert response.status_code == 302 and response["Location"].startswith(stripe_server.url)
+    sent = stripe_server.requests_to("POST", "/v1/account_links")[-1].params
+    back = urlsplit(sent["return_url"])
+    provider_id = listing.provider.public_id
+    assert back.path == reverse("marketplace:provider_group_payments_return", args=[provider_id])
+    account_id = ProviderPaymentAccount.objects.get(provider=listing.provider).account_id
+    stripe_server.enable_account(account_id, deliver=False)
+
+    # Back from Stripe: the group form, with everything that was pre-filled.
+    response = client.get(f"{back.path}?{back.query}", follow=True)
+    landed = urlsplit(response.redirect_chain[-1][0])
+    assert landed.path == urlsplit(path).path
+    assert parse_qs(landed.query) == parse_qs(urlsplit(path).query)  # every pre-filled value kept
+    form = response.content.decode()
+    assert "Payments are set up. Check the details and offer the activity." in form
+    assert "Offer the activity" in form and 'value="8.00"' in form and 'value="5"' in form
+    assert f'value="{listing.public_id}"' in form and "checked" in form
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path, _group_form_data(listing))
+    activity = GroupActivity.objects.get()
+    need.refresh_from_db()
+    assert need.activity_ref == activity.public_id
+
+
+def test_a_provider_with_payments_set_up_goes_straight_to_the_pre_filled_form(
+    client, proposer, swim, django_capture_on_commit_callbacks
+):
+    _, member = swim
+    _filled_and_chosen(client, proposer, swim, django_capture_on_commit_callbacks)
+    path = re.search(r"Set up the group: (\S+)", mail.outbox[0].body).group(1).removeprefix(site_url(""))
+    client.force_login(member)
+    page = client.get(path).content.decode()
+    assert "Set up payments first" not in page and "Offer the activity" in page and 'value="8.00"' in page
+
+
+def test_stripe_unreachable_on_the_way_to_set_up_payments_keeps_the_pre_filled_link(client, swim, settings):
+    listing, member = swim
+    listing.provider.payment_account.delete()
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens here
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    query = f"listing={listing.public_id}&title=Swim&unit_price=8.00"
+    client.force_login(member)
+    setup = reverse("marketplace:provider_group_payments", args=[listing.provider.public_id])
+    response = client.post(f"{setup}?{query}", follow=True)
+    assert response.redirect_chain[0][0] == reverse("marketplace:provider_group_new") + "?" + query
+    assert "Set up payments first" in response.content.decode()
