@@ -5,13 +5,16 @@ price in its own unit, with "From" when it has other prices too.
 """
 
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from cms.templatetags.money import price_words
 from directory.models import ListingPrice
 from search.backends import get_search_backend
+from search.models import SearchDocument
 from tests.factories import make_listing
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +130,14 @@ def test_a_listing_with_no_price_shows_none(client, directory):
     assert data["results"][0]["price"] is None
     page = text_of(client.get(reverse("search"), {"q": "canal", "near": "BL3"}))
     assert " a meal" not in page and "an hour ·" not in page
+
+
+def test_the_migration_fills_the_price_on_rows_indexed_before_it(priced):
+    # The rows as search/0008 left them: no price as shown.
+    SearchDocument.objects.update(price_pence=None, price_unit="", price_unit_minutes=None, price_count=0)
+    import_module("search.migrations.0009_price_unit").fill_shown_prices(django_apps, None)
+    rows = {
+        row.title: (row.price_pence, row.price_unit, row.price_unit_minutes, row.price_count)
+        for row in SearchDocument.objects.all()
+    }
+    assert rows == {"Canal lunch club": (600, "meal", None, 1), "Canal tandem rides": (4500, "session", 120, 2)}
