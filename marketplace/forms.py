@@ -420,7 +420,7 @@ class OutsideSpendingForm(GovukFormMixin, forms.Form):
 
 
 class DidItHelpForm(GovukFormMixin, forms.Form):
-    """ "Did it help?" for one plan outcome: two plain questions and a private note."""
+    """"Did it help?" for one plan outcome: two plain questions and a private note."""
 
     widths = {"note": "govuk-!-width-two-thirds"}
 

@@ -93,7 +93,7 @@ def build_document(listing) -> dict:
         "meet_first": listing.meet_first,
         "trial_session": listing.trial_session,
         "availability": listing.availability,
-        # The hourly equivalent filters and sorts; the price as shown is what cards say ("£6 a meal").
+        # The hourly equivalent answers max_price; the price as shown is what cards say ("£6 a meal").
         "price_per_hour_pence": listing.hourly_price_pence,
         **_shown_price_fields(listing.shown_price),
         "intake": listing.intake,

@@ -140,4 +140,7 @@ def test_the_migration_fills_the_price_on_rows_indexed_before_it(priced):
         row.title: (row.price_pence, row.price_unit, row.price_unit_minutes, row.price_count)
         for row in SearchDocument.objects.all()
     }
-    assert rows == {"Canal lunch club": (600, "meal", None, 1), "Canal tandem rides": (4500, "session", 120, 2)}
+    assert rows == {
+        "Canal lunch club": (600, "meal", None, 1),
+        "Canal tandem rides": (4500, "session", 120, 2),
+    }
