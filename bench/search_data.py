@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from directory.fields import DAYS, PARTS, slots_to_mask
+from directory.prices import ShownPrice
 from search.query import Location, SearchQuery
 
 LISTINGS_PER_TOWN = 500
@@ -787,6 +788,12 @@ def page_like(listing: Listing, vocab: Vocabularies) -> SimpleNamespace:
         max_age=None,
         availability=listing.availability,
         hourly_price_pence=listing.price_per_hour_pence,
+        # One hourly price, as bench.pages writes it (directory.prices.ShownPrice).
+        shown_price=(
+            None
+            if listing.price_per_hour_pence is None
+            else ShownPrice(pence=listing.price_per_hour_pence, unit="hour")
+        ),
         intake=listing.intake,
         last_confirmed_at=listing.last_confirmed_at,
     )

@@ -25,6 +25,7 @@ from wagtail.search import index
 from . import geo
 from .evidence import evidence_upload_to, private_storage
 from .fields import AvailabilityField, mask_to_slots
+from .prices import ShownPrice, price_to_show
 
 # A listing not confirmed by its provider for this long is "stale" and sinks in search.
 CONFIRMATION_INTERVAL = timedelta(days=365)
@@ -874,6 +875,11 @@ class ListingPage(Page):
         hourly = [p.hourly_equivalent_pence for p in self.prices.all()]
         hourly = [h for h in hourly if h is not None]
         return min(hourly) if hourly else None
+
+    @cached_property
+    def shown_price(self) -> ShownPrice | None:
+        """The price cards and shortlists show: the lowest weekday price in its own unit."""
+        return price_to_show(self.prices.all())
 
     @property
     def meet_first_is_free(self) -> bool:

@@ -17,7 +17,7 @@ from cms.templatetags.money import pounds
 from directory import evidence
 from directory.models import Outcome
 
-from .models import Budget, OutcomeCheck, PlanOutcome
+from .models import UNIT_WORDS, Budget, OutcomeCheck, PlanOutcome
 from .services import MAX_DAYS_AHEAD, MAX_QUANTITY
 
 
@@ -142,6 +142,27 @@ class DatesMixin:
         return cleaned
 
 
+def _units_words(units) -> str:
+    """["meal"] -> "meals"; ["hour", "session", "hour"] -> "hours or sessions" (ListingPrice units)."""
+    plurals = list(dict.fromkeys(UNIT_WORDS.get(unit, ("unit", "units"))[1] for unit in units)) or ["hours"]
+    return plurals[0] if len(plurals) == 1 else f"{', '.join(plurals[:-1])} or {plurals[-1]}"
+
+
+def _ask_in_units(field, units, wanting: str) -> None:
+    """Ask for the quantity in the price's own unit: "How many meals?", never hours for a meal."""
+    words = _units_words(units)
+    field.label = f"How many {words}?"
+    one = UNIT_WORDS.get(units[0], ("unit", "units"))[0] if len(set(units)) == 1 else ""
+    field.error_messages.update(
+        {
+            "required": f"Enter how many {words} {wanting}",
+            "invalid": f"Enter how many {words} as a whole number, like 6",
+            "min_value": f"Enter at least 1 {one}".rstrip(),
+            "max_value": f"Enter {MAX_QUANTITY} {words} or fewer",
+        }
+    )
+
+
 class RequestForm(DatesMixin, GovukFormMixin, forms.Form):
     """Ask a provider for support: which price, how much, when, and which plan outcome it meets."""
 
@@ -216,6 +237,7 @@ class RequestForm(DatesMixin, GovukFormMixin, forms.Form):
 
     def _price_choices(self, listing):
         choices = []
+        _ask_in_units(self.fields["quantity"], [price.unit for price in listing.prices.all()], "you want")
         for index, price in enumerate(listing.prices.all()):
             unit = price.get_unit_display()
             self.options[f"{index}-weekday"] = (price, "weekday")
@@ -302,6 +324,17 @@ class ProposeChangeForm(DatesMixin, GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "Use 1,000 characters or fewer"},
     )
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit:
+            # The request's own unit (a ListingPrice.Unit value): "How many meals?", "Price for each meal".
+            _ask_in_units(self.fields["quantity"], [unit], "you can offer")
+            one = UNIT_WORDS.get(unit, ("unit", "units"))[0]
+            price = self.fields["unit_price"]
+            price.label = f"Price for each {one}"
+            price.what = f"the price for each {one}"
+            price.error_messages["required"] = f"Enter {price.what}"
 
     def clean_unit_price(self):
         value = self.cleaned_data["unit_price"]

@@ -705,7 +705,7 @@ def request_change(request, request_id):
         "starts_on": support_request.starts_on,
         "ends_on": support_request.ends_on,
     }
-    form = ProposeChangeForm(_bound(request)[0], initial=initial)
+    form = ProposeChangeForm(_bound(request)[0], initial=initial, unit=support_request.unit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

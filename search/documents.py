@@ -38,6 +38,18 @@ def _verified_until(listing, today):
     return max(dates) if dates else None
 
 
+def _shown_price_fields(price) -> dict:
+    """The price as shown, flattened for an index: pence, unit, its length and the price count."""
+    if price is None:
+        return {"price_pence": None, "price_unit": "", "price_unit_minutes": None, "price_count": 0}
+    return {
+        "price_pence": price.pence,
+        "price_unit": price.unit,
+        "price_unit_minutes": price.unit_minutes,
+        "price_count": price.count,
+    }
+
+
 def build_document(listing) -> dict:
     """The searchable facts of one listing."""
     outcomes = list(listing.outcomes.all())
@@ -81,7 +93,9 @@ def build_document(listing) -> dict:
         "meet_first": listing.meet_first,
         "trial_session": listing.trial_session,
         "availability": listing.availability,
+        # The hourly equivalent answers max_price; the price as shown is what cards say ("£6 a meal").
         "price_per_hour_pence": listing.hourly_price_pence,
+        **_shown_price_fields(listing.shown_price),
         "intake": listing.intake,
         "verified_until": _verified_until(listing, timezone.localdate()),
         "last_confirmed_at": listing.last_confirmed_at,

@@ -64,6 +64,11 @@ class SearchDocument(models.Model):
     trial_session = models.BooleanField(default=False)
     availability = models.PositiveIntegerField(default=0)
     price_per_hour_pence = models.PositiveIntegerField(null=True)
+    # The price as shown (search.documents._shown_price_fields): never filtered or ranked on.
+    price_pence = models.PositiveIntegerField(null=True)
+    price_unit = models.CharField(max_length=10, blank=True)
+    price_unit_minutes = models.PositiveSmallIntegerField(null=True)
+    price_count = models.PositiveSmallIntegerField(default=0)
     intake = models.CharField(max_length=20)
     verified_until = models.DateField(null=True, help_text="Last day a verified check is valid.")
     last_confirmed_at = models.DateTimeField()

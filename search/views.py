@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cms.ratelimit import over_limit
-from cms.templatetags.money import pounds
+from cms.templatetags.money import pounds, price_words
 from directory.fields import DAYS, PARTS
 from directory.models import AccessFeature, Audience, Category, Language, Outcome
 
@@ -171,6 +171,19 @@ def search_page(request):
     return render(request, "search/search_page.html", context, status=200)
 
 
+def _price_json(price) -> dict | None:
+    """The API's "price" object for a hit's shown price (None when the listing gives no price)."""
+    if price is None:
+        return None
+    return {
+        "pence": price.pence,
+        "unit": price.unit,
+        "unit_minutes": price.unit_minutes,
+        "from": price.several,
+        "text": price_words(price.pence, price.unit, price.unit_minutes, several=price.several),
+    }
+
+
 @require_GET
 def search_api(request):
     """GET /api/search: the same parameters as the page; JSON results, or a 400 naming the problem.
@@ -213,6 +226,9 @@ def search_api(request):
                     "venue": hit.venue,
                     "outcomes": [{"slug": slug, "label": label} for slug, label in hit.outcomes],
                     "matched_outcomes": hit.matched_outcomes,
+                    # What it costs as the provider charges it; the hourly equivalent is what
+                    # max_price compares (None when the price has no known length).
+                    "price": _price_json(hit.price),
                     "price_per_hour_pence": hit.price_per_hour_pence,
                     "taking_new_people": hit.intake == "taking",
                     "checks_verified": hit.verified,

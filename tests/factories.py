@@ -135,9 +135,13 @@ def make_listing(
     unit=ListingPrice.Unit.HOUR,
     slots=("mon-morning",),
     publish=True,
+    prices=None,
     **fields,
 ) -> ListingPage:
-    """A listing page under the directory, published unless publish=False."""
+    """A listing page under the directory, published unless publish=False.
+
+    One price (`price_pence` per `unit`) unless `prices` (ListingPrice objects) says otherwise.
+    """
     listing = write_listing(
         parent=directory_page(),
         title=title,
@@ -150,7 +154,7 @@ def make_listing(
         last_confirmed_at=fields.pop("last_confirmed_at", timezone.now()),
         outcomes=list(Outcome.objects.filter(slug__in=outcomes)),
         categories=list(Category.objects.filter(slug__in=categories)),
-        prices=[ListingPrice(description="Support", unit=unit, weekday_pence=price_pence)],
+        prices=prices or [ListingPrice(description="Support", unit=unit, weekday_pence=price_pence)],
         publish=publish,
         **fields,
     )

@@ -54,6 +54,7 @@ from .base import (
     day_seed,
     freshness_factor,
     shown_distance,
+    shown_price_from,
 )
 from .database import BODY_WEIGHT, TITLE_WEIGHT, VOCABULARY_WEIGHT, DatabaseSearchBackend
 
@@ -85,6 +86,10 @@ SOURCE_FIELDS = [
     "location",
     "outcomes",
     "price_per_hour_pence",
+    "price_pence",
+    "price_unit",
+    "price_unit_minutes",
+    "price_count",
     "intake",
     "verified_until",
     "last_confirmed_at",
@@ -188,6 +193,11 @@ class ListingDocument(Document):
     trial_session = Boolean()
     availability = Integer()
     price_per_hour_pence = Integer()
+    # The price as shown ("£6 a meal"): returned with hits, never searched, filtered or scored.
+    price_pence = Integer(index=False, doc_values=False)
+    price_unit = Keyword(index=False, doc_values=False)
+    price_unit_minutes = Integer(index=False, doc_values=False)
+    price_count = Integer(index=False, doc_values=False)
     intake = Keyword()
     verified_until = Date()
     last_confirmed_at = Date()
@@ -230,6 +240,10 @@ class ListingDocument(Document):
             trial_session=doc.get("trial_session", False),
             availability=doc["availability"],
             price_per_hour_pence=doc["price_per_hour_pence"],
+            price_pence=doc.get("price_pence"),
+            price_unit=doc.get("price_unit") or None,
+            price_unit_minutes=doc.get("price_unit_minutes"),
+            price_count=doc.get("price_count", 0),
             intake=doc["intake"],
             verified_until=doc["verified_until"],
             last_confirmed_at=doc["last_confirmed_at"],
@@ -603,6 +617,7 @@ class EngineQueryBodies:
             score=raw.get("_score") or 0.0,
             matched_outcomes=[slug for slug in outcome_slugs if slug in query.outcomes],
             anywhere=bool(source.get("anywhere")),
+            price=shown_price_from(source),
         )
 
 

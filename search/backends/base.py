@@ -10,6 +10,8 @@ may use only relevance, distance, fit and freshness, with ties broken by a daily
 from dataclasses import dataclass, field
 from datetime import date
 
+from directory.prices import ShownPrice
+
 from ..query import SearchQuery
 
 # Facet names, as they appear in results and in the API's "facets" object.
@@ -43,7 +45,7 @@ class SearchHit:
     summary: str
     provider_name: str
     outcomes: list[tuple[str, str]]  # (slug, label)
-    price_per_hour_pence: int | None
+    price_per_hour_pence: int | None  # the hourly equivalent the price filter compares
     intake: str
     verified: bool
     stale: bool
@@ -55,6 +57,8 @@ class SearchHit:
     anywhere: bool = False  # given online or by phone, for people anywhere
     score: float = 0.0
     matched_outcomes: list[str] = field(default_factory=list)
+    # The price as shown, in its own unit ("£6 a meal"); None when the listing gives no price.
+    price: ShownPrice | None = None
 
 
 @dataclass
@@ -151,3 +155,15 @@ class BaseSearchBackend:
     def rebuild(self, listings, *, progress=None) -> int:
         """Replace the whole index with `listings`; call progress(done, total); return the count."""
         raise NotImplementedError
+
+
+def shown_price_from(fields) -> ShownPrice | None:
+    """The ShownPrice an index stored (see search.documents): None when the listing has no price."""
+    if fields.get("price_pence") is None:
+        return None
+    return ShownPrice(
+        pence=fields["price_pence"],
+        unit=fields.get("price_unit") or "",
+        unit_minutes=fields.get("price_unit_minutes"),
+        count=fields.get("price_count") or 1,
+    )

@@ -47,6 +47,7 @@ from .base import (
     freshness_factor,
     rotation_key,
     shown_distance,
+    shown_price_from,
 )
 
 # A word in the listing's own title counts most, then its own description, then the words of
@@ -92,12 +93,18 @@ COLUMNS = (
     "access_features",
     "anywhere",
     "runner",
+    "price_pence",
+    "price_unit",
+    "price_unit_minutes",
+    "price_count",
 )
 (ID, PUBLIC_ID, TITLE, URL, SUMMARY, PROVIDER, LAT, LON, RADIUS, DISTRICTS, TITLE_TERMS, VOCABULARY_TERMS,
  BODY_TERMS, OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
- CONFIRMED, ACCESS, ANYWHERE, RUNNER) = range(len(COLUMNS))  # fmt: skip
+ CONFIRMED, ACCESS, ANYWHERE, RUNNER, SHOWN_PRICE, SHOWN_UNIT, SHOWN_MINUTES,
+ PRICE_COUNT) = range(len(COLUMNS))  # fmt: skip
 # What a page of results shows, read for that page's rows only (not for every candidate).
-SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence")
+SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence",
+         "price_pence", "price_unit", "price_unit_minutes", "price_count")  # fmt: skip
 # What facet counts are made from (see _facets).
 FACET_COLUMNS = ("outcomes", "categories", "audiences", "access_features", "languages",
                  "runner", "availability", "intake", "verified_until")  # fmt: skip
@@ -223,6 +230,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
             "trial_session": doc.get("trial_session", False),
             "availability": doc["availability"],
             "price_per_hour_pence": doc["price_per_hour_pence"],
+            "price_pence": doc.get("price_pence"),
+            "price_unit": doc.get("price_unit", ""),
+            "price_unit_minutes": doc.get("price_unit_minutes"),
+            "price_count": doc.get("price_count", 0),
             "intake": doc["intake"],
             "verified_until": doc["verified_until"],
             "last_confirmed_at": doc["last_confirmed_at"],
@@ -1129,4 +1140,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
             score=score,
             matched_outcomes=[s for s in outcome_slugs if s in query.outcomes],
             anywhere=bool(row[ANYWHERE]),
+            price=shown_price_from(
+                {
+                    "price_pence": row[SHOWN_PRICE],
+                    "price_unit": row[SHOWN_UNIT],
+                    "price_unit_minutes": row[SHOWN_MINUTES],
+                    "price_count": row[PRICE_COUNT],
+                }
+            ),
         )

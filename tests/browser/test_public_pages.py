@@ -99,7 +99,7 @@ def content(live_url):
                 "Swimming buddy",
                 "Shopping trips",
                 "Garden tidy-ups",
-                "From £18 an hour",
+                "£18 an hour",
                 "Taking new people",
                 "Waiting list",
             ],

@@ -101,7 +101,7 @@ def test_holder_buys_support_from_request_to_receipt(page, browser, people, live
     page.goto(f"{live_url}/requests/new/{people['listing'].public_id}/")
     check_page(page, "Request support from Jo's Swims")
     page.get_by_label("Support: £18.50 per hour").check()
-    page.get_by_label("How many hours or sessions?").fill("3")
+    page.get_by_label("How many hours?").fill("3")
     start = timezone.localdate() + timedelta(days=7)
     fill_date(page, "starts_on", start)
     fill_date(page, "ends_on", start + timedelta(days=14))

@@ -78,9 +78,9 @@ def _journey(page, provider_page, people, live_url, stripe_server):
     page.get_by_role("link", name="Pay with my own money").click()
     check_page(page, "Request support from Jo's Swims")
     page.get_by_role("button", name="Continue").click()  # nothing typed: clear errors
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter how many hours or sessions")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter how many hours you want")
     assert_no_axe_violations(page)
-    page.get_by_label("How many hours or sessions?").fill("2")
+    page.get_by_label("How many hours?").fill("2")
     start = timezone.localdate() + timedelta(days=7)
     fill_date(page, "starts_on", start)
     fill_date(page, "ends_on", start)

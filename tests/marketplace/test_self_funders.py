@@ -174,7 +174,7 @@ def test_a_person_without_a_budget_is_offered_own_money_and_bad_input_is_kept(wo
 
     page = bad.content.decode()
     assert bad.status_code == 200
-    assert "Enter a whole number, like 6" in page
+    assert "Enter how many hours as a whole number, like 6" in page
     assert 'value="Company for Dad on Tuesdays"' in page
     assert not SupportRequest.objects.exists()
 

@@ -251,7 +251,7 @@ def test_provider_suggests_a_change_and_the_holder_accepts_it(client):
             url, {"quantity": "5", "unit_price": "-1", **_date("starts_on", start), **_date("ends_on", start)}
         )
     )
-    assert "Enter the price for each hour or session in pounds and pence" in bad
+    assert "Enter the price for each hour in pounds and pence" in bad
     assert 'value="5"' in bad
     client.post(
         url,

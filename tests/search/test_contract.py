@@ -10,6 +10,9 @@ from dataclasses import replace
 import pytest
 from django.utils import timezone
 
+from directory.models import ListingPrice
+from directory.prices import ShownPrice
+from tests.factories import make_listing
 from tests.search.conftest import make_twin_pair, titles
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +229,35 @@ def test_results_carry_distance_price_outcomes_and_status(indexed, run):
     assert ("get-out-and-about", "Get out and about") in hit.outcomes
     assert hit.intake == "taking"
     assert hit.verified is True
+
+
+def _priced(title, *prices):
+    """A listing near BL3 with these (pence, unit, minutes) prices, in this order."""
+    rows = [ListingPrice(description=title, unit=u, unit_minutes=m, weekday_pence=p) for p, u, m in prices]
+    return make_listing(title=title, description="<p>Tandem outings by the canal.</p>", prices=rows)
+
+
+def test_a_hit_carries_the_price_as_charged_in_its_own_unit(directory, backend, run):
+    _priced("Tandem lunch", (600, "meal", None))
+    # The session is the lowest price (£45 for 2 hours = £22.50 an hour); the hourly rate is dearer.
+    _priced("Tandem rides", (5000, "hour", None), (4500, "session", 120))
+    backend.rebuild()
+    hits = {hit.title: hit for hit in run("q=tandem&near=BL3").hits}
+    lunch, rides = hits["Tandem lunch"], hits["Tandem rides"]
+    assert lunch.price == ShownPrice(pence=600, unit="meal", unit_minutes=None, count=1)
+    assert lunch.price_per_hour_pence is None  # a meal has no length: no hourly figure is made up
+    assert rides.price == ShownPrice(pence=4500, unit="session", unit_minutes=120, count=2)
+    assert rides.price_per_hour_pence == 2250
+
+
+def test_max_price_compares_hourly_equivalents_and_leaves_out_prices_with_no_length(directory, backend, run):
+    _priced("Tandem lunch", (600, "meal", None))
+    _priced("Tandem rides", (4500, "session", 120))
+    _priced("Tandem tours", (4500, "session", 60))
+    backend.rebuild()
+    assert titles(run("q=tandem&near=BL3&max_price=2500")) == ["Tandem rides"]
+    # Without a maximum, every one of them is found.
+    assert sorted(titles(run("q=tandem&near=BL3"))) == ["Tandem lunch", "Tandem rides", "Tandem tours"]
 
 
 def test_listings_not_confirmed_for_a_year_rank_lower(directory, backend, run):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from directory.fields import slots_to_mask
+from directory.prices import ShownPrice
 from search.backends.base import FACETS, day_seed, rotation_key
 from search.backends.database import DatabaseSearchBackend
 from search.backends.elasticsearch import ElasticsearchSearchBackend, es_query_text
@@ -114,6 +115,15 @@ def test_search_body_matches_golden(backend, name):
 
 
 # --- what the bodies must say ----------------------------------------------------------------
+
+
+def test_the_price_as_shown_is_returned_with_hits_but_never_searched(backend):
+    mapping = backend.index_body()["mappings"]["properties"]
+    for name in ("price_pence", "price_unit", "price_unit_minutes", "price_count"):
+        assert mapping[name]["index"] is False, name  # so no query can filter or score on it
+        assert name in body(backend, "search_text_only")["_source"]
+    # The price filter still compares the hourly equivalent.
+    assert mapping["price_per_hour_pence"] == {"type": "integer"}
 
 
 def test_location_is_a_geo_point_and_facets_are_keywords(backend):
@@ -328,6 +338,9 @@ def test_response_is_read_into_results_like_the_database_backends(backend):
                         "location": {"lat": 53.5693, "lon": -2.4282},
                         "outcomes": ["get-out-and-about"],
                         "price_per_hour_pence": 1800,
+                        "price_pence": 1800,
+                        "price_unit": "hour",
+                        "price_count": 2,
                         "intake": "taking",
                         "verified_until": "9999-11-22",
                         "last_confirmed_at": "2026-11-01T09:30:00+00:00",
@@ -376,6 +389,9 @@ def test_response_is_read_into_results_like_the_database_backends(backend):
     assert near.matched_outcomes == ["get-out-and-about"]
     assert (near.price_per_hour_pence, near.score) == (1800, 2.5)
     assert (far.verified, far.stale, far.price_per_hour_pence) == (False, True, None)
+    # The price as shown comes back from _source; a listing with no price has none.
+    assert near.price == ShownPrice(pence=1800, unit="hour", unit_minutes=None, count=2)
+    assert far.price is None
     assert far.distance_miles in (5, 6)  # whole miles
     assert far.matched_outcomes == ["see-friends-and-family"]
     assert results.facets == {
