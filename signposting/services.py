@@ -375,8 +375,12 @@ def record_open(*, shortlist: Shortlist, viewer=None) -> None:
 
 
 def items_for(shortlist: Shortlist):
-    """The shortlist's items with their listings, in the order they were added."""
-    return shortlist.items.select_related("listing", "listing__provider").order_by("added_at", "pk")
+    """The shortlist's items with their listings (and the prices shown), in the order they were added."""
+    return (
+        shortlist.items.select_related("listing", "listing__provider")
+        .prefetch_related("listing__prices")
+        .order_by("added_at", "pk")
+    )
 
 
 def is_listing_live(listing: ListingPage) -> bool:
