@@ -200,7 +200,8 @@ def receipt_context(order) -> dict:
     """Everything a receipt shows: provider and trading details, the support, the money."""
     payment = order.payment
     refunds = list(payment.refunds.order_by("created_at")) if payment else []
-    refunded = sum(r.amount_pence for r in refunds)
+    # A refund that failed later gave nothing back: it is listed as failed, not netted off.
+    refunded = sum(r.amount_pence for r in refunds if not r.failed)
     return {
         "order": order,
         "provider": order.provider,
