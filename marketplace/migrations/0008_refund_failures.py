@@ -5,49 +5,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0009_meet_first_flags'),
-        ('marketplace', '0007_refunds_outside'),
+        ("directory", "0009_meet_first_flags"),
+        ("marketplace", "0007_refunds_outside"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='ledgerentry',
-            name='ledger_sign_matches_kind',
+            model_name="ledgerentry",
+            name="ledger_sign_matches_kind",
         ),
         migrations.AddField(
-            model_name='refund',
-            name='failed_at',
+            model_name="refund",
+            name="failed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='refund',
-            name='failure_reason',
+            model_name="refund",
+            name="failure_reason",
             field=models.CharField(blank=True, max_length=60),
         ),
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='kind',
-            field=models.CharField(choices=[('allocation', 'Council payment'), ('contribution', 'Your contribution'), ('payment', 'Payment to a provider'), ('refund', 'Refund'), ('outside', 'Spending outside this site'), ('adjustment', 'Adjustment'), ('refund_failed', 'Refund failed')], max_length=20),
+            model_name="ledgerentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("allocation", "Council payment"),
+                    ("contribution", "Your contribution"),
+                    ("payment", "Payment to a provider"),
+                    ("refund", "Refund"),
+                    ("outside", "Spending outside this site"),
+                    ("adjustment", "Adjustment"),
+                    ("refund_failed", "Refund failed"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='order',
-            name='status',
-            field=models.CharField(choices=[('reserved', 'Place held: waiting for the group to fill'), ('awaiting_payment', 'Agreed: waiting for payment'), ('paid', 'Paid'), ('cancelled', 'Cancelled'), ('refunded', 'Cancelled and refunded'), ('refund_failed', 'Cancelled: refund failed')], default='awaiting_payment', max_length=20),
+            model_name="order",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("reserved", "Place held: waiting for the group to fill"),
+                    ("awaiting_payment", "Agreed: waiting for payment"),
+                    ("paid", "Paid"),
+                    ("cancelled", "Cancelled"),
+                    ("refunded", "Cancelled and refunded"),
+                    ("refund_failed", "Cancelled: refund failed"),
+                ],
+                default="awaiting_payment",
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='requestevent',
-            name='kind',
-            field=models.CharField(choices=[('requested', 'Request sent'), ('accepted', 'Accepted by the provider'), ('declined', 'Declined by the provider'), ('change_proposed', 'Change suggested by the provider'), ('change_accepted', 'Change accepted'), ('withdrawn', 'Request withdrawn'), ('payment_started', 'Payment started'), ('paid', 'Payment received'), ('payment_failed', 'Payment did not go through'), ('cancelled', 'Cancelled'), ('refunded', 'Refunded'), ('refund_failed', 'Refund failed'), ('disputed', 'Payment disputed with the card issuer')], max_length=20),
+            model_name="requestevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("requested", "Request sent"),
+                    ("accepted", "Accepted by the provider"),
+                    ("declined", "Declined by the provider"),
+                    ("change_proposed", "Change suggested by the provider"),
+                    ("change_accepted", "Change accepted"),
+                    ("withdrawn", "Request withdrawn"),
+                    ("payment_started", "Payment started"),
+                    ("paid", "Payment received"),
+                    ("payment_failed", "Payment did not go through"),
+                    ("cancelled", "Cancelled"),
+                    ("refunded", "Refunded"),
+                    ("refund_failed", "Refund failed"),
+                    ("disputed", "Payment disputed with the card issuer"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'refund_failed')), fields=('refund',), name='one_reversal_per_refund'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "refund_failed")),
+                fields=("refund",),
+                name="one_reversal_per_refund",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount_pence__gte', 0), ('kind__in', ['allocation', 'contribution', 'refund'])), models.Q(('amount_pence__lt', 0), ('kind__in', ['payment', 'outside', 'refund_failed'])), ('kind', 'adjustment'), _connector='OR'), name='ledger_sign_matches_kind'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("amount_pence__gte", 0), ("kind__in", ["allocation", "contribution", "refund"])
+                    ),
+                    models.Q(("amount_pence__lt", 0), ("kind__in", ["payment", "outside", "refund_failed"])),
+                    ("kind", "adjustment"),
+                    _connector="OR",
+                ),
+                name="ledger_sign_matches_kind",
+            ),
         ),
     ]

@@ -647,7 +647,7 @@ def record_refund(
             return existing
     placeholders = (
         list(
-            payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND)
+            payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND, amount_pence__gt=0)
             .returned()
             .order_by("amount_pence", "pk")
         )
@@ -670,6 +670,15 @@ def record_refund(
             reason=reason[:300],
             requested_by=by,
         )
+    # Smaller placeholders (a total that counted only part of this refund, because refunds
+    # that failed still count against totals) are taken over; only the rest is new money.
+    absorbed = 0
+    for placeholder in placeholders:
+        take = min(placeholder.amount_pence, amount_pence - absorbed)
+        if take <= 0:
+            break
+        Refund.objects.filter(pk=placeholder.pk).update(amount_pence=F("amount_pence") - take)
+        absorbed += take
     order = payment.order
     refund = Refund.objects.create(
         payment=payment,
@@ -680,8 +689,8 @@ def record_refund(
         reason=reason[:300],
         requested_by=by,
     )
-    if order.budget_id is not None:  # a person paying themselves has no ledger
-        _book_refund(order=order, payment=payment, refund=refund, amount_pence=amount_pence)
+    if order.budget_id is not None and amount_pence > absorbed:  # a person paying themselves has no ledger
+        _book_refund(order=order, payment=payment, refund=refund, amount_pence=amount_pence - absorbed)
     RequestEvent.objects.create(
         request_id=order.request_id, kind=RequestEvent.Kind.REFUNDED, actor=by, note=pounds(amount_pence)
     )
@@ -727,7 +736,9 @@ def record_refund_failure(
             failure_reason=(failure_reason or "unknown")[:60],
             reason="Failed before this site heard it was made, so nothing was credited",
         )
-        detail = "it failed before this site heard it was made: nothing was credited, so nothing was taken back"
+        detail = (
+            "it failed before this site heard it was made: nothing was credited, so nothing was taken back"
+        )
     elif refund.failed or refund.kind != Refund.Kind.REFUND:
         return refund  # already taken back (a repeated or second failure event); disputes do not fail
     else:
