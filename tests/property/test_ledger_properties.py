@@ -30,7 +30,7 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from marketplace import services
 from marketplace.models import LedgerEntry, Order, Payment, Refund
@@ -114,6 +114,12 @@ class Ledger(RuleBasedStateMachine):
     def teardown(self):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
+
+    @initialize(quantity=st.integers(min_value=1, max_value=10))
+    def a_paid_order(self, quantity):
+        """Start with one order paid, so refunds (and their failures) come within a few steps."""
+        self.agree(quantity)
+        self.pay(0, False)
 
     @rule()
     def council(self):
