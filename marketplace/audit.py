@@ -57,6 +57,7 @@ ACTIONS = {
     "staff_viewed": "A coordinator looked at the record",
     "refused_self_dealing": "Was refused: one person cannot be both sides of a sale",
     "payment_mismatch": "A payment did not match its order, so the order was not marked paid",
+    "refund_failed": "A refund failed at the card's end, so its money was taken back out of the budget",
     "asked_meet_first": "Asked a provider to meet first",
     "viewed_meet_first": "Looked at a meeting with a provider",
     "chose_meet_first_time": "Chose a time to meet a provider",

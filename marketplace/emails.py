@@ -199,8 +199,10 @@ def send_notification(what: str, request_pk: int) -> int:
 def receipt_context(order) -> dict:
     """Everything a receipt shows: provider and trading details, the support, the money."""
     payment = order.payment
-    refunds = list(payment.refunds.order_by("created_at")) if payment else []
-    refunded = sum(r.amount_pence for r in refunds)
+    # (A placeholder wholly taken over by the refund it stood for is left at £0: not listed.)
+    refunds = list(payment.refunds.filter(amount_pence__gt=0).order_by("created_at")) if payment else []
+    # A refund that failed later gave nothing back: it is listed as failed, not netted off.
+    refunded = sum(r.amount_pence for r in refunds if not r.failed)
     return {
         "order": order,
         "provider": order.provider,

@@ -475,6 +475,9 @@ class Order(PaidByMixin, models.Model):
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Cancelled and refunded"
+        # Cancelled and refunded, but the refund later failed at the card's end: the money
+        # was taken back out of the budget and is not with the person (docs/payments.md).
+        REFUND_FAILED = "refund_failed", "Cancelled: refund failed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.OneToOneField(SupportRequest, on_delete=models.PROTECT, related_name="order")
@@ -592,6 +595,7 @@ class RequestEvent(models.Model):
         PAYMENT_FAILED = "payment_failed", "Payment did not go through"
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
+        REFUND_FAILED = "refund_failed", "Refund failed"
         DISPUTED = "disputed", "Payment disputed with the card issuer"
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="events")
@@ -636,12 +640,24 @@ class Payment(models.Model):
         return self.payment_intent_id
 
 
+class RefundQuerySet(models.QuerySet):
+    def returned(self):
+        """Refunds whose money went back (or is going back) to the card: all but failed ones."""
+        return self.exclude(status=Refund.FAILED)
+
+
 class Refund(models.Model):
     """Money returned to the holder for a payment (the transfer to the provider is reversed).
 
     A dispute the card holder's bank decided against the payment returns money too: it is
     recorded here as kind `dispute`, with the dispute's reference.
+
+    A refund can fail after it was reported made (the card was closed, say): its status
+    becomes `failed`, and the money it credited is taken back out of the budget by a
+    `refund_failed` ledger entry (`services.payments.record_refund_failure`).
     """
+
+    FAILED = "failed"
 
     class Kind(models.TextChoices):
         REFUND = "refund", "Refund"
@@ -659,9 +675,34 @@ class Refund(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the payment service said the refund failed, and its reason ("expired_or_canceled_card").
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=60, blank=True)
+
+    objects = RefundQuerySet.as_manager()
 
     def __str__(self):
         return self.refund_id or f"refund {self.public_id}"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == self.FAILED
+
+    @property
+    def failure_words(self) -> str:
+        """Why the refund failed, in plain English."""
+        return REFUND_FAILURE_WORDS.get(self.failure_reason, REFUND_FAILURE_WORDS["unknown"])
+
+
+# Stripe's refund failure reasons, as a person would say them.
+REFUND_FAILURE_WORDS = {
+    "expired_or_canceled_card": "the card has expired or was cancelled",
+    "lost_or_stolen_card": "the card was reported lost or stolen",
+    "declined": "the card's bank turned it down",
+    "merchant_request": "it was stopped before it was sent",
+    "canceled": "it was cancelled before it was sent",
+    "unknown": "the card's bank did not accept it",
+}
 
 
 def spending_receipt_upload_to(instance, filename: str) -> str:
@@ -694,14 +735,16 @@ class LedgerEntry(models.Model):
         REFUND = "refund", "Refund"
         OUTSIDE = "outside", "Spending outside this site"
         ADJUSTMENT = "adjustment", "Adjustment"
+        # A refund credited earlier that then failed: the same money taken back out.
+        REFUND_FAILED = "refund_failed", "Refund failed"
 
     MONEY_IN = (Kind.ALLOCATION, Kind.CONTRIBUTION, Kind.REFUND)
-    MONEY_OUT = (Kind.PAYMENT, Kind.OUTSIDE)
+    MONEY_OUT = (Kind.PAYMENT, Kind.OUTSIDE, Kind.REFUND_FAILED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     budget = models.ForeignKey(Budget, on_delete=models.PROTECT, related_name="ledger")
     period = models.ForeignKey(BudgetPeriod, on_delete=models.PROTECT, related_name="ledger")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     amount_pence = models.BigIntegerField(help_text="Positive for money in, negative for money out.")
     occurred_on = models.DateField()
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -740,6 +783,10 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(
                 fields=["refund"], condition=Q(kind="refund"), name="one_ledger_entry_per_refund"
             ),
+            # A failed refund is taken back once, however often the service says it failed.
+            models.UniqueConstraint(
+                fields=["refund"], condition=Q(kind="refund_failed"), name="one_reversal_per_refund"
+            ),
             models.UniqueConstraint(
                 fields=["period", "kind"],
                 condition=Q(kind__in=["allocation", "contribution"], order__isnull=True),
@@ -752,7 +799,7 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind__in=["allocation", "contribution", "refund"], amount_pence__gte=0)
-                    | Q(kind__in=["payment", "outside"], amount_pence__lt=0)
+                    | Q(kind__in=["payment", "outside", "refund_failed"], amount_pence__lt=0)
                     | Q(kind="adjustment")
                 ),
                 name="ledger_sign_matches_kind",

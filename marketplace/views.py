@@ -66,6 +66,7 @@ from .models import (
     Order,
     PlanOutcome,
     ProviderPaymentAccount,
+    Refund,
     SupportRequest,
     quantity_words,
 )
@@ -760,6 +761,7 @@ ORDER_STATE_IN_INBOX = {
     Order.Status.PAID: ("Agreed: paid", "govuk-tag--green"),
     Order.Status.CANCELLED: ("Cancelled", "govuk-tag--grey"),
     Order.Status.REFUNDED: ("Cancelled and refunded", "govuk-tag--grey"),
+    Order.Status.REFUND_FAILED: ("Cancelled: refund failed", "govuk-tag--red"),
 }
 
 
@@ -830,6 +832,7 @@ def order_detail(request, order_id):
         {
             "order": order,
             "payment": order.payment,
+            "failed_refunds": order.payment.refunds.filter(status=Refund.FAILED) if order.payment else (),
             "as_holder": standing is not None or paying,
             "may_pay": bool(standing and standing.may_pay) or paying,
             "self_funded": paying,

@@ -61,6 +61,7 @@ class RefundResult:
     refund_id: str
     amount_pence: int
     status: str  # "succeeded", "pending", "failed" or "canceled"
+    failure_reason: str = ""  # why a failed refund failed, in the service's code
 
 
 # --- Events: what the payment service tells us, in the marketplace's terms ---------------------

@@ -453,8 +453,10 @@ def _charge_refunded(event: dict, charge: dict) -> PaymentEvent:
 
 
 def _refund(event: dict, refund: dict) -> PaymentEvent:
-    # `refund.created`, `refund.updated` and `charge.refund.updated`: one refund, however it
-    # was made (here or in the dashboard), without the charge's refunded total.
+    # `refund.created`, `refund.updated`, `refund.failed` and `charge.refund.updated`: one
+    # refund, however it was made (here or in the dashboard), without the charge's refunded
+    # total. A refund that fails later (status "failed", with a `failure_reason`) is sent as
+    # `refund.updated` and `refund.failed` (and `charge.refund.updated`).
     return PaymentRefunded(
         payment_ref=_object_id(refund.get("payment_intent")),
         amount_refunded_pence=None,
@@ -463,6 +465,7 @@ def _refund(event: dict, refund: dict) -> PaymentEvent:
                 refund_id=refund.get("id") or "",
                 amount_pence=int(refund.get("amount") or 0),
                 status=refund.get("status") or "",
+                failure_reason=refund.get("failure_reason") or "",
             ),
         )
         if refund.get("id")
@@ -500,6 +503,7 @@ EVENT_READERS = {
     "charge.refunded": _charge_refunded,
     "refund.created": _refund,
     "refund.updated": _refund,
+    "refund.failed": _refund,
     "charge.refund.updated": _refund,
     "charge.dispute.created": _dispute_created,
     # Withdrawn and reinstated funds move the platform's balance while the bank decides; the

@@ -189,7 +189,14 @@ class BudgetSummary:
     by_outcome: list[OutcomeSpending] = field(default_factory=list)
 
 
-SPENDING_KINDS = (LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.OUTSIDE, LedgerEntry.Kind.REFUND)
+# What counts as spending against an outcome: payments, spending outside the site, refunds
+# (less), and refunds that failed (their credit taken back, so spending again).
+SPENDING_KINDS = (
+    LedgerEntry.Kind.PAYMENT,
+    LedgerEntry.Kind.OUTSIDE,
+    LedgerEntry.Kind.REFUND,
+    LedgerEntry.Kind.REFUND_FAILED,
+)
 
 
 def budget_summary(*, budget, today: date | None = None) -> BudgetSummary:

@@ -422,7 +422,7 @@ def cancellation_terms(*, order: Order, user, today: date | None = None) -> Canc
         return CancellationTerms(
             False, explanation="The payment is disputed with the card issuer, so it cannot be refunded here."
         )
-    refundable = payment.amount_pence - (payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0)
+    refundable = payment.amount_pence - returned_pence(payment)
     if as_holder and today < order.starts_on:
         return CancellationTerms(True, refundable, f"You will get a full refund of {pounds(refundable)}.")
     if as_provider and today <= order.ends_on:
@@ -559,7 +559,7 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
         raise InvalidState("The payment for this order is still being confirmed.")
     if payment.status == Payment.Status.DISPUTED:
         raise InvalidState("The payment is disputed with the card issuer, so it cannot be refunded here.")
-    refundable = payment.amount_pence - (payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0)
+    refundable = payment.amount_pence - returned_pence(payment)
     result = None
     if refundable > 0:
         try:
@@ -572,6 +572,12 @@ def cancel_and_refund_in_full(*, order: Order, reason: str, by=None) -> Order:
         if result.status in ("failed", "canceled"):
             raise PaymentRejected("The refund did not go through.")
     return _refunded(order=order, payment=payment, result=result, by=by, reason=reason)
+
+
+def returned_pence(payment: Payment) -> int:
+    """What a payment's refunds (and lost disputes) gave back to the card: refunds that failed
+    later gave nothing."""
+    return payment.refunds.returned().aggregate(total=Sum("amount_pence"))["total"] or 0
 
 
 def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence: int) -> None:
@@ -641,9 +647,9 @@ def record_refund(
             return existing
     placeholders = (
         list(
-            payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND).order_by(
-                "amount_pence", "pk"
-            )
+            payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND, amount_pence__gt=0)
+            .returned()
+            .order_by("amount_pence", "pk")
         )
         if refund_id and kind == Refund.Kind.REFUND
         else []
@@ -664,6 +670,15 @@ def record_refund(
             reason=reason[:300],
             requested_by=by,
         )
+    # Smaller placeholders (a total that counted only part of this refund, because refunds
+    # that failed still count against totals) are taken over; only the rest is new money.
+    absorbed = 0
+    for placeholder in placeholders:
+        take = min(placeholder.amount_pence, amount_pence - absorbed)
+        if take <= 0:
+            break
+        Refund.objects.filter(pk=placeholder.pk).update(amount_pence=F("amount_pence") - take)
+        absorbed += take
     order = payment.order
     refund = Refund.objects.create(
         payment=payment,
@@ -674,9 +689,166 @@ def record_refund(
         reason=reason[:300],
         requested_by=by,
     )
-    if order.budget_id is not None:  # a person paying themselves has no ledger
-        _book_refund(order=order, payment=payment, refund=refund, amount_pence=amount_pence)
+    if order.budget_id is not None and amount_pence > absorbed:  # a person paying themselves has no ledger
+        _book_refund(order=order, payment=payment, refund=refund, amount_pence=amount_pence - absorbed)
     RequestEvent.objects.create(
         request_id=order.request_id, kind=RequestEvent.Kind.REFUNDED, actor=by, note=pounds(amount_pence)
     )
     return refund
+
+
+def record_refund_failure(
+    *,
+    payment: Payment,
+    refund_id: str,
+    amount_pence: int,
+    failure_reason: str = "",
+    failed_at=None,
+) -> Refund:
+    """A refund the payment service reported made has failed: take its money back out of the
+    budget once. Call with the budget locked.
+
+    The refund is marked failed and a `refund_failed` ledger entry takes back exactly what it
+    credited (and the person's own top-up it had handed back to them is put back, so the
+    budget ends where it was before the refund). However often and in whatever order the
+    service says so, it happens once: a refund already failed changes nothing, and the
+    ledger allows one reversal per refund. A failure for a refund known only as a refunded
+    total (a placeholder) claims the placeholder first. A failure for a refund never seen
+    here credited nothing, so nothing is taken back: it is recorded as failed (so its late
+    "created" event cannot credit it), logged and put in the audit log.
+    """
+    from .. import audit
+
+    failed_at = failed_at or timezone.now()
+    order = payment.order
+    refund = Refund.objects.select_for_update().filter(refund_id=refund_id).first() if refund_id else None
+    if refund is None and _placeholder_for(payment, amount_pence) is not None:
+        record_refund(payment=payment, refund_id=refund_id, amount_pence=amount_pence)
+        refund = Refund.objects.select_for_update().get(refund_id=refund_id)
+    taken_back = 0
+    if refund is None:
+        refund = Refund.objects.create(
+            payment=payment,
+            refund_id=refund_id or None,
+            amount_pence=amount_pence,
+            status=Refund.FAILED,
+            failed_at=failed_at,
+            failure_reason=(failure_reason or "unknown")[:60],
+            reason="Failed before this site heard it was made, so nothing was credited",
+        )
+        detail = (
+            "it failed before this site heard it was made: nothing was credited, so nothing was taken back"
+        )
+    elif refund.failed or refund.kind != Refund.Kind.REFUND:
+        return refund  # already taken back (a repeated or second failure event); disputes do not fail
+    else:
+        refund.status = Refund.FAILED
+        refund.failed_at = failed_at
+        refund.failure_reason = (failure_reason or "unknown")[:60]
+        refund.save(update_fields=["status", "failed_at", "failure_reason"])
+        if order.budget_id is not None:  # a person paying themselves has no ledger
+            taken_back = _book_refund_failure(order=order, payment=payment, refund=refund)
+        detail = f"{taken_back}p taken back out of the budget"
+    note = f"The refund of {pounds(refund.amount_pence)} did not reach the card: {refund.failure_words}."
+    if taken_back:
+        note += f" {pounds(taken_back)} was taken back out of the budget."
+    RequestEvent.objects.create(request_id=order.request_id, kind=RequestEvent.Kind.REFUND_FAILED, note=note)
+    _order_after_refund_failure(order, payment)
+    logger.warning(
+        "Refund %s of %sp for order %s failed (%s): %s",
+        refund.refund_id,
+        refund.amount_pence,
+        order.public_id,
+        refund.failure_reason,
+        detail,
+    )
+    audit.record(
+        actor=None,
+        action="refund_failed",
+        budget=order.budget,
+        obj=order,
+        detail=f"Refund {refund.refund_id or '(no reference)'} of {refund.amount_pence}p on payment "
+        f"{payment.payment_intent_id} failed ({refund.failure_reason}); {detail}. The money is back with "
+        "the payment service: return it to the person another way",
+        role="the payment service",
+    )
+    return refund
+
+
+def _order_after_refund_failure(order: Order, payment: Payment) -> None:
+    """An order whose refunds were meant to return the whole payment, but one failed, is
+    "Cancelled: refund failed" (whichever came first: the refund, or news of its failure)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    returned = returned_pence(payment)
+    failed = (
+        payment.refunds.filter(status=Refund.FAILED, kind=Refund.Kind.REFUND).aggregate(
+            total=Sum("amount_pence")
+        )["total"]
+        or 0
+    )
+    if returned >= payment.amount_pence or returned + failed < payment.amount_pence:
+        return
+    if order.status == Order.Status.REFUNDED:
+        order.status = Order.Status.REFUND_FAILED
+        order.save(update_fields=["status"])
+    elif order.status == Order.Status.PAID:
+        mark_cancelled(order, by=None, reason="Refunded", status=Order.Status.REFUND_FAILED)
+
+
+def _placeholder_for(payment: Payment, amount_pence: int) -> Refund | None:
+    """A refund recorded from a refunded total (no reference) that a refund of this amount
+    would claim (`record_refund`)."""
+    return (
+        payment.refunds.filter(refund_id__isnull=True, kind=Refund.Kind.REFUND)
+        .filter(amount_pence__gte=amount_pence)
+        .returned()
+        .order_by("amount_pence", "pk")
+        .first()
+    )
+
+
+def _book_refund_failure(*, order: Order, payment: Payment, refund: Refund) -> int:
+    """Take a failed refund's money back out of the ledger; return what the budget lost.
+
+    The mirror of `_book_refund`: the refund's whole amount comes out (`refund_failed`), and
+    the part of the person's own top-up that the refund had handed back to them goes back in
+    (their own money is returned first, so after the failure they are owed back only what
+    the refunds still standing cover)."""
+    today = timezone.localdate()
+    common = {
+        "budget_id": order.budget_id,
+        "period": ledger_period(order.budget, today),
+        "occurred_on": today,
+        "payee": order.provider.name,
+        "plan_outcome_id": order.plan_outcome_id,
+        "outcome_id": order.outcome_id,
+        "order": order,
+        "payment": payment,
+        "refund": refund,
+    }
+    LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.REFUND_FAILED,
+        amount_pence=-refund.amount_pence,
+        description=(
+            f"Refund failed: {pounds(refund.amount_pence)} taken back: "
+            f"{order.service_description} from {order.provider.name}"
+        )[:200],
+        **common,
+    )
+    own_returned = -(
+        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.ADJUSTMENT).aggregate(
+            total=Sum("amount_pence")
+        )["total"]
+        or 0
+    )
+    still_returned = returned_pence(payment)
+    own_back = max(own_returned - min(order.top_up_pence, still_returned), 0)
+    if own_back:
+        LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            amount_pence=own_back,
+            description=f"Your top-up towards order {order.reference}: the refund failed, so it was not "
+            "returned to your card",
+            **common,
+        )
+    return refund.amount_pence - own_back

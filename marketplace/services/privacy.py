@@ -446,7 +446,7 @@ def _receipt_rows(orders) -> list[dict]:
                     "amount_pence": payment.amount_pence,
                     "payment_reference": payment.payment_intent_id,
                     "paid_at": _iso(payment.paid_at),
-                    "refunded_pence": sum(refund.amount_pence for refund in payment.refunds.all()),
+                    "refunded_pence": sum(refund.amount_pence for refund in payment.refunds.returned()),
                 }
             )
     return rows

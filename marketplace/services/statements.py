@@ -8,13 +8,16 @@ line, in ledger order; nothing else is. So:
   order whose dates run past the period's last day is listed in full and flagged
   "continues after this period"; it is not split or pro-rated;
 - a refund counts on the day the money came back, and names the payment and order it
-  refunds, even when that payment was in an earlier period;
+  refunds, even when that payment was in an earlier period; a lost dispute says so
+  ("Disputed payment returned"), and a refund that failed later is a line of its own
+  ("Refund failed: £x taken back") on the day its credit was taken back;
 - council payments (allocations), the person's own contribution, spending outside the site
   and adjustments are lines too.
 
 Totals: the *opening balance* is the sum of the ledger before the first day; the *closing
 balance* the sum up to and including the last day, so
-opening + money in + contribution - spent + refunds + adjustments = closing.
+opening + money in + contribution - spent + refunds + adjustments = closing (*refunds*
+net of any taken back because they failed).
 *Spent* is payments to providers plus spending outside the site. *By outcome* is spending
 net of refunds for each plan outcome. The *surplus* is what the closing balance holds above
 the council's contingency: max(0, closing - `budget.contingency_pence`); the council may
@@ -48,10 +51,13 @@ from directory.evidence import private_storage
 from .. import audit
 from ..acting import MANAGE, can
 from ..emails import render_receipt_html
-from ..models import Budget, LedgerEntry, Order, StatementShare, add_months, quantity_words
-from .common import MarketplaceError, NotPermitted
+from ..models import Budget, LedgerEntry, Order, Refund, StatementShare, add_months, quantity_words
+from .budgets import SPENDING_KINDS
+from .common import MarketplaceError, NotPermitted, pounds
 from .outcome_checks import answers_in_period
 
+# What a lost dispute's line says (the ledger's own words for it: `payments._book_refund`).
+DISPUTE_RETURNED = "Disputed payment returned"
 # Councils keep direct-payment records for seven years; a longer statement is a mistake.
 MAX_YEARS = 7
 CONTINUES_FLAG = "continues after this period"
@@ -252,10 +258,19 @@ def _line(entry: LedgerEntry, ends_on: date) -> StatementLine:
         if entry.kind in (LedgerEntry.Kind.CONTRIBUTION, LedgerEntry.Kind.ADJUSTMENT):
             # A top-up (or its return on a refund) says what it is in its own words.
             fields["details"] = entry.description
-        if entry.kind == LedgerEntry.Kind.REFUND:
+        if entry.kind in (LedgerEntry.Kind.REFUND, LedgerEntry.Kind.REFUND_FAILED):
             fields["refund_reference"] = (entry.refund.refund_id or "") if entry.refund_id else ""
-            refunded = f"payment {fields['payment_reference']}, " if fields["payment_reference"] else ""
-            fields["details"] = f"Refund of {refunded}order {order.reference}: {order.service_description}"
+            of = f"payment {fields['payment_reference']}, " if fields["payment_reference"] else ""
+            of += f"order {order.reference}: {order.service_description}"
+            if entry.kind == LedgerEntry.Kind.REFUND_FAILED:
+                # The same words as the ledger: the refund failed and its credit was taken back.
+                fields["details"] = f"Refund failed: {pounds(-entry.amount_pence)} taken back. Refund of {of}"
+            elif entry.refund_id and entry.refund.kind == Refund.Kind.DISPUTE:
+                # A lost dispute is not a refund anyone made: say what the ledger says.
+                fields["kind_label"] = DISPUTE_RETURNED
+                fields["details"] = f"{DISPUTE_RETURNED}: {of}"
+            else:
+                fields["details"] = f"Refund of {of}"
     return StatementLine(**fields)
 
 
@@ -288,7 +303,7 @@ def build_statement(*, budget, starts_on: date, ends_on: date) -> Statement:
         line = _line(entry, ends_on)
         lines.append(line)
         totals[line.kind] += line.amount_pence
-        if line.kind in (LedgerEntry.Kind.PAYMENT, LedgerEntry.Kind.OUTSIDE, LedgerEntry.Kind.REFUND):
+        if line.kind in SPENDING_KINDS:
             key = (line.outcome_label, line.own_words)
             outcome_totals[key] = outcome_totals.get(key, 0) - line.amount_pence
     holder = budget.holder
@@ -303,7 +318,8 @@ def build_statement(*, budget, starts_on: date, ends_on: date) -> Statement:
         money_in_pence=totals[LedgerEntry.Kind.ALLOCATION],
         client_contribution_pence=totals[LedgerEntry.Kind.CONTRIBUTION],
         spent_pence=-(totals[LedgerEntry.Kind.PAYMENT] + totals[LedgerEntry.Kind.OUTSIDE]),
-        refunds_pence=totals[LedgerEntry.Kind.REFUND],
+        # Net of refunds that failed later (their credit was taken back).
+        refunds_pence=totals[LedgerEntry.Kind.REFUND] + totals[LedgerEntry.Kind.REFUND_FAILED],
         adjustments_pence=totals[LedgerEntry.Kind.ADJUSTMENT],
         closing_balance_pence=balances["closing"] or 0,
         contingency_pence=budget.contingency_pence,

@@ -5,6 +5,7 @@ or fields."""
 
 import logging
 import uuid
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -32,7 +33,15 @@ from ..models import (
     WebhookEvent,
 )
 from .common import InvalidWebhook
-from .payments import apply_account_status, lock_budget_of, mark_cancelled, record_payment, record_refund
+from .payments import (
+    apply_account_status,
+    lock_budget_of,
+    mark_cancelled,
+    record_payment,
+    record_refund,
+    record_refund_failure,
+    returned_pence,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -245,13 +254,17 @@ def _on_payment_failed(event: PaymentFailed, *, created: int = 0) -> tuple[str, 
 
 
 def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]:
-    """Record refunds made anywhere (here, or in the service's dashboard) once each.
+    """Record refunds made anywhere (here, or in the service's dashboard) once each, and
+    take back the ones that fail.
 
     Two kinds of event say so, in any order: one with the payment's refunded total (and no
     list of refunds, in the API version we pin) and one per refund, with its reference.
     Refunds the event names are recorded by reference; whatever of a stated total is not
     yet recorded is recorded as one placeholder, which a refund arriving later with its
-    reference claims instead of being counted twice (`record_refund`).
+    reference claims instead of being counted twice (`record_refund`). A refund the event
+    says failed has its credit taken back once (`record_refund_failure`). Failed refunds
+    still count against a stated total: a total from before the failure (delivered late)
+    included them, and one from after it is covered by the refunds' own events.
     """
     payment_ref = event.payment_ref
     payment = Payment.objects.filter(payment_intent_id=payment_ref).select_related("order").first()
@@ -270,6 +283,14 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
                     amount_pence=item.amount_pence,
                     status=item.status,
                 )
+            elif item.status in ("failed", "canceled"):
+                record_refund_failure(
+                    payment=payment,
+                    refund_id=item.refund_id,
+                    amount_pence=item.amount_pence,
+                    failure_reason=item.failure_reason or ("canceled" if item.status == "canceled" else ""),
+                    failed_at=datetime.fromtimestamp(created, tz=UTC) if created else None,
+                )
         recorded = (
             payment.refunds.filter(kind=Refund.Kind.REFUND).aggregate(total=Sum("amount_pence"))["total"] or 0
         )
@@ -282,9 +303,13 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
                 status="succeeded",
                 reason="Refunded through the payment service",
             )
-        refunded = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+        order.refresh_from_db()
+        refunded = returned_pence(payment)
         if order.status == Order.Status.PAID and refunded >= payment.amount_pence:
             mark_cancelled(order, by=None, reason="Refunded", status=Order.Status.REFUNDED)
+        elif order.status == Order.Status.REFUND_FAILED and refunded >= payment.amount_pence:
+            # Refunded again (in the service's dashboard) after a refund failed.
+            Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED)
     return WebhookEvent.Status.PROCESSED, payment_ref
 
 
@@ -326,7 +351,7 @@ def _on_dispute_closed(event: DisputeClosed, *, created: int = 0) -> tuple[str, 
             status=Payment.Status.DISPUTED, dispute_reason=(event.reason or payment.dispute_reason)[:100]
         )
         if not Refund.objects.filter(refund_id=event.dispute_ref).exists():
-            returned = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+            returned = returned_pence(payment)
             amount = min(event.amount_pence, payment.amount_pence - returned)
             if amount > 0:
                 record_refund(
@@ -336,7 +361,7 @@ def _on_dispute_closed(event: DisputeClosed, *, created: int = 0) -> tuple[str, 
                     kind=Refund.Kind.DISPUTE,
                     reason="The card issuer decided the dispute for the card holder",
                 )
-        returned = payment.refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+        returned = returned_pence(payment)
         if order.status == Order.Status.PAID and returned >= payment.amount_pence:
             mark_cancelled(order, by=None, reason="Dispute lost", status=Order.Status.REFUNDED)
     return WebhookEvent.Status.PROCESSED, payment_ref

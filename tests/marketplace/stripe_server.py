@@ -25,8 +25,9 @@ What it does like Stripe:
   `charge.refunded` event carries the refunded total and each refund has its own
   `refund.created` / `refund.updated` event (tests/marketplace/test_stripe_shapes.py checks
   every payload against the fixtures and the SDK's own types);
-- plays what happens outside the site: refunds made in Stripe's dashboard (full or partial)
-  and card disputes, opened, with their funds withdrawn, and closed as won or lost;
+- plays what happens outside the site: refunds made in Stripe's dashboard (full or partial),
+  refunds that fail later at the card's end (`fail_refund`), and card disputes, opened, with
+  their funds withdrawn, and closed as won or lost;
 - signs webhooks exactly as Stripe does: `Stripe-Signature: t=<unix time>,v1=<hex HMAC-SHA256
   of "<t>.<raw body>" with the endpoint's secret>`, and POSTs them to the live server.
 
@@ -501,6 +502,25 @@ class StripeTestServer:
             for event in events:
                 self.deliver(event)
         return events
+
+    def fail_refund(self, refund_id: str, *, failure_reason: str = "expired_or_canceled_card") -> list[dict]:
+        """A refund reported made fails at the card's end (the card was closed, say), as
+        Stripe plays it: the refund's status becomes "failed" with a `failure_reason` and a
+        `failure_balance_transaction` putting the money back in the platform's balance, the
+        charge's refunded total goes down by its amount (so it can be refunded again), and
+        Stripe sends `refund.updated` and `refund.failed` (types the pinned SDK knows).
+        Returns both events, not delivered."""
+        with self.lock:
+            refund = self._fetch(refund_id, "refund")
+            if refund["status"] not in ("succeeded", "pending"):
+                raise StripeError(400, f"This refund is {refund['status']}.")
+            charge = self.state.objects[refund["charge"]]
+            refund["status"] = "failed"
+            refund["failure_reason"] = failure_reason
+            refund["failure_balance_transaction"] = _new_id("txn")
+            charge["amount_refunded"] -= refund["amount"]
+            charge["refunded"] = False
+            return [self.build_event("refund.updated", refund), self.build_event("refund.failed", refund)]
 
     def dispute_event(self, payment_intent_id: str, *, reason: str = "fraudulent") -> dict:
         """The card holder's bank disputes the whole payment: `charge.dispute.created`."""

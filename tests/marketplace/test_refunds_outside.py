@@ -8,10 +8,14 @@ charge carries its refunded total, never its list of refunds), signed and posted
 project's webhook endpoint.
 """
 
+import csv
 import datetime
+import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from marketplace import services
 from marketplace.models import LedgerEntry, Order, Payment, Refund, WebhookEvent
@@ -189,8 +193,27 @@ def test_a_lost_dispute_returns_the_money_to_the_budget_once(world, stripe_serve
     assert services.balance_pence(budget=world.budget) == BUDGET
     credit = Refund.objects.get()
     assert (credit.kind, credit.refund_id, credit.amount_pence) == (Refund.Kind.DISPUTE, dispute_id, PAID)
-    (line,) = [line for line in _statement(world).lines if line.kind == LedgerEntry.Kind.REFUND]
+    statement = _statement(world)
+    (line,) = [line for line in statement.lines if line.kind == LedgerEntry.Kind.REFUND]
     assert (line.amount_pence, line.refund_reference) == (PAID, dispute_id)
+    # The statement says what the ledger says: nobody refunded it, the bank returned it.
+    entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.REFUND)
+    assert entry.description.startswith("Disputed payment returned: ")
+    assert line.kind_label == "Disputed payment returned"
+    assert line.details == f"Disputed payment returned: payment {intent}, order {order.reference}: Support"
+    rows = list(csv.reader(io.StringIO(statements.statement_csv(statement)[1:])))
+    assert ["Disputed payment returned", line.details] in [row[1:3] for row in rows]
+    pdf = PdfReader(io.BytesIO(statements.statement_pdf(statement)))
+    pdf_text = " ".join("".join(page.extract_text() for page in pdf.pages).split())
+    assert f"Disputed payment returned: payment {intent}" in pdf_text
+    assert "Refund of" not in pdf_text
+    client.force_login(world.holder)
+    today = timezone.localdate()
+    page = client.get(
+        reverse("marketplace:statements"),
+        {"start": str(today - datetime.timedelta(days=1)), "end": str(today)},
+    ).content.decode()
+    assert f"<strong>Disputed payment returned</strong>: {line.details}" in page
 
 
 def test_a_won_dispute_moves_no_money_and_the_order_can_be_refunded_again(world, stripe_server, client, paid):

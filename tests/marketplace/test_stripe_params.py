@@ -5,7 +5,10 @@ answered in Stripe's error shape so the real SDK raises `InvalidRequestError`. A
 parameter in the site's own Stripe calls therefore fails here (and in every test that pays).
 """
 
+import inspect
 import json
+import re
+from pathlib import Path
 
 import pytest
 import stripe
@@ -74,6 +77,9 @@ def test_every_call_the_site_makes_is_checked_and_accepted(stripe_server):
         assert [
             r for r in stripe_server.requests if r.method == method.upper() and _matches(template, r.path)
         ], f"the site never called {method.upper()} {template}"
+    # ...and every call it made is one the subset checks.
+    for r in stripe_server.requests:
+        assert any(r.method == m.upper() and _matches(t, r.path) for m, t in ENDPOINTS), (r.method, r.path)
 
 
 @pytest.mark.parametrize(
@@ -154,3 +160,67 @@ def test_a_refused_request_keeps_no_idempotent_answer(stripe_server, sdk):
     refund = sdk.v1.refunds.create({"payment_intent": intent, "amount": 100}, {"idempotency_key": "k1"})
 
     assert (refund.amount, refund.status) == (100, "succeeded")
+
+
+# --- No call goes unchecked ------------------------------------------------------------------
+
+PROJECT = Path(__file__).resolve().parents[2]
+# The site's code (the tests and tools are not the site).
+SITE_PACKAGES = ("cms", "config", "directory", "marketplace", "search", "signposting")
+SDK_CALL = re.compile(r"\.v1\.((?:[a-z_]+\.)*[a-z_]+)\b")
+GLOBAL_CALL = re.compile(r"\bstripe\.((?:[a-z_]+\.)?[A-Z][A-Za-z]+)\.([a-z_]+)\(")
+
+
+def _site_sources() -> dict[str, str]:
+    return {
+        str(path.relative_to(PROJECT)): path.read_text(encoding="utf-8")
+        for package in SITE_PACKAGES
+        for path in sorted((PROJECT / package).rglob("*.py"))
+    }
+
+
+def _endpoint_of(chain: str) -> tuple[str, str]:
+    """The (method, path) the SDK's `client.v1.<chain>` calls, read from the SDK's own code."""
+    target = stripe.StripeClient("sk_test_unused").v1
+    for part in chain.split("."):
+        target = getattr(target, part)
+    routes = set(re.findall(r'_request\(\s*"(\w+)",\s*"([^"]+)"', inspect.getsource(target)))
+    assert len(routes) == 1, f"cannot tell which endpoint v1.{chain} calls: {routes}"
+    return routes.pop()
+
+
+def site_stripe_calls(sources: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+    """Every Stripe endpoint the site's code calls through the SDK, with where."""
+    calls: dict[tuple[str, str], list[str]] = {}
+    for name, text in sources.items():
+        for match in SDK_CALL.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            calls.setdefault(_endpoint_of(match.group(1)), []).append(f"{name}:{line}")
+    return calls
+
+
+def test_every_stripe_endpoint_the_site_calls_is_in_the_checked_subset():
+    # A new call (say `self.client.v1.transfers.create`) must be added to ENDPOINTS, so the
+    # test server checks its parameters against Stripe's description, before it can pass.
+    calls = site_stripe_calls(_site_sources())
+
+    assert calls, "found no Stripe calls at all: the scan is broken"
+    unchecked = {endpoint: where for endpoint, where in calls.items() if endpoint not in ENDPOINTS}
+    assert not unchecked, (
+        f"Stripe endpoints called but not in ENDPOINTS of stripe_openapi_subset.py: {unchecked}"
+    )
+    # And nothing reaches Stripe round the client (the SDK's global, resource-style API).
+    global_calls = [
+        f"{name}: stripe.{m.group(1)}.{m.group(2)}"
+        for name, text in _site_sources().items()
+        for m in GLOBAL_CALL.finditer(text)
+        if m.group(1) != "Webhook"  # verifying a signature calls nothing
+    ]
+    assert global_calls == []
+
+
+def test_the_scan_notices_a_new_call():
+    # The check itself can fail: a call to an endpoint outside the subset is found and named.
+    calls = site_stripe_calls({"x.py": "t = self.client.v1.transfers.create(params)\n"})
+    assert calls == {("post", "/v1/transfers"): ["x.py:1"]}
+    assert ("post", "/v1/transfers") not in ENDPOINTS

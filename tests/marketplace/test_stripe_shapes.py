@@ -5,7 +5,8 @@ pinned version leaves out unless expanded, and each is a field the installed `st
 (generated for that version) knows.
 
 The events come from driving the server as the site and Stripe would: onboarding, checkout
-(paid, delayed, failed, expired), the site's refund, dashboard refunds and disputes.
+(paid, delayed, failed, expired), the site's refund, dashboard refunds, a refund that fails
+later, and disputes.
 """
 
 import pytest
@@ -22,7 +23,12 @@ pytestmark = pytest.mark.django_db
 INCLUDED_ONLY_WHEN_EXPANDED = {"charge": {"refunds"}}
 # Fields real Stripe sends in some cases that the fixture, showing one case, does not: a
 # destination charge names its transfer. Each must still be a field the SDK knows.
-PRESENT_ONLY_SOMETIMES = {"charge": {"transfer"}, "event": {"account"}}  # and a Connect event its account
+# A Connect event names its account; a failed refund says why and how the balance was put back.
+PRESENT_ONLY_SOMETIMES = {
+    "charge": {"transfer"},
+    "event": {"account"},
+    "refund": {"failure_reason", "failure_balance_transaction"},
+}
 EVENT_TYPES_SENT = {
     "account.updated",
     "checkout.session.completed",
@@ -31,6 +37,8 @@ EVENT_TYPES_SENT = {
     "checkout.session.expired",
     "charge.refunded",
     "refund.created",
+    "refund.updated",
+    "refund.failed",
     "charge.dispute.created",
     "charge.dispute.funds_withdrawn",
     "charge.dispute.funds_reinstated",
@@ -95,7 +103,8 @@ def _drive_every_event(stripe_server):
     stripe_server.handle_api(
         "POST", "/v1/refunds", {"payment_intent": intent, "amount": "500"}, {"authorization": "Bearer sk_x"}
     )  # as the site refunds (its events go to the outbox)
-    stripe_server.refund_in_dashboard(intent, 700, deliver=False)
+    dashboard_refund = stripe_server.refund_in_dashboard(intent, 700, deliver=False)[-1]["data"]["object"]
+    stripe_server.fail_refund(dashboard_refund["id"])  # it fails later at the card's end
     dispute = stripe_server.dispute_event(intent)["data"]["object"]["id"]
     stripe_server.dispute_funds_withdrawn(dispute)
     stripe_server.close_dispute(dispute, won=True)
