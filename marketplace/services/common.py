@@ -124,7 +124,7 @@ def refuse_self_dealing(*, by, budget, provider, step: str, obj=None, also=()) -
         action="refused_self_dealing",
         budget=budget,
         obj=obj,
-        detail=f"Refused to {step}: the buyer side is also in the team of provider {provider.pk} "
+        detail=f"Refused to {step}: the buyer side is also in the team of {provider.name} "
         "(one person cannot be both sides of a sale)",
     )
     raise SelfDealing(
@@ -143,7 +143,7 @@ def refuse_own_provider(*, by, provider, step: str, obj) -> None:
         action="refused_self_dealing",
         subject=by,
         obj=obj,
-        detail=f"Refused to {step}: the person paying is also in the team of provider {provider.pk} "
+        detail=f"Refused to {step}: the person paying is also in the team of {provider.name} "
         "(one person cannot be both sides of a sale)",
     )
     raise SelfDealing(

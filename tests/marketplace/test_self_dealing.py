@@ -3,6 +3,8 @@ the person acting for the buyer (the holder, or their helper) is also in the sel
 provider's team is refused by the services with a clear message, shown as a message on the
 page, and written to the audit log for a coordinator."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -34,6 +36,8 @@ def _refusal_logged(budget, actor):
     line = AuditEvent.objects.get(action="refused_self_dealing")
     assert (line.budget_id, line.actor_id) == (budget.pk, actor.pk)
     assert "both sides" in line.detail
+    # A person reads this line ("who has seen my information"): the provider by name, not by number.
+    assert re.search(r"team of (?!provider \d)", line.detail), line.detail
     return line
 
 
