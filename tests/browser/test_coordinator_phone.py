@@ -98,3 +98,6 @@ def test_wagtails_own_admin_screens_with_axe_on_a_phone(live_url, phone, site, a
     (artifacts_dir / "wagtail-admin-axe-390.txt").write_text("\n\n".join(report) + "\n", encoding="utf-8")
     print("\n\n".join(report))
     assert not ours, "axe problems in what we add to Wagtail's screens:\n" + "\n".join(ours)
+    # Wagtail's own two (the rich text box had no name; the side panel toggle was 20 px) are
+    # fixed by cms/wagtail_hooks.py, so a coordinator's screens are clean as the site's are.
+    assert all(line.startswith("0 accessibility rules failed") for line in report), "\n\n".join(report)
