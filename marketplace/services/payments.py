@@ -580,12 +580,10 @@ def returned_pence(payment: Payment) -> int:
     return payment.refunds.returned().aggregate(total=Sum("amount_pence"))["total"] or 0
 
 
-def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence: int) -> None:
-    """Write a refund to the budget's ledger. The card gets all of it back, so the part that
-    was the person's own top-up is taken out again (an adjustment): that money is theirs, not
-    the budget's. Their own money is returned first."""
+def _refund_entry_fields(*, order: Order, payment: Payment, refund: Refund) -> dict:
+    """What every ledger entry about a refund (made or failed) shares: today, its order and outcome."""
     today = timezone.localdate()
-    common = {
+    return {
         "budget_id": order.budget_id,
         "period": ledger_period(order.budget, today),
         "occurred_on": today,
@@ -596,6 +594,13 @@ def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence
         "payment": payment,
         "refund": refund,
     }
+
+
+def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence: int) -> None:
+    """Write a refund to the budget's ledger. The card gets all of it back, so the part that
+    was the person's own top-up is taken out again (an adjustment): that money is theirs, not
+    the budget's. Their own money is returned first."""
+    common = _refund_entry_fields(order=order, payment=payment, refund=refund)
     LedgerEntry.objects.create(
         kind=LedgerEntry.Kind.REFUND,
         amount_pence=amount_pence,
@@ -814,18 +819,7 @@ def _book_refund_failure(*, order: Order, payment: Payment, refund: Refund) -> i
     the part of the person's own top-up that the refund had handed back to them goes back in
     (their own money is returned first, so after the failure they are owed back only what
     the refunds still standing cover)."""
-    today = timezone.localdate()
-    common = {
-        "budget_id": order.budget_id,
-        "period": ledger_period(order.budget, today),
-        "occurred_on": today,
-        "payee": order.provider.name,
-        "plan_outcome_id": order.plan_outcome_id,
-        "outcome_id": order.outcome_id,
-        "order": order,
-        "payment": payment,
-        "refund": refund,
-    }
+    common = _refund_entry_fields(order=order, payment=payment, refund=refund)
     LedgerEntry.objects.create(
         kind=LedgerEntry.Kind.REFUND_FAILED,
         amount_pence=-refund.amount_pence,
