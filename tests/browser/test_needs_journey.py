@@ -144,7 +144,7 @@ def test_a_holder_posts_a_need_a_provider_offers_the_holder_accepts_and_pays(
 
     # 4. The holder asks for two hours at the listing's price and sends the request.
     holder.get_by_label(re.compile(r"Support: £18(\.00)? per hour")).check()
-    holder.get_by_label("How many hours or sessions?").fill("2")
+    holder.get_by_label("How many hours?").fill("2")
     start = timezone.localdate() + timedelta(days=7)
     fill_date(holder, "starts_on", start)
     fill_date(holder, "ends_on", start)
