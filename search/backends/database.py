@@ -848,7 +848,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
         page = page[start:want]
         rows = self._rows([i for i, _ in page])
         scored = [(rows[i], score, None, 0) for i, score in page if i in rows]
-        facets, exact = self._sampled_facets(walkable, names, {key for key, _ in combos}, total, query)
+        facets, exact = self._sampled_facets(
+            walkable, names, {key for key, _ in combos}, total, query, matching=matching.annotate(**columns)
+        )
         results = self._results(query, scored, count=total, facets=facets, relaxed=relaxed)
         results.facets_are_estimates = not exact
         return results
@@ -943,12 +945,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 break
         return found[:needed]
 
-    def _sampled_facets(self, annotated, names, keys, total: int, query: SearchQuery):
+    def _sampled_facets(self, annotated, names, keys, total: int, query: SearchQuery, *, matching):
         """Facet counts over a uniform sample of the kept listings (the first ones in today's
-        rotation order), scaled to `total`; exact (and unscaled) when the sample is all of them.
-        Returns (facets, exact)."""
-        order = rotation_order(query.today)
+        rotation order), scaled to `total`; exact (and unscaled) when the sample is all of them,
+        or when there are few enough kept listings to read them all from `matching` (the
+        documents the words matched). Returns (facets, exact)."""
         facet_columns = FACET_COLUMNS
+        if total <= self.FACET_SAMPLE_ROWS:
+            # Few enough to read them all: exact, however far apart their ids are (where
+            # listings were deleted or a sequence moved on, the rotation order is mostly gaps).
+            rows = matching.values_list(*names, *facet_columns)
+            kept = [self._facet_row(row[len(names) :]) for row in rows if tuple(row[: len(names)]) in keys]
+            return self._facets(kept, query), True
+        order = rotation_order(query.today)
         sample, walked = [], 0
         while walked < len(order) and len(sample) < self.FACET_SAMPLE_ROWS and walked < self.FACET_SAMPLE_IDS:
             chunk = order[walked : walked + self.WALK_CHUNK]
@@ -957,7 +966,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 if tuple(row[: len(names)]) in keys:
                     sample.append(self._facet_row(row[len(names) :]))
         facets = self._facets(sample, query)
-        if walked >= len(order) or not sample or len(sample) == total:
+        if walked >= len(order) or not sample:
             return facets, walked >= len(order)
         return self._scaled(facets, total / len(sample)), False
 

@@ -175,3 +175,26 @@ def test_an_exact_count_says_no_about(client, settings):
     assert "3 results" in html
     assert "About " not in html
     assert "are estimates" not in html
+
+
+def test_a_few_results_among_far_apart_ids_have_exact_filter_numbers(client, settings, monkeypatch):
+    """Where listing ids are spread out (deleted listings, a database sequence that moved on: the
+    whole PostgreSQL run showed it), the sample walk can stop before it reaches a few results; a
+    result count small enough to read whole still gets exact filter numbers, not "estimates"."""
+    settings.SEARCH_BACKEND = "database"
+    monkeypatch.setattr(DatabaseSearchBackend, "WALK_CHUNK", 1)
+    monkeypatch.setattr(DatabaseSearchBackend, "FACET_SAMPLE_IDS", 1)
+    from tests.factories import make_listing
+
+    make_many(3)
+    for i in range(6):  # more ids in the rotation than the walk may read
+        make_listing(title=f"Lunch club {i}", outcomes=("eat-well",))
+    from search.backends import get_search_backend
+
+    get_search_backend("database").rebuild()
+
+    api = client.get("/api/search?outcome=keep-my-home").json()
+
+    assert api["count"] == 3
+    assert api["facets_are_estimates"] is False
+    assert api["facets"]["outcome"]["keep-my-home"] == 3, api["facets"]
