@@ -596,6 +596,12 @@ def _refund_entry_fields(*, order: Order, payment: Payment, refund: Refund) -> d
     }
 
 
+def _own_money_returned(order: Order) -> int:
+    """How much of the person's own top-up refunds have handed back to them so far (pence)."""
+    adjustments = LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.ADJUSTMENT)
+    return -(adjustments.aggregate(total=Sum("amount_pence"))["total"] or 0)
+
+
 def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence: int) -> None:
     """Write a refund to the budget's ledger. The card gets all of it back, so the part that
     was the person's own top-up is taken out again (an adjustment): that money is theirs, not
@@ -610,12 +616,7 @@ def _book_refund(*, order: Order, payment: Payment, refund: Refund, amount_pence
         )[:200],
         **common,
     )
-    returned = -(
-        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.ADJUSTMENT).aggregate(
-            total=Sum("amount_pence")
-        )["total"]
-        or 0
-    )
+    returned = _own_money_returned(order)
     own_part = min(amount_pence, max(order.top_up_pence - returned, 0))
     if own_part:
         LedgerEntry.objects.create(
@@ -829,12 +830,7 @@ def _book_refund_failure(*, order: Order, payment: Payment, refund: Refund) -> i
         )[:200],
         **common,
     )
-    own_returned = -(
-        LedgerEntry.objects.filter(order=order, kind=LedgerEntry.Kind.ADJUSTMENT).aggregate(
-            total=Sum("amount_pence")
-        )["total"]
-        or 0
-    )
+    own_returned = _own_money_returned(order)
     still_returned = returned_pence(payment)
     own_back = max(own_returned - min(order.top_up_pence, still_returned), 0)
     if own_back:
