@@ -767,13 +767,19 @@ def page_like(listing: Listing, vocab: Vocabularies) -> SimpleNamespace:
         url=f"/directory/{listing.slug}/",
         summary=listing.summary,
         description=listing.html,
-        provider=SimpleNamespace(name=listing.provider_name, checks=_Related(checks)),
+        # Sole traders who have not said who runs them ("not stated"), as bench.pages writes them.
+        provider=SimpleNamespace(name=listing.provider_name, checks=_Related(checks), runner=""),
         latitude=listing.latitude,
         longitude=listing.longitude,
         # build_document indexes the public point (district centre or venue); the stand-in's
         # point is already the one it would publish.
         public_location=lambda: SimpleNamespace(latitude=listing.latitude, longitude=listing.longitude),
         service_radius_miles=listing.radius_miles,
+        # The town's first made-up district: bench.pages' base postcode for the listing.
+        outward_code=district_codes(listing.town)[0],
+        available_anywhere=False,
+        meet_first=False,
+        trial_session=False,
         served_districts=_Related(SimpleNamespace(code=code) for code in listing.districts),
         # In each model's default order, as the page's related managers return them.
         outcomes=_Related(vocab.terms("outcomes", listing.outcomes)),

@@ -98,6 +98,26 @@ class SearchWord(models.Model):
         return self.word
 
 
+class SearchTermField(models.Model):
+    """Which fields of an indexed listing have ever held a term (bits: TITLE_BIT, BODY_BIT,
+    VOCABULARY_BIT), so a word's best possible weight is known before reading any listing.
+
+    Bits are only ever set when a listing is indexed (never cleared when one changes or goes),
+    so they are an upper bound: exact after `rebuild_search_index`, at worst too high, which
+    makes the top-k plans read more (search/backends/database.py), never answer wrongly.
+    """
+
+    TITLE_BIT = 1
+    BODY_BIT = 2
+    VOCABULARY_BIT = 4
+
+    term = models.CharField(max_length=100, primary_key=True)
+    fields = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.term} ({self.fields})"
+
+
 class LowResultSearch(models.Model):
     """A search that found fewer than three listings: what and where, never who.
 

@@ -33,7 +33,15 @@ from directory.models import Outcome
 
 from .. import text as analysis
 from ..documents import build_document, listing_documents
-from ..models import CELL_DEGREES, SearchDocument, SearchServedDistrict, SearchWord, cell_of, cells_covering
+from ..models import (
+    CELL_DEGREES,
+    SearchDocument,
+    SearchServedDistrict,
+    SearchTermField,
+    SearchWord,
+    cell_of,
+    cells_covering,
+)
 from ..query import SearchQuery
 from ..synonyms import SYNONYM_GROUPS
 from .base import (
@@ -110,6 +118,18 @@ FACET_COLUMNS = ("outcomes", "categories", "audiences", "access_features", "lang
                  "runner", "availability", "intake", "verified_until")  # fmt: skip
 # The analysed text, read only when the query has words.
 TERMS = ("title_terms", "vocabulary_terms", "body_terms")
+# Which bit of SearchTermField.fields each analysed column sets, and what it weighs.
+FIELD_BITS = (
+    ("title_terms", SearchTermField.TITLE_BIT, TITLE_WEIGHT),
+    ("body_terms", SearchTermField.BODY_BIT, BODY_WEIGHT),
+    ("vocabulary_terms", SearchTermField.VOCABULARY_BIT, VOCABULARY_WEIGHT),
+)
+FULL_WEIGHT = int(TITLE_WEIGHT + BODY_WEIGHT + VOCABULARY_WEIGHT)
+# Set a term's bits without losing another writer's (an atomic OR per row, both databases).
+TERM_FIELDS_UPSERT = (
+    "INSERT INTO search_searchtermfield (term, fields) VALUES (%s, %s) ON CONFLICT (term) "
+    "DO UPDATE SET fields = search_searchtermfield.fields | excluded.fields"
+)
 # Where a token is in a column, per database (0 when absent); constant column names only.
 WEIGHT_SQL = {"sqlite": "instr({column}, %s)", "postgresql": "strpos({column}, %s)"}
 
@@ -263,6 +283,19 @@ class DatabaseSearchBackend(BaseSearchBackend):
             ignore_conflicts=True,
         )
 
+    @staticmethod
+    def _write_term_fields(rows: list[dict]) -> None:
+        """Note which fields hold each term of these documents' fields (SearchTermField)."""
+        found = {}
+        for fields in rows:
+            for column, bit, _ in FIELD_BITS:
+                for term in fields[column].split():
+                    if len(term) <= 100:
+                        found[term] = found.get(term, 0) | bit
+        if found:
+            with connection.cursor() as cursor:
+                cursor.executemany(TERM_FIELDS_UPSERT, sorted(found.items()))
+
     def _write_fts(self, rows: list[tuple[int, str]]) -> None:
         """Mirror terms into SQLite's FTS5 table (PostgreSQL indexes the column expression)."""
         if connection.vendor != "sqlite" or not rows:
@@ -278,14 +311,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def index_documents(self, docs: list[dict]) -> None:
         """Write prepared documents (see search.documents.build_document)."""
         with transaction.atomic():
-            fts_rows = []
+            fts_rows, written = [], []
             for doc in docs:
                 fields = self._document_fields(doc)
                 SearchDocument.objects.update_or_create(listing_id=doc["id"], defaults=fields)
                 SearchServedDistrict.objects.filter(listing_id=doc["id"]).delete()
                 self._write_districts([doc])
                 fts_rows.append((doc["id"], self._fts_text(fields)))
+                written.append(fields)
             self._write_fts(fts_rows)
+            self._write_term_fields(written)
             self._remember_words(docs)
 
     def remove_listing(self, listing_id: int) -> None:
@@ -304,6 +339,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         with transaction.atomic():
             SearchDocument.objects.all().delete()
             SearchServedDistrict.objects.all().delete()
+            SearchTermField.objects.all().delete()
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
@@ -332,6 +368,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         SearchDocument.objects.bulk_create(objects, batch_size=500)
         self._write_districts(docs)
         self._write_fts([(o.listing_id, self._fts_text(o.__dict__)) for o in objects])
+        self._write_term_fields([o.__dict__ for o in objects])
         self._remember_words(docs)
 
     # --- query analysis ------------------------------------------------------------------
@@ -357,6 +394,25 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     variants.add(marker(index))
             groups.append(variants)
         return groups
+
+    @staticmethod
+    def best_weights(groups) -> list[int]:
+        """Per query word, the highest field weight any indexed listing could give it (title 3 +
+        body 2 + vocabulary 1 for the fields that have ever held one of its variants), read
+        from SearchTermField in one query: a word no title holds can weigh at most 3. The
+        full weight where nothing is known (an index written before the table existed)."""
+        if not groups:
+            return []
+        variants = sorted(set().union(*groups))
+        known = dict(SearchTermField.objects.filter(term__in=variants).values_list("term", "fields"))
+        bounds = []
+        for group in groups:
+            bound = max(
+                (sum(int(weight) for _, bit, weight in FIELD_BITS if known.get(v, 0) & bit) for v in group),
+                default=0,
+            )
+            bounds.append(bound or FULL_WEIGHT)
+        return bounds
 
     @staticmethod
     def required_matches(group_count: int) -> int:
@@ -661,7 +717,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
         want = query.page * query.per_page
         order = self._order(query)
         by_distance = query.sort == "distance"
-        full_weight = TITLE_WEIGHT + BODY_WEIGHT + VOCABULARY_WEIGHT
+        # The best text weight any listing could have (one word at most here: see above).
+        full_weight = self.best_weights(groups)[0] if groups else FULL_WEIGHT
         radius = self.RING_START_MILES
         while radius < query.radius_miles:
             inner = replace(query, radius_miles=radius)
@@ -683,7 +740,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
                     settled = round(last[1], 9) > round(bound, 9)
                 if settled and groups:
                     # Which matches are weak (STRONG_SHARE) depends on the best one in the whole
-                    # radius: the same as this circle's only when the circle has a best possible one.
+                    # radius: the same as this circle's only when the circle has a best possible one
+                    # (the best any indexed listing could have: nothing outside can beat it).
                     best = max((max(m[0].values()) for _, _, m in kept), default=0)
                     settled = best == full_weight
                 if settled:
@@ -868,7 +926,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
         runs out first (the grouped plan answers, exactly).
         """
         want = query.page * query.per_page
-        full_weight = int(TITLE_WEIGHT + BODY_WEIGHT + VOCABULARY_WEIGHT)
+        # The best weight any listing could give the word (SearchTermField): a common word that
+        # no title holds is best said in a description, and the walk stops at the first of those.
+        full_weight = self.best_weights(groups)[0] if groups else FULL_WEIGHT
         best = (full_weight,) * len(groups) + (1,) + (1,) * len(query.outcomes)
         order = rotation_order(query.today)
         facet_columns = FACET_COLUMNS

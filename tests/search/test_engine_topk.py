@@ -198,3 +198,103 @@ def test_a_few_results_among_far_apart_ids_have_exact_filter_numbers(client, set
     assert api["count"] == 3
     assert api["facets_are_estimates"] is False
     assert api["facets"]["outcome"]["keep-my-home"] == 3, api["facets"]
+
+
+def make_neighbours(n):
+    """`n` listings that say "neighbours" in their description only, never in a title."""
+    from search.backends import get_search_backend
+    from tests.factories import make_listing
+
+    listings = [
+        make_listing(
+            title=f"Garden helper {i}",
+            summary="Weeding and mowing.",
+            description="<p>Friendly neighbours who keep a garden tidy.</p>",
+            outcomes=("keep-my-home",),
+        )
+        for i in range(n)
+    ]
+    get_search_backend("database").rebuild()
+    return listings
+
+
+def exhaustive_titles(client, monkeypatch, url):
+    monkeypatch.setattr(DatabaseSearchBackend, "exhaustive", True)
+    titles = [hit["name"] for hit in client.get(url).json()["results"]]
+    monkeypatch.setattr(DatabaseSearchBackend, "exhaustive", False)
+    return titles
+
+
+def test_a_common_word_no_title_holds_is_answered_by_the_short_walk(
+    client, walked_early, settings, monkeypatch
+):
+    """No listing has "neighbours" in its title, so the best any can do is the description: the
+    walk stops at the first page of those (about N) instead of counting every match, and the
+    page is the exhaustive plan's. Before SearchTermField it assumed a title could hold the
+    word, never filled its page, and every match was read."""
+    from search.models import SearchTermField
+
+    settings.SEARCH_BACKEND = "database"
+    make_neighbours(23)
+    assert SearchTermField.objects.get(term="neighbour").fields == SearchTermField.BODY_BIT
+
+    url = "/api/search?q=neighbours"
+    api = client.get(url).json()
+
+    assert api["count_is_estimate"] is True
+    assert len(api["results"]) == 20
+    assert [hit["name"] for hit in api["results"]] == exhaustive_titles(client, monkeypatch, url)
+
+
+def test_a_word_a_title_once_held_still_gets_the_exhaustive_page(client, walked_early, settings, monkeypatch):
+    """Bits are never cleared when a listing changes, so a title that once said the word keeps
+    the bound high: the walk cannot stop early and the exact plan answers, with the same page.
+    A rebuild makes the bound exact again."""
+    from search.backends import get_search_backend
+    from search.models import SearchTermField
+
+    settings.SEARCH_BACKEND = "database"
+    listings = make_neighbours(23)
+    first = listings[0]
+    first.title = "Good neighbours garden club"
+    first.save_revision().publish()
+    get_search_backend("database").index_listing(first)
+    assert SearchTermField.objects.get(term="neighbour").fields & SearchTermField.TITLE_BIT
+    first.title = "Garden helper 0"
+    first.save_revision().publish()
+    get_search_backend("database").index_listing(first)
+
+    url = "/api/search?q=neighbours"
+    api = client.get(url).json()
+
+    assert api["count"] == 23
+    assert api["count_is_estimate"] is False
+    assert [hit["name"] for hit in api["results"]] == exhaustive_titles(client, monkeypatch, url)
+
+    get_search_backend("database").rebuild()
+    assert SearchTermField.objects.get(term="neighbour").fields == SearchTermField.BODY_BIT
+    assert client.get(url).json()["count_is_estimate"] is True
+
+
+def test_the_migration_fills_the_term_fields_from_an_index_already_there(settings):
+    """A site upgrading has an index and no SearchTermField rows: the migration fills them."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from search.models import SearchTermField
+
+    make_neighbours(2)
+    written = dict(SearchTermField.objects.values_list("term", "fields"))
+    SearchTermField.objects.all().delete()
+
+    migration = importlib.import_module("search.migrations.0010_term_fields")
+    # fill() uses only the editor's connection (a schema editor cannot open inside a test's
+    # transaction on SQLite).
+    migration.fill(apps, SimpleNamespace(connection=connection))
+
+    assert dict(SearchTermField.objects.values_list("term", "fields")) == written
+    assert written["neighbour"] == SearchTermField.BODY_BIT
+    assert written["garden"] & SearchTermField.TITLE_BIT
