@@ -52,8 +52,9 @@ class SearchDocument(models.Model):
     access_features = models.TextField(blank=True)
     # The listing's own postcode district ("" when it has none), for council= and area searches.
     district = models.CharField(max_length=4, blank=True, db_index=True)
-    # Given online or by phone with no place: found from every place.
-    anywhere = models.BooleanField(default=False)
+    # Given online or by phone with no place: found from every place. Indexed so "near here or
+    # available anywhere" can use an index on each side of the OR (without it, a full scan).
+    anywhere = models.BooleanField(default=False, db_index=True)
     # Who runs it (directory.models.Provider.Runner): a filter people choose, never a ranking factor.
     runner = models.CharField(max_length=12, blank=True)
     # The listing's age range; NULL is no limit on that side.

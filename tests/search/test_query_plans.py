@@ -1,0 +1,60 @@
+"""The database backend's searches near a place read the index, not every listing.
+
+At 100,000 listings a full scan of the search documents costs about 370 ms, on every search with
+a place; it crept in once through "near here, or available anywhere" (the ORM writes
+`anywhere=True` as the bare column, which SQLite cannot look up by index, so the whole OR became
+a scan). SQLite's EXPLAIN QUERY PLAN says SCAN for a full scan and SEARCH for an index lookup.
+"""
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from search.backends.database import DatabaseSearchBackend
+from search.query import Location, parse_query
+from search.services import vocabularies
+from tests.factories import make_listing
+
+pytestmark = pytest.mark.django_db
+
+
+def plans_of_searches(querystring: str) -> list[tuple[str, list[str]]]:
+    """(SQL, its query plan lines) of every statement one search runs that reads the documents."""
+    make_listing(title="Swimming buddy")
+    make_listing(title="Lunch club", outcomes=("eat-well",), base_postcode="", available_anywhere=True)
+    DatabaseSearchBackend().rebuild()
+    query = parse_query(QueryDict(querystring), vocabularies=vocabularies())
+    query = query.with_location(Location(53.5769, -2.4282, "Bolton", "BL3"))
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        DatabaseSearchBackend().search(query)
+    plans = []
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith("SELECT") and "search_searchdocument" in sql:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans.append((sql, [row[-1] for row in cursor.fetchall()]))
+    return plans
+
+
+@pytest.mark.parametrize(
+    "querystring",
+    ["radius=5", "radius=20", "radius=50&outcome=eat-well", "q=swimming&radius=10", "q=lunch&radius=100"],
+)
+def test_a_search_near_a_place_never_scans_every_listing(querystring):
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's planner chooses by table statistics")
+    plans = plans_of_searches(querystring)
+
+    assert plans, "the search read no documents at all"
+    scans = [
+        (sql, plan)
+        for sql, plan in plans
+        if any(line.startswith("SCAN search_searchdocument") for line in plan)
+    ]
+    assert not scans, "\n\n".join(f"{sql}\n  {plan}" for sql, plan in scans)
