@@ -483,9 +483,16 @@ class StripeTestServer:
         return self.build_event("charge.refunded", self.state.objects[intent["latest_charge"]])
 
     def refund_in_dashboard(
-        self, payment_intent_id: str, amount: int | None = None, *, deliver: bool = True
+        self,
+        payment_intent_id: str,
+        amount: int | None = None,
+        *,
+        deliver: bool = True,
+        reverse_transfer: bool = True,
     ) -> list[dict]:
-        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard.
+        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard, taking
+        the money back from the provider's account (unless `reverse_transfer=False`: then it
+        comes out of the platform's balance, Stripe's default for a destination charge).
 
         Stripe then sends `charge.refunded` (the charge with its new refunded total, no list
         of refunds) and `refund.created` (the refund itself); returns both, delivered to the
@@ -495,7 +502,7 @@ class StripeTestServer:
         if amount is not None:
             params["amount"] = str(amount)
         with self.lock:
-            refund = self._create_refund(params, reverse_transfer=True)
+            refund = self._create_refund(params, reverse_transfer=reverse_transfer)
             events, self.state.outbox = self.state.outbox[-2:], self.state.outbox[:-2]
         assert events[-1]["data"]["object"]["id"] == refund["id"]
         if deliver:

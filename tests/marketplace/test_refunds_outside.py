@@ -326,6 +326,11 @@ def test_a_refund_known_only_by_a_total_then_a_small_one_then_the_first_fails(
     order.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert services.cancellation_terms(order=order, user=world.holder).refund_pence == PAID - 60
+    # The holder's order page says the first refund failed and its money was taken back.
+    client.force_login(world.holder)
+    page = client.get(reverse("marketplace:order_detail", args=[order.public_id])).content.decode()
+    assert "The refund of £58.80 did not reach the card" in page
+    assert "£58.80 was taken back out of the budget." in page
 
 
 def test_two_refunds_of_the_same_amount_one_known_only_by_a_total_the_other_by_its_event(

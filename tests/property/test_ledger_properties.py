@@ -199,7 +199,13 @@ class Ledger(RuleBasedStateMachine):
         amount = min(paid - refunded, max(1, paid * percent // 100))
         if amount <= 0:
             return
-        total, created = self.stripe.refund_in_dashboard(intent, amount, deliver=False)
+        # What Stripe does with a failed refund's transfer reversal is not modelled by the test
+        # server (docs/payments.md "Not done yet"), so after a failure the money comes from the
+        # platform's balance (Stripe's default for a destination charge; the ledger is the same).
+        reverse = not any(r["status"] == "failed" for r in listed)
+        total, created = self.stripe.refund_in_dashboard(
+            intent, amount, deliver=False, reverse_transfer=reverse
+        )
         assert (total["type"], created["type"]) == ("charge.refunded", "refund.created")
         refund = {"id": created["data"]["object"]["id"], "amount": amount, "status": "succeeded"}
         refund.update(heard=False, failure_heard=False, heard_before_failure=False)
