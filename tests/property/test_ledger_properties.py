@@ -324,7 +324,8 @@ def test_the_ledger_agrees_with_a_plain_model_after_any_sequence_of_money_moveme
             stateful_step_count=10,
             deadline=None,
             # The same sequences on every run, so CI is repeatable; LEDGER_RANDOM=1 explores anew
-            # (it finds rare sequences: see docs/payments.md "Not done yet").
+            # (it finds rare sequences: those it found are replayed as fixed regressions in
+            # tests/marketplace/test_refunds_outside.py).
             derandomize=not os.environ.get("LEDGER_RANDOM"),
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
