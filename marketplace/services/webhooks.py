@@ -284,7 +284,7 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
         for item in event.refunds:
             _record_refund_item(payment, item, created=created)
         if _total_unexplained(payment, event):
-            if listed is None:  # a refund failed since the question above was not needed
+            if listed is None:  # not asked above: a refund known here failed in between
                 listed = _refunds_behind(event)
             for item in listed:
                 _record_refund_item(payment, item)

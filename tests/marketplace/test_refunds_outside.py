@@ -8,6 +8,7 @@ charge carries its refunded total, never its list of refunds), signed and posted
 project's webhook endpoint.
 """
 
+import copy
 import csv
 import datetime
 import io
@@ -436,3 +437,22 @@ def test_a_total_that_arrived_before_its_payment_is_attributed_when_the_payment_
     assert _refund_lines(world) == [(LedgerEntry.Kind.REFUND, 2_500, _refund_id(made))]
     assert post_webhook(client, _created(made)).json() == {"status": "processed"}
     assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT + 2_500
+
+
+def test_a_total_stripe_s_refunds_do_not_add_up_to_is_not_guessed_at_and_a_coordinator_is_told(
+    world, stripe_server, client, paid
+):
+    from marketplace.models import AuditEvent
+
+    _, intent = paid
+    made = stripe_server.refund_in_dashboard(intent, 1_000, deliver=False)
+    total = copy.deepcopy(_total(made))
+    total["id"] += "_more"
+    total["data"]["object"]["amount_refunded"] = 1_500  # more than the refunds Stripe lists
+
+    assert post_webhook(client, total).json() == {"status": "processed"}
+
+    assert _refund_lines(world) == [(LedgerEntry.Kind.REFUND, 1_000, _refund_id(made))]
+    assert services.balance_pence(budget=world.budget) == AFTER_PAYMENT + 1_000
+    (line,) = AuditEvent.objects.filter(action="refund_unexplained")
+    assert "says 1500p was refunded" in line.detail and "refunds of only 1000p" in line.detail
