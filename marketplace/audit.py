@@ -58,6 +58,7 @@ ACTIONS = {
     "refused_self_dealing": "Was refused: one person cannot be both sides of a sale",
     "payment_mismatch": "A payment did not match its order, so the order was not marked paid",
     "refund_failed": "A refund failed at the card's end, so its money was taken back out of the budget",
+    "refund_unexplained": "Stripe said more was refunded than its listed refunds add up to: not credited",
     "asked_meet_first": "Asked a provider to meet first",
     "viewed_meet_first": "Looked at a meeting with a provider",
     "chose_meet_first_time": "Chose a time to meet a provider",

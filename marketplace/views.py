@@ -1047,6 +1047,10 @@ def _webhook(request, endpoint):
     except InvalidWebhook as exc:
         logger.warning("Rejected a %s webhook: %s", endpoint, exc)
         return JsonResponse({"error": "invalid signature or payload"}, status=400)
+    except PaymentServiceUnavailable:
+        # Acting on it needs an answer from the payment service, which did not come: nothing
+        # was recorded, and a 5xx makes the service deliver the event again later.
+        return JsonResponse({"error": "the payment service could not be asked; send it again"}, status=503)
     return JsonResponse({"status": status})
 
 

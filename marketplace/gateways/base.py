@@ -120,12 +120,15 @@ class PaymentRefunded:
 
     `amount_refunded_pence` is the payment's refunded total so far, or None when the event
     is about one refund and does not say the total; `refunds` lists individual refunds only
-    when the service included them (it may not).
+    when the service included them (it may not). `charge_ref` is the service's reference
+    for the charge whose total it is, by which its refunds can be asked for
+    (`PaymentGateway.refunds_of`); "" when the event does not say.
     """
 
     payment_ref: str
     amount_refunded_pence: int | None
     refunds: tuple[RefundResult, ...] = ()
+    charge_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,11 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def refund(self, *, order, payment, amount_pence: int) -> RefundResult:
         """Refund (part of) a payment and reverse the transfer to the provider."""
+
+    @abc.abstractmethod
+    def refunds_of(self, *, charge_ref: str) -> tuple[RefundResult, ...]:
+        """Every refund of a charge as the service holds it now (made, pending or failed),
+        newest first: what a refunded total is made of."""
 
     @abc.abstractmethod
     def parse_event(self, *, payload: bytes, signature: str, endpoint: str) -> ReceivedEvent:

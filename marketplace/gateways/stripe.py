@@ -250,6 +250,16 @@ class StripeGateway(PaymentGateway):
             refund_id=data["id"], amount_pence=int(data["amount"]), status=data.get("status") or ""
         )
 
+    def refunds_of(self, *, charge_ref: str) -> tuple[RefundResult, ...]:
+        """Every refund of a charge (`GET /v1/refunds?charge=…`), all pages, newest first."""
+
+        def every_page():
+            listed = self.client.v1.refunds.list(params={"charge": charge_ref, "limit": 100})
+            return [_refund_result(item.to_dict()) for item in listed.auto_paging_iter()]
+
+        # Later pages are fetched while iterating, so errors are caught around the whole walk.
+        return tuple(self._call(every_page))
+
     # --- Webhooks --------------------------------------------------------------------
 
     def parse_event(self, *, payload: bytes, signature: str, endpoint: str) -> ReceivedEvent:
@@ -435,20 +445,25 @@ def _payment_failed(event: dict, intent: dict) -> PaymentEvent:
     )
 
 
+def _refund_result(refund: dict) -> RefundResult:
+    return RefundResult(
+        refund_id=refund.get("id") or "",
+        amount_pence=int(refund.get("amount") or 0),
+        status=refund.get("status") or "",
+        failure_reason=refund.get("failure_reason") or "",
+    )
+
+
 def _charge_refunded(event: dict, charge: dict) -> PaymentEvent:
     # Since API version 2022-11-15 a charge in an event no longer embeds its refunds, so the
-    # refunded total is what counts; individual refunds are passed on only when present.
+    # refunded total is what counts (the site asks for the refunds it cannot attribute by the
+    # charge's id); individual refunds are passed on only when present.
     embedded = (charge.get("refunds") or {}).get("data") or []
     return PaymentRefunded(
         payment_ref=_object_id(charge.get("payment_intent")),
         amount_refunded_pence=int(charge.get("amount_refunded") or 0),
-        refunds=tuple(
-            RefundResult(
-                refund_id=item["id"], amount_pence=int(item["amount"]), status=item.get("status") or ""
-            )
-            for item in embedded
-            if item.get("id")
-        ),
+        refunds=tuple(_refund_result(item) for item in embedded if item.get("id")),
+        charge_ref=charge.get("id") or "",
     )
 
 
@@ -460,16 +475,8 @@ def _refund(event: dict, refund: dict) -> PaymentEvent:
     return PaymentRefunded(
         payment_ref=_object_id(refund.get("payment_intent")),
         amount_refunded_pence=None,
-        refunds=(
-            RefundResult(
-                refund_id=refund.get("id") or "",
-                amount_pence=int(refund.get("amount") or 0),
-                status=refund.get("status") or "",
-                failure_reason=refund.get("failure_reason") or "",
-            ),
-        )
-        if refund.get("id")
-        else (),
+        refunds=(_refund_result(refund),) if refund.get("id") else (),
+        charge_ref=_object_id(refund.get("charge")),
     )
 
 

@@ -639,13 +639,13 @@ def record_refund(
 ) -> Refund | None:
     """Record a refund once (by its reference) with its ledger entry. Call with the budget locked.
 
-    A refund first learnt of as a charge's refunded total (no reference) is recorded as a
-    placeholder; when the same refund later arrives with its reference, it claims the
-    placeholder instead of being counted twice. When the total covered more than this one
-    refund (two partial refunds reported as one total first), the refund takes its share
-    out of the placeholder, and the money, already credited with the placeholder, is not
-    credited again. A lost dispute is recorded the same way (kind `dispute`), by the
-    dispute's reference; it never claims a placeholder, which stands for refunds.
+    Refunds are recorded by their references: a refunded total that the refunds known here
+    do not make up is attributed by asking the payment service for the charge's refunds
+    (`webhooks._on_refunded`). Placeholders (no reference) are what earlier versions
+    recorded for such a total instead; a refund arriving with its reference still claims
+    one by amount rather than being counted twice (wholly, or taking its share out of a
+    total that covered two partial refunds). A lost dispute is recorded the same way (kind
+    `dispute`), by the dispute's reference; it never claims a placeholder.
     """
     if refund_id:
         existing = Refund.objects.filter(refund_id=refund_id).first()

@@ -17,10 +17,13 @@ from ..gateways import (
     CheckoutEnded,
     DisputeClosed,
     DisputeOpened,
+    GatewayRejected,
+    GatewayUnavailable,
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
     ReceivedEvent,
+    RefundResult,
     WebhookVerificationError,
     get_payment_gateway,
 )
@@ -32,7 +35,7 @@ from ..models import (
     RequestEvent,
     WebhookEvent,
 )
-from .common import InvalidWebhook
+from .common import InvalidWebhook, PaymentServiceUnavailable
 from .payments import (
     apply_account_status,
     lock_budget_of,
@@ -254,17 +257,19 @@ def _on_payment_failed(event: PaymentFailed, *, created: int = 0) -> tuple[str, 
 
 
 def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]:
-    """Record refunds made anywhere (here, or in the service's dashboard) once each, and
-    take back the ones that fail.
+    """Record refunds made anywhere (here, or in the service's dashboard) once each, by their
+    own references, and take back the ones that fail.
 
-    Two kinds of event say so, in any order: one with the payment's refunded total (and no
-    list of refunds, in the API version we pin) and one per refund, with its reference.
-    Refunds the event names are recorded by reference; whatever of a stated total is not
-    yet recorded is recorded as one placeholder, which a refund arriving later with its
-    reference claims instead of being counted twice (`record_refund`). A refund the event
-    says failed has its credit taken back once (`record_refund_failure`). Failed refunds
-    still count against a stated total: a total from before the failure (delivered late)
-    included them, and one from after it is covered by the refunds' own events.
+    Two kinds of event say so, in any order: one per refund, with its reference, and one
+    with the charge's refunded total (and no list of refunds, in the API version we pin).
+    Refunds an event names are recorded by reference; a refund the event says failed has its
+    credit taken back once (`record_refund_failure`). A total is only news when the refunds
+    known here that still stand do not make it up: then nobody can tell from the total which
+    refunds it is made of, so the service is asked for the charge's refunds and each is
+    recorded by its own reference (made, or failed). That question is asked before the
+    budget is locked (unless the event is a deferred one, replayed while the payment it
+    waited for is being recorded). If the service cannot answer, nothing is recorded and the
+    delivery fails (`PaymentServiceUnavailable`), so the service sends it again.
     """
     payment_ref = event.payment_ref
     payment = Payment.objects.filter(payment_intent_id=payment_ref).select_related("order").first()
@@ -272,37 +277,18 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
         if not payment_ref:
             return WebhookEvent.Status.IGNORED, ""
         return WebhookEvent.Status.DEFERRED, payment_ref
+    listed = _refunds_behind(event) if _total_unexplained(payment, event) else None
     with transaction.atomic():
         lock_budget_of(payment.order)
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         for item in event.refunds:
-            if item.status in ("succeeded", "pending"):
-                record_refund(
-                    payment=payment,
-                    refund_id=item.refund_id,
-                    amount_pence=item.amount_pence,
-                    status=item.status,
-                )
-            elif item.status in ("failed", "canceled"):
-                record_refund_failure(
-                    payment=payment,
-                    refund_id=item.refund_id,
-                    amount_pence=item.amount_pence,
-                    failure_reason=item.failure_reason or ("canceled" if item.status == "canceled" else ""),
-                    failed_at=datetime.fromtimestamp(created, tz=UTC) if created else None,
-                )
-        recorded = (
-            payment.refunds.filter(kind=Refund.Kind.REFUND).aggregate(total=Sum("amount_pence"))["total"] or 0
-        )
-        missing = (event.amount_refunded_pence or 0) - recorded
-        if event.amount_refunded_pence is not None and missing > 0:
-            record_refund(
-                payment=payment,
-                refund_id=None,
-                amount_pence=missing,
-                status="succeeded",
-                reason="Refunded through the payment service",
-            )
+            _record_refund_item(payment, item, created=created)
+        if _total_unexplained(payment, event):
+            if listed is None:  # not asked above: a refund known here failed in between
+                listed = _refunds_behind(event)
+            for item in listed:
+                _record_refund_item(payment, item)
+            _check_total_explained(payment, event)
         order.refresh_from_db()
         refunded = returned_pence(payment)
         if order.status == Order.Status.PAID and refunded >= payment.amount_pence:
@@ -311,6 +297,83 @@ def _on_refunded(event: PaymentRefunded, *, created: int = 0) -> tuple[str, str]
             # Refunded again (in the service's dashboard) after a refund failed.
             Order.objects.filter(pk=order.pk).update(status=Order.Status.REFUNDED)
     return WebhookEvent.Status.PROCESSED, payment_ref
+
+
+def _record_refund_item(payment: Payment, item: RefundResult, *, created: int = 0) -> None:
+    """One refund the service named: recorded once by its reference, or taken back if it failed."""
+    if item.status in ("succeeded", "pending"):
+        record_refund(
+            payment=payment, refund_id=item.refund_id, amount_pence=item.amount_pence, status=item.status
+        )
+    elif item.status in ("failed", "canceled"):
+        record_refund_failure(
+            payment=payment,
+            refund_id=item.refund_id,
+            amount_pence=item.amount_pence,
+            failure_reason=item.failure_reason or ("canceled" if item.status == "canceled" else ""),
+            failed_at=datetime.fromtimestamp(created, tz=UTC) if created else None,
+        )
+
+
+def _refund_total(payment: Payment, *, standing: bool) -> int:
+    refunds = payment.refunds.filter(kind=Refund.Kind.REFUND)
+    if standing:
+        refunds = refunds.returned()
+    return refunds.aggregate(total=Sum("amount_pence"))["total"] or 0
+
+
+def _total_unexplained(payment: Payment, event: PaymentRefunded) -> bool:
+    """Whether the event states a refunded total larger than the refunds known here that still
+    stand: some refund in it is not known here (or one known to have failed is, in a total
+    from before the failure) and only the service can say which."""
+    if event.amount_refunded_pence is None:
+        return False
+    return event.amount_refunded_pence > _refund_total(payment, standing=True)
+
+
+def _refunds_behind(event: PaymentRefunded) -> tuple[RefundResult, ...]:
+    """The charge's refunds as the service holds them now; raises `PaymentServiceUnavailable`
+    (so the delivery fails and is sent again) when the service cannot say."""
+    try:
+        if not event.charge_ref:
+            raise GatewayRejected("the refunded total names no charge")
+        return get_payment_gateway().refunds_of(charge_ref=event.charge_ref)
+    except (GatewayUnavailable, GatewayRejected) as exc:
+        logger.warning(
+            "Could not ask the payment service for the refunds of charge %s (payment %s): %s",
+            event.charge_ref or "(none)",
+            event.payment_ref,
+            exc,
+        )
+        raise PaymentServiceUnavailable(
+            f"Could not ask the payment service which refunds make up charge "
+            f"{event.charge_ref or '(none)'}'s refunded total."
+        ) from exc
+
+
+def _check_total_explained(payment: Payment, event: PaymentRefunded) -> None:
+    """After recording the charge's refunds as the service listed them, every penny of the
+    stated total is a refund known here by its reference (failed ones included: a total from
+    before a failure counted them). If not, nothing is guessed: a coordinator is told."""
+    from .. import audit
+
+    known = _refund_total(payment, standing=False)
+    if event.amount_refunded_pence <= known:
+        return
+    detail = (
+        f"Charge {event.charge_ref} of payment {payment.payment_intent_id} says "
+        f"{event.amount_refunded_pence}p was refunded, but the payment service lists refunds of only "
+        f"{known}p: the rest was not credited. Check the payment in the payment service"
+    )
+    logger.error("Order %s: %s", payment.order.public_id, detail)
+    audit.record(
+        actor=None,
+        action="refund_unexplained",
+        budget=payment.order.budget,
+        obj=payment.order,
+        detail=detail,
+        role="the payment service",
+    )
 
 
 def _on_dispute_opened(event: DisputeOpened, *, created: int = 0) -> tuple[str, str]:

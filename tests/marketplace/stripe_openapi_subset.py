@@ -60,6 +60,9 @@ ENDPOINTS = {
         "RefundCreateParams",
         ["amount", "metadata", "payment_intent", "reverse_transfer"],
     ),
+    # A charge's refunds, page by page (the SDK's auto-paging sends `starting_after`); a GET's
+    # parameters are its query string, checked the same way.
+    ("get", "/v1/refunds"): ("RefundListParams", ["charge", "limit", "starting_after"]),
 }
 
 

@@ -483,9 +483,16 @@ class StripeTestServer:
         return self.build_event("charge.refunded", self.state.objects[intent["latest_charge"]])
 
     def refund_in_dashboard(
-        self, payment_intent_id: str, amount: int | None = None, *, deliver: bool = True
+        self,
+        payment_intent_id: str,
+        amount: int | None = None,
+        *,
+        deliver: bool = True,
+        reverse_transfer: bool = True,
     ) -> list[dict]:
-        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard.
+        """Someone refunds the payment (all of it, or `amount`) in Stripe's dashboard, taking
+        the money back from the provider's account (unless `reverse_transfer=False`: then it
+        comes out of the platform's balance, Stripe's default for a destination charge).
 
         Stripe then sends `charge.refunded` (the charge with its new refunded total, no list
         of refunds) and `refund.created` (the refund itself); returns both, delivered to the
@@ -495,7 +502,7 @@ class StripeTestServer:
         if amount is not None:
             params["amount"] = str(amount)
         with self.lock:
-            refund = self._create_refund(params, reverse_transfer=True)
+            refund = self._create_refund(params, reverse_transfer=reverse_transfer)
             events, self.state.outbox = self.state.outbox[-2:], self.state.outbox[:-2]
         assert events[-1]["data"]["object"]["id"] == refund["id"]
         if deliver:
@@ -718,6 +725,8 @@ class StripeTestServer:
                     return 200, self._expire_session(session_id)
                 case "POST", ["refunds"]:
                     return 200, self._create_refund(params)
+                case "GET", ["refunds"]:
+                    return 200, self._list_refunds(params)
                 case "GET", ["refunds", refund_id]:
                     return 200, self._fetch(refund_id, "refund")
                 case "GET", ["payment_intents", intent_id]:
@@ -897,6 +906,31 @@ class StripeTestServer:
         self.state.outbox.append(self.build_event("charge.refunded", charge))
         self.state.outbox.append(self.build_event("refund.created", refund))
         return refund
+
+    def _list_refunds(self, params: dict) -> dict:
+        """`GET /v1/refunds`, as Stripe lists: newest first, at most `limit` (10 unless asked,
+        1 to 100) after the `starting_after` cursor, `has_more` when more follow; only a
+        charge's (or a PaymentIntent's) refunds when asked."""
+        limit = int(params.get("limit") or 10)
+        if not 1 <= limit <= 100:
+            raise StripeError(400, "This value must be greater than 1 and less than 100.", param="limit")
+        refunds = [
+            r
+            for r in self.objects_of("refund")
+            if r["charge"] == params.get("charge", r["charge"])
+            and r["payment_intent"] == params.get("payment_intent", r["payment_intent"])
+        ]
+        refunds.reverse()  # newest first (objects are kept in the order they were made)
+        refunds.sort(key=lambda r: r["created"], reverse=True)
+        ids = [r["id"] for r in refunds]
+        page, has_more = refunds[:limit], len(refunds) > limit
+        if params.get("starting_after"):  # the older ones after the cursor
+            older = refunds[ids.index(self._fetch(params["starting_after"], "refund")["id"]) + 1 :]
+            page, has_more = older[:limit], len(older) > limit
+        elif params.get("ending_before"):  # the newer ones just before it
+            newer = refunds[: ids.index(self._fetch(params["ending_before"], "refund")["id"])]
+            page, has_more = newer[-limit:], len(newer) > limit
+        return {"object": "list", "data": copy.deepcopy(page), "has_more": has_more, "url": "/v1/refunds"}
 
     def _create_transfer(self, params: dict) -> dict:
         self._fetch(params.get("destination"), "account")

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from marketplace import services
-from marketplace.models import LedgerEntry, Order, Payment, WebhookEvent
+from marketplace.models import LedgerEntry, Order, Payment, Refund, WebhookEvent
 from tests.marketplace import factories as mf
 from tests.marketplace.fixtures import point_webhooks_at
 
@@ -112,3 +112,27 @@ def test_parallel_deliveries_of_one_webhook_record_one_payment(live_server, stri
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.PAYMENT).count() == 1
     assert WebhookEvent.objects.get().deliveries == 6
     assert services.balance_pence(budget=world.budget) == 14_000
+
+
+def test_parallel_deliveries_of_a_dashboard_refund_s_two_events_record_it_once(live_server, stripe_server):
+    # `charge.refunded` (whose total the site must ask Stripe about, outside the lock) and
+    # `refund.created`, each delivered three times, all at once: one refund, by its id.
+    point_webhooks_at(stripe_server, live_server.url)
+    world = mf.connected_world(stripe_server, amount_pence=20_000, price_pence=2_000)
+    order = world.order(quantity=3)
+    mf.start_checkout(world, order)
+    order.refresh_from_db()
+    completed = stripe_server.complete_checkout(order.checkout_session_id)
+    assert completed["type"] == "checkout.session.completed"
+    intent = completed["data"]["object"]["payment_intent"]
+    total, created = stripe_server.refund_in_dashboard(intent, 2_500, deliver=False)
+
+    deliveries = _in_parallel(stripe_server.deliver, [total, created] * 3)
+
+    assert {d.status for d in deliveries} == {200}
+    assert sorted(d.body for d in deliveries).count('{"status": "processed"}') == 2
+    assert list(Refund.objects.values_list("refund_id", "amount_pence")) == [
+        (created["data"]["object"]["id"], 2_500)
+    ]
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND).count() == 1
+    assert services.balance_pence(budget=world.budget) == 14_000 + 2_500

@@ -66,7 +66,12 @@ def test_validator_catches_what_stripe_would_refuse():
 
 
 def test_every_call_the_project_makes_matches_the_sdks_typed_params(stripe_server):
-    from stripe.params import AccountCreateParams, AccountLinkCreateParams, RefundCreateParams
+    from stripe.params import (
+        AccountCreateParams,
+        AccountLinkCreateParams,
+        RefundCreateParams,
+        RefundListParams,
+    )
     from stripe.params.checkout import SessionExpireParams
 
     world = mf.connected_world(stripe_server)
@@ -85,15 +90,19 @@ def test_every_call_the_project_makes_matches_the_sdks_typed_params(stripe_serve
     )
     webhooks._apply_stored(event)
     paid.refresh_from_db()
+    # A dashboard refund heard only as the charge's total: the site lists the charge's refunds.
+    total, _ = stripe_server.refund_in_dashboard(paid.payment.payment_intent_id, 500, deliver=False)
+    webhooks._apply_stored(total)
     services.cancel_order(order=paid, by=world.holder)
 
     checks = [
-        ("/v1/accounts", AccountCreateParams),
-        ("/v1/account_links", AccountLinkCreateParams),
-        ("/v1/refunds", RefundCreateParams),
+        ("POST", "/v1/accounts", AccountCreateParams),
+        ("POST", "/v1/account_links", AccountLinkCreateParams),
+        ("POST", "/v1/refunds", RefundCreateParams),
+        ("GET", "/v1/refunds", RefundListParams),
     ]
-    for path, params_type in checks:
-        sent = [r for r in stripe_server.requests if r.method == "POST" and r.path == path]
+    for method, path, params_type in checks:
+        sent = [r for r in stripe_server.requests if r.method == method and r.path == path]
         assert sent, path
         for request in sent:
             assert validate_params(request.params, params_type, wire=True) == [], path
@@ -259,6 +268,33 @@ def test_refund_reverses_the_transfer_and_is_credited_to_the_budget(stripe_serve
     assert refund_entry.amount_pence == 6_000
     assert services.balance_pence(budget=world.budget) == 20_000
     assert "refunded" in order.request.events.values_list("kind", flat=True)
+
+
+def test_a_charge_s_refunds_are_listed_whole_page_by_page_newest_first(stripe_server):
+    # More refunds than one page holds (100): the gateway follows `has_more` with
+    # `starting_after`, as the SDK's auto-paging does, and says what Stripe holds now.
+    world = mf.connected_world(stripe_server)
+    order = world.order(quantity=5)  # £100: room for 103 refunds of 10p to 112p
+    mf.start_checkout(world, order)
+    order.refresh_from_db()
+    intent = stripe_server.complete_checkout(order.checkout_session_id, deliver=False)["data"]["object"][
+        "payment_intent"
+    ]
+    made = [
+        stripe_server.refund_in_dashboard(intent, 10 + n, deliver=False)[-1]["data"]["object"]["id"]
+        for n in range(103)
+    ]
+    stripe_server.fail_refund(made[0])
+    charge = stripe_server.get(intent)["latest_charge"]
+
+    listed = get_payment_gateway().refunds_of(charge_ref=charge)
+
+    assert [r.refund_id for r in listed] == made[::-1]
+    assert [r.amount_pence for r in listed] == [10 + n for n in range(103)][::-1]
+    assert (listed[-1].status, listed[-1].failure_reason) == ("failed", "expired_or_canceled_card")
+    first, second = stripe_server.requests_to("GET", "/v1/refunds")
+    assert first.params == {"charge": charge, "limit": "100"}
+    assert second.params == {"charge": charge, "limit": "100", "starting_after": made[3]}
 
 
 def test_the_refund_webhook_after_our_refund_changes_nothing(stripe_server, client):

@@ -19,7 +19,7 @@ from marketplace.gateways.stripe import STRIPE_API_VERSION
 from marketplace.models import Order
 from marketplace.services.payments import record_payment
 from tests.marketplace import factories as mf
-from tests.marketplace.fixtures import SECRET_KEY
+from tests.marketplace.fixtures import SECRET_KEY, post_webhook
 from tests.marketplace.stripe_openapi_subset import ENDPOINTS, OUTPUT, extract
 from tests.marketplace.stripe_server import _matches
 
@@ -45,7 +45,7 @@ def test_the_vendored_subset_is_what_the_pinned_sdk_describes():
     assert vendored == json.loads(json.dumps(extract()))
 
 
-def test_every_call_the_site_makes_is_checked_and_accepted(stripe_server):
+def test_every_call_the_site_makes_is_checked_and_accepted(stripe_server, client):
     world = mf.connected_world(stripe_server, amount_pence=20_000, price_pence=2_000)
     gateway = get_payment_gateway()
     gateway.retrieve_account(account_id=world.account.account_id)
@@ -65,6 +65,10 @@ def test_every_call_the_site_makes_is_checked_and_accepted(stripe_server):
         currency="gbp",
     )
     paid.refresh_from_db()
+    # Part refunded in Stripe's dashboard, and only the charge's new total heard: the site
+    # asks Stripe which refund that is (GET /v1/refunds?charge=…).
+    total, _ = stripe_server.refund_in_dashboard(paid.payment.payment_intent_id, 1_000, deliver=False)
+    assert post_webhook(client, total).json() == {"status": "processed"}
     services.cancel_order(order=paid, by=world.holder)
     unpaid = world.order(quantity=1)
     mf.start_checkout(world, unpaid)

@@ -151,6 +151,30 @@ def test_a_charge_in_an_event_carries_its_refunded_total_and_no_list_of_refunds(
     assert [(r["amount"], r["charge"]) for r in refunds] == [(500, charges[0]["id"]), (700, charges[0]["id"])]
 
 
+def test_a_charge_s_refunds_are_listed_in_stripe_s_list_shape(stripe_server):
+    # `GET /v1/refunds?charge=…` (the site asks it for a refunded total it cannot attribute):
+    # a list object shaped like the fixture's list of a charge's refunds, newest first, each
+    # refund shaped like Stripe's, failed ones saying so.
+    _drive_every_event(stripe_server)
+    charge = next(e for e in stripe_server.state.events if e["type"] == "charge.refunded")["data"]["object"]
+    status, listed = stripe_server.handle_api(
+        "GET", "/v1/refunds", {"charge": charge["id"]}, {"authorization": "Bearer sk_x"}
+    )
+
+    assert status == 200
+    assert set(listed) == set(stripe_server.fixtures["charge"]["refunds"])  # object, data, has_more, url
+    assert (listed["object"], listed["has_more"], listed["url"]) == ("list", False, "/v1/refunds")
+    assert [(r["amount"], r["status"]) for r in listed["data"]] == [(700, "failed"), (500, "succeeded")]
+    problems = []
+    for index, refund in enumerate(listed["data"]):
+        problems += _shape_problems(refund, stripe_server.fixtures, f"data[{index}]")
+    assert problems == []
+    _, first = stripe_server.handle_api(
+        "GET", "/v1/refunds", {"charge": charge["id"], "limit": "1"}, {"authorization": "Bearer sk_x"}
+    )
+    assert ([r["amount"] for r in first["data"]], first["has_more"]) == ([700], True)
+
+
 def test_the_shape_check_notices_a_charge_that_lists_its_refunds(stripe_server):
     # The check itself can fail: an event in the pre-2022-11-15 shape is caught.
     charge = {**stripe_server.fixtures["charge"], "transfer_data": None, "source": None}
