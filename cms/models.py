@@ -109,7 +109,10 @@ class HomePage(Page):
             return list(care_act.filter(Exists(links)).values_list("pk", flat=True))
 
         context["featured_outcomes"] = care_act.filter(pk__in=kept.kept("featured-outcomes", offered))
-        context["guides"] = GuidePage.objects.live().public().order_by("title")[:3]
+        # The guides by their own (small) table first: joined to every page and sorted by title,
+        # SQLite read all pages, listings included (147 ms at 100,000 listings).
+        guide_ids = list(GuidePage.objects.order_by().values_list("pk", flat=True))
+        context["guides"] = GuidePage.objects.filter(pk__in=guide_ids).live().public().order_by("title")[:3]
         return context
 
 

@@ -71,7 +71,10 @@ def search_listings(*, query: SearchQuery) -> SearchResults:
 def _add_venues(results: SearchResults) -> None:
     """Name the published venue on the hits that have one (one query for the page)."""
     ids = [hit.listing_id for hit in results.hits]
-    with_venue = ListingPage.objects.filter(pk__in=ids).exclude(venue="").only("venue", "venue_postcode")
+    # No ordering: sorted by page path, SQLite walked the pages table instead of these ids.
+    with_venue = (
+        ListingPage.objects.filter(pk__in=ids).exclude(venue="").order_by().only("venue", "venue_postcode")
+    )
     venues = {listing.pk: listing.public_venue for listing in with_venue}
     for hit in results.hits:
         hit.venue = venues.get(hit.listing_id, "")
