@@ -368,6 +368,8 @@ def _pg_write_meta(values: dict) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # _pg_reset dropped the schema, the marker's table with it.
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         for key, value in values.items():
             cursor.execute(
                 "INSERT INTO bench_meta (key, value) VALUES (%s, %s) "
