@@ -59,8 +59,8 @@ def _take_over_search_handler(model) -> None:
 def deferred():
     """Index the listings saved within once each, together, when the block ends.
 
-    Nesting is fine: only the outermost block indexes. If the block raises, nothing is indexed
-    (its transaction is being rolled back).
+    Nesting is fine: only the outermost block indexes. If the block raises, or its transaction
+    is to be rolled back (a dry run), nothing is indexed: the changes are going away.
     """
     from directory.models import ListingPage
 
@@ -75,7 +75,7 @@ def deferred():
         ids = _local.waiting
     finally:
         _local.waiting = None
-    if ids:
+    if ids and not (transaction.get_connection().in_atomic_block and transaction.get_rollback()):
         index_listings(ListingPage.objects.filter(pk__in=ids).order_by("pk"))
 
 
