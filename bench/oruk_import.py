@@ -12,12 +12,21 @@ arrives), published:
 - `v1_create`: the same number of ORUK 1.0 records (numbered ids, `regular_schedules`,
   `physical_addresses`, empty strings), every one new: what the 1.0 normalisation costs on top.
 
-Figures, as `key=value` lines: records per second and the peak Python memory (tracemalloc,
-which is on for every scenario alike and slows all of them a little).
+Figures, as `key=value` lines: records per second (wall clock, and per second of this
+process's CPU time, which the machine's other work disturbs less), and memory: `peak_rss_mib`, the process's
+peak resident memory so far (the operating system's count: it never goes down, so a scenario's
+figure is the peak of it and everything before it), and, with `--trace-memory`, `peak_mib`, the
+peak Python memory within the scenario (tracemalloc; it slows every scenario two- to threefold,
+so rates measured with it are not comparable with rates measured without).
+
+Within an import, Wagtail's own indexes and our search index are updated once per page of
+records (directory/indexing.py, search/signals.py); with the immediate task backend the bench
+uses, that work happens inside the import and is in the rates.
 """
 
 import argparse
 import os
+import resource
 import sys
 import time
 import tracemalloc
@@ -90,26 +99,37 @@ def v1_record(n: int) -> dict:
     }
 
 
-def measure(records: list, page_size: int, source: str) -> dict[str, float]:
+def peak_rss_mib() -> float:
+    """The process's peak resident memory so far, in MiB (Linux reports kibibytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def measure(records: list, page_size: int, source: str, *, trace_memory: bool = False) -> dict[str, float]:
     """Import `records` page by page; records per second, peak memory, what happened."""
     from directory.oruk import importer
 
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    started = time.perf_counter()
+    if trace_memory:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+    started, cpu_started = time.perf_counter(), time.process_time()
     totals = {"created": 0, "unchanged": 0, "errors": 0}
     for offset in range(0, len(records), page_size):
         report = importer.import_feed(data=records[offset : offset + page_size], publish=True, source=source)
         totals["created"] += report.created
         totals["unchanged"] += report.unchanged
         totals["errors"] += len(report.errors)
-    seconds = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    memory = {"peak_rss_mib": peak_rss_mib()}
+    if trace_memory:
+        memory["peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 1024 / 1024, 1)
+        tracemalloc.stop()
     return {
         "records_per_second": round(len(records) / seconds, 1),
         "seconds": round(seconds, 1),
-        "peak_mib": round(peak / 1024 / 1024, 1),
+        # This process's own CPU time: on a machine shared with other work, wall-clock rates fall
+        # with the load; records per CPU second much less so (database server time not included).
+        "records_per_cpu_second": round(len(records) / cpu_seconds, 1),
+        **memory,
         **totals,
     }
 
@@ -156,6 +176,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="also profile creating N more records"
     )
+    parser.add_argument(
+        "--trace-memory", action="store_true", help="also report peak Python memory (tracemalloc; slow)"
+    )
     args = parser.parse_args(argv)
 
     if str(PROJECT_ROOT) not in sys.path:
@@ -178,16 +201,18 @@ def main(argv=None) -> None:
         print(f"database={connection.vendor} ({name})")
         print(f"records={args.records} page={args.page}")
         v3 = [v3_record(n) for n in range(args.records)]
-        results = {
-            "v3_create": measure(v3, args.page, "https://bench.example/v3"),
-            "v3_unchanged": measure(v3, args.page, "https://bench.example/v3"),
-            "v1_create": measure(
-                [v1_record(n) for n in range(args.records)], args.page, "https://bench.example/v1"
-            ),
-        }
-        for scenario, figures in results.items():
-            for key, value in figures.items():
+        trace = {"trace_memory": args.trace_memory}
+        print(f"before_peak_rss_mib={peak_rss_mib()}", flush=True)
+        scenarios = (
+            ("v3_create", v3, "https://bench.example/v3"),
+            ("v3_unchanged", v3, "https://bench.example/v3"),
+            ("v1_create", [v1_record(n) for n in range(args.records)], "https://bench.example/v1"),
+        )
+        for scenario, records, source in scenarios:
+            # Each scenario's figures as soon as it ends, with the machine's load meanwhile.
+            for key, value in measure(records, args.page, source, **trace).items():
                 print(f"{scenario}_{key}={value}")
+            print(f"{scenario}_load_average={' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
         if args.profile:
             for part, share in profile_create(args.profile).items():
                 print(f"profile_{part}_percent={share}")

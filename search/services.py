@@ -113,3 +113,27 @@ def index_listing(*, listing_id: int) -> None:
             if name == "database":
                 raise
             logger.warning("Could not update the %s index for listing %s", name, listing_id, exc_info=True)
+
+
+def index_listings(*, listing_ids) -> None:
+    """`index_listing` for several listings at once: their documents are read together and each
+    index is written in one go (an import publishes a page of listings in one transaction)."""
+    from .backends import get_search_backend as backend_named
+
+    ids = list(dict.fromkeys(listing_ids))
+    live = list(listing_documents(ListingPage.objects.live().public().filter(pk__in=ids)).order_by("pk"))
+    gone = sorted(set(ids) - {listing.pk for listing in live})
+    names = ["database"]
+    if getattr(settings, "SEARCH_BACKEND", "database") != "database":
+        names.append(settings.SEARCH_BACKEND)
+    for name in names:
+        backend = backend_named(name)
+        try:
+            for listing_id in gone:
+                backend.remove_listing(listing_id)
+            if live:
+                backend.index_listings(live)
+        except Exception:
+            if name == "database":
+                raise
+            logger.warning("Could not update the %s index for listings %s", name, ids, exc_info=True)

@@ -1,5 +1,7 @@
 """Reindex a listing after the transaction that changed it commits (never inside it)."""
 
+import threading
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -8,18 +10,35 @@ from wagtail.signals import page_published, page_unpublished
 from directory.models import Check, ListingPage, Outcome, Provider
 from directory.signals import listing_updated_in_place
 
-from .tasks import index_listing_task
+from .tasks import index_listing_task, index_listings_task
+
+# Listings waiting for their transaction to commit, per thread (each thread has its own
+# database connection, so its own transactions).
+_waiting = threading.local()
 
 
 def _enqueue(listing_ids) -> None:
-    """Reindex these listings once the current transaction commits (at once outside one)."""
-    ids = list(listing_ids)
+    """Reindex these listings once the current transaction commits (at once outside one).
 
-    def send():
-        for listing_id in ids:
-            index_listing_task.enqueue(listing_id)
+    Listings changed in one transaction are reindexed together, by one task: an import that
+    publishes a page of records in one transaction indexes the page in one go. Whichever of the
+    transaction's callbacks runs first sends them all. (A callback registered in a savepoint that
+    rolled back never runs; its listings are sent by another, or with the next commit.)
+    """
+    waiting = getattr(_waiting, "ids", None)
+    if waiting is None:
+        waiting = _waiting.ids = set()
+    waiting.update(listing_ids)
+    transaction.on_commit(_send_waiting)
 
-    transaction.on_commit(send)
+
+def _send_waiting() -> None:
+    ids = sorted(getattr(_waiting, "ids", None) or ())
+    _waiting.ids = set()
+    if len(ids) == 1:
+        index_listing_task.enqueue(ids[0])
+    elif ids:
+        index_listings_task.enqueue(ids)
 
 
 @receiver(page_published, sender=ListingPage)

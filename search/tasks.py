@@ -9,3 +9,11 @@ def index_listing_task(listing_id: int) -> None:
     from .services import index_listing
 
     index_listing(listing_id=listing_id)
+
+
+@task()
+def index_listings_task(listing_ids: list[int]) -> None:
+    """Refresh several listings in every search index at once (see `index_listing_task`)."""
+    from .services import index_listings
+
+    index_listings(listing_ids=listing_ids)

@@ -40,7 +40,7 @@ from django.db import DatabaseError, transaction
 from wagtail.models import Page, Site
 
 from cms.models import HomePage
-from directory import places, writer
+from directory import indexing, places, writer
 from directory.models import (
     AccessFeature,
     Audience,
@@ -797,7 +797,9 @@ def import_feed(*, data, publish: bool = False, dry_run: bool = False, source: s
         report.notes.append("The feed has no records: nothing to import.")
         return report
 
-    with transaction.atomic():
+    # One transaction for the document; Wagtail's indexes of the listings written are updated
+    # once each at its end, together (directory/indexing.py), and our search index when it commits.
+    with transaction.atomic(), indexing.deferred():
         importer = _Importer(report)
         if report.kind in ("taxonomies", "taxonomy_terms"):
             _check_terms(items, report.kind, importer, report)

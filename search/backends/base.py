@@ -148,6 +148,11 @@ class BaseSearchBackend:
         """Add or refresh one live listing in this backend's index."""
         raise NotImplementedError
 
+    def index_listings(self, listings) -> None:
+        """Add or refresh several live listings (a backend that can write them at once overrides this)."""
+        for listing in listings:
+            self.index_listing(listing)
+
     def remove_listing(self, listing_id: int) -> None:
         """Drop one listing (unpublished or deleted) from this backend's index."""
         raise NotImplementedError

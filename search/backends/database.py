@@ -315,6 +315,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
         """Add or refresh one live listing."""
         self.index_documents([build_document(listing)])
 
+    def index_listings(self, listings) -> None:
+        """Add or refresh several live listings in one transaction."""
+        self.index_documents([build_document(listing) for listing in listings])
+
     def index_documents(self, docs: list[dict]) -> None:
         """Write prepared documents (see search.documents.build_document)."""
         with transaction.atomic():
