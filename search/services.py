@@ -96,28 +96,14 @@ def _with_council_area(query: SearchQuery) -> SearchQuery:
 
 def index_listing(*, listing_id: int) -> None:
     """Bring every configured index up to date for one listing (live: index; else: remove)."""
-    from .backends import get_search_backend as backend_named
-
-    listing = listing_documents(ListingPage.objects.live().public().filter(pk=listing_id)).first()
-    names = ["database"]
-    if getattr(settings, "SEARCH_BACKEND", "database") != "database":
-        names.append(settings.SEARCH_BACKEND)
-    for name in names:
-        backend = backend_named(name)
-        try:
-            if listing is None:
-                backend.remove_listing(listing_id)
-            else:
-                backend.index_listing(listing)
-        except Exception:
-            if name == "database":
-                raise
-            logger.warning("Could not update the %s index for listing %s", name, listing_id, exc_info=True)
+    index_listings(listing_ids=[listing_id])
 
 
 def index_listings(*, listing_ids) -> None:
-    """`index_listing` for several listings at once: their documents are read together and each
-    index is written in one go (an import publishes a page of listings in one transaction)."""
+    """Bring every configured index up to date for these listings (live: index; else: remove),
+    together: their documents are read at once and each index is written in one go (an import
+    publishes a page of listings in one transaction). The database index must take them; another
+    backend that cannot is logged and repaired by the next rebuild."""
     from .backends import get_search_backend as backend_named
 
     ids = list(dict.fromkeys(listing_ids))
@@ -136,4 +122,5 @@ def index_listings(*, listing_ids) -> None:
         except Exception:
             if name == "database":
                 raise
-            logger.warning("Could not update the %s index for listings %s", name, ids, exc_info=True)
+            which = f"listing {ids[0]}" if len(ids) == 1 else f"listings {', '.join(map(str, ids))}"
+            logger.warning("Could not update the %s index for %s", name, which, exc_info=True)
