@@ -254,6 +254,10 @@ def pages(size: int) -> list[tuple[str, list[str]]]:
         ("api_people", ["/api/search?q=people"]),
         ("api_typo", ["/api/search?q=compnaionship"]),
         ("search_people_place_r50", many(lambda: f"/search/?q=people&near={near()}&radius=50")),
+        # The widest radius the page offers, with no words and with the costliest word: with the
+        # pages above, every search shape of issue 20 on both databases (bench.search is SQLite's).
+        ("search_no_text_r100", many(lambda: f"/search/?near={near()}&radius=100")),
+        ("search_people_place_r100", many(lambda: f"/search/?q=people&near={near()}&radius=100")),
     ]
 
 

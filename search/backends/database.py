@@ -35,11 +35,13 @@ from .. import text as analysis
 from ..documents import build_document, listing_documents
 from ..models import (
     CELL_DEGREES,
+    SearchCellCount,
     SearchDocument,
     SearchServedDistrict,
     SearchTermField,
     SearchWord,
     cell_of,
+    cell_rows,
     cells_covering,
 )
 from ..query import SearchQuery
@@ -340,6 +342,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
     def index_documents(self, docs: list[dict]) -> None:
         """Write prepared documents (see search.documents.build_document)."""
         with transaction.atomic():
+            ids = [doc["id"] for doc in docs]
+            touched = set(SearchDocument.objects.filter(listing_id__in=ids).values_list("cell", flat=True))
             fts_rows, written = [], []
             for doc in docs:
                 fields = self._document_fields(doc)
@@ -351,15 +355,18 @@ class DatabaseSearchBackend(BaseSearchBackend):
             self._write_fts(fts_rows)
             self._write_term_fields(written)
             self._remember_words(docs)
+            self._recount_cells(touched | {fields["cell"] for fields in written})
 
     def remove_listing(self, listing_id: int) -> None:
         """Drop one listing from the index."""
         with transaction.atomic():
+            cells = set(SearchDocument.objects.filter(listing_id=listing_id).values_list("cell", flat=True))
             SearchDocument.objects.filter(listing_id=listing_id).delete()
             SearchServedDistrict.objects.filter(listing_id=listing_id).delete()
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [listing_id])  # noqa: S608
+            self._recount_cells(cells)
 
     def rebuild(self, listings=None, *, progress=None, batch_size=500) -> int:
         """Replace the index with every live listing, in batches."""
@@ -369,6 +376,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             SearchDocument.objects.all().delete()
             SearchServedDistrict.objects.all().delete()
             SearchTermField.objects.all().delete()
+            SearchCellCount.objects.all().delete()
             if connection.vendor == "sqlite":
                 with connection.cursor() as cursor:
                     cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
@@ -399,6 +407,28 @@ class DatabaseSearchBackend(BaseSearchBackend):
         self._write_fts([(o.listing_id, self._fts_text(o.__dict__)) for o in objects])
         self._write_term_fields([o.__dict__ for o in objects])
         self._remember_words(docs)
+        self._recount_cells({o.cell for o in objects})
+
+    @staticmethod
+    def _recount_cells(cells) -> None:
+        """Make SearchCellCount true again for these cells (an upsert: two writers in one cell
+        never fail; the later one's count stands until the cell's next write)."""
+        cells = {cell for cell in cells if cell is not None}
+        if not cells:
+            return
+        counts = dict(
+            SearchDocument.objects.filter(cell__in=list(cells))
+            .values_list("cell")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        SearchCellCount.objects.filter(cell__in=list(cells - counts.keys())).delete()
+        SearchCellCount.objects.bulk_create(
+            [SearchCellCount(cell=cell, listings=n) for cell, n in counts.items()],
+            update_conflicts=True,
+            unique_fields=["cell"],
+            update_fields=["listings"],
+        )
 
     # --- query analysis ------------------------------------------------------------------
 
@@ -784,17 +814,17 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _about(self, query: SearchQuery, inner: SearchQuery, found: int) -> int:
         """Matches within the full radius, estimated from those within `inner`'s: scaled by how
-        many listings of any kind lie in each (one indexed count each), rounded to 2 figures."""
+        many listings of any kind lie in each (SearchCellCount), rounded to 2 figures."""
 
         location = query.location
         box = geo.bounding_box(location.latitude, location.longitude, query.radius_miles)
-        per_cell = dict(
-            SearchDocument.objects.filter(cell__in=cells_covering(*box))
-            .values_list("cell")
-            # COUNT(*), not of the key: the cell index alone answers it (listing_id is not in it).
-            .annotate(n=Count("*"))
-            .order_by()
-        )
+        # Kept per cell as listings are indexed: counting them here cost ~23 ms at radius 100.
+        # The rows of the grid the box spans, as one range (~1,300 cells given as values cost
+        # ~10 ms to send to PostgreSQL), then the box's columns of them.
+        rows = cell_rows(*box)
+        columns = range(rows[0][0] % 10_000, rows[0][1] % 10_000 + 1)
+        band = SearchCellCount.objects.filter(cell__range=(rows[0][0], rows[-1][1]))
+        per_cell = {cell: n for cell, n in band.values_list("cell", "listings") if cell % 10_000 in columns}
 
         def listings_within(miles):
             # A cell counts when its centre is inside the circle (a fair share at the edge).
