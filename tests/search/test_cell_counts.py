@@ -53,7 +53,7 @@ def test_counts_follow_indexing_moving_and_removing():
     backend.remove_listing(manchester.pk)
     backend.remove_listing(moved.pk)
     assert manchester_cell not in kept()
-    assert kept() == {bolton_cell: 2} | {c: n for c, n in counted().items() if c != bolton_cell}
+    assert kept()[bolton_cell] == 2
     assert kept() == counted()
 
 
