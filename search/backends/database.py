@@ -507,11 +507,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _filtered(query: SearchQuery):
-        """SearchDocument rows that pass the cheap, selective filters (every plan applies these).
-
-        A filter added here applies to every plan; one added only to search()'s Python loop
-        (`_rank_all`) must also be added to `_sql_filters`, or the top-k plans would miss it.
-        """
+        """SearchDocument rows that pass every filter the person chose, in SQL, for every plan:
+        a row a filter drops is never read (nor, with words, its words weighed)."""
         documents = SearchDocument.objects.all()
         if query.taking_new:
             documents = documents.filter(intake="taking")
@@ -538,12 +535,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             # In the council area: based in one of its districts, serving one, or available anywhere.
             in_area = Q(district__in=query.area_districts) | serving_districts(query.area_districts)
             documents = documents.filter(in_area | AVAILABLE_ANYWHERE)
-        return documents
-
-    def _sql_filters(self, query: SearchQuery):
-        """`_filtered` plus, in SQL, the filters search()'s Python loop applies to candidates
-        (any of the chosen outcomes, categories, audiences, languages; a chosen day or time)."""
-        documents = self._filtered(query)
+        # Any of the chosen outcomes, categories, audiences, languages; a chosen day or time.
         for name, values in (
             ("outcomes", query.outcomes),
             ("categories", query.categories),
@@ -555,13 +547,12 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 for value in values:
                     any_of |= Q(**{f"{name}__contains": f" {value} "})
                 documents = documents.filter(any_of)
-        mask = self.slot_mask(query)
+        mask = DatabaseSearchBackend.slot_mask(query)
         if mask:
             documents = documents.alias(slots=F("availability").bitand(mask)).filter(slots__gt=0)
         return documents
 
     def _candidates(self, query: SearchQuery, groups):
-        # Cheap, selective filters go to the database on every path.
         documents = self._filtered(query)
         location = query.location
         if location is not None:
@@ -589,13 +580,6 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 documents = documents.filter(self._has_any_sql(self.variants(groups)))
         elif groups:
             documents = documents.filter(self._text_filter(set().union(*groups)))
-        else:
-            for name, values in (("outcomes", query.outcomes), ("categories", query.categories)):
-                if values:
-                    any_of = Q()
-                    for value in values:
-                        any_of |= Q(**{f"{name}__contains": f" {value} "})
-                    documents = documents.filter(any_of)
         # A plain cursor: the ORM's per-value converters cost more than the search itself here.
         # Columns nobody reads at this stage come back as NULL: what a page shows is read for
         # that page only (_shown), and the long analysed text only when there are words.
@@ -630,17 +614,6 @@ class DatabaseSearchBackend(BaseSearchBackend):
         (STRONG_SHARE) left out of scored and kept."""
         required = self.required_matches(len(groups))
         location = query.location
-        slot_mask = self.slot_mask(query)
-        wanted = {
-            column: [f" {s} " for s in chosen]
-            for column, chosen in (
-                (OUTCOMES, query.outcomes),
-                (CATEGORIES, query.categories),
-                (AUDIENCES, query.audiences),
-                (LANGUAGES, query.languages),
-            )
-            if chosen
-        }
         district = f" {location.district_code} " if location and location.district_code else None
 
         if groups and connection.vendor in WEIGHT_SQL:
@@ -652,10 +625,6 @@ class DatabaseSearchBackend(BaseSearchBackend):
             match = self._match
         kept = []  # (row, distance, weights per variant per group)
         for row in self._candidates(query, groups):
-            if wanted and any(not any(v in row[col] for v in values) for col, values in wanted.items()):
-                continue
-            if slot_mask and not row[AVAILABILITY] & slot_mask:
-                continue
             distance = None
             if location is not None:
                 if row[LAT] is not None:
@@ -893,7 +862,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         each read in today's rotation order only as far as the page needs (exact count)."""
         columns = self._tier_columns(query, groups)
         names = list(columns)
-        documents = self._sql_filters(query)
+        documents = self._filtered(query)
         if len(groups) <= 1:
             found = self._walk_best(query, groups, documents.annotate(**columns), names)
             if found is not None:
