@@ -50,6 +50,8 @@ TARGET_GROWTH = 2.0
 # Timed calls per shape (search_data.SHAPES), and --shapes-only (skip the classic mix).
 SHAPE_COUNT = int(os.environ.get("BENCH_SHAPE_COUNT", "30"))
 SHAPES_ONLY = os.environ.get("BENCH_SHAPES_ONLY") == "1"
+# Distinct estimated queries per shape whose "about N" is compared with the exhaustive count.
+ABOUT_CHECKS = 5
 
 
 def database_path(kind: str, size: int) -> Path:
@@ -435,6 +437,8 @@ def measure_shapes(size: int, seed: int, today: date, count: int) -> dict:
     pages._places(search_data.town_count(size))
     settings.SEARCH_API_RATE_LIMIT_PER_MINUTE = 0
     backend = get_search_backend("database")
+    exhaustive = get_search_backend("database")
+    exhaustive.exhaustive = True
     client = Client()
     by_shape: dict[str, list] = {}
     for label, query, url in search_data.shape_queries(size, count + 3, seed, today):
@@ -443,6 +447,7 @@ def measure_shapes(size: int, seed: int, today: date, count: int) -> dict:
     for label, items in by_shape.items():
         log(f"size={size}: shape {label!r}")
         engine, engine_cpu, request, naive, counts, estimated = [], [], [], [], [], 0
+        about_errors, checked = [], set()
         for n, (query, url) in enumerate(items):
             started, cpu_started = time.perf_counter(), time.process_time()
             found = backend.search(query)
@@ -464,6 +469,10 @@ def measure_shapes(size: int, seed: int, today: date, count: int) -> dict:
                 naive.append(naive_s)
                 counts.append(found.count)
                 estimated += found.total_is_estimate
+                if found.total_is_estimate and len(checked) < ABOUT_CHECKS and url not in checked:
+                    # How far "about N" is from the exact count (untimed: every match read).
+                    checked.add(url)
+                    about_errors.append(found.count / exhaustive.search(query).count - 1)
         result[label] = {
             "engine": engine,
             "engine_cpu": engine_cpu,
@@ -471,6 +480,7 @@ def measure_shapes(size: int, seed: int, today: date, count: int) -> dict:
             "naive": naive,
             "count_mean": statistics.fmean(counts),
             "estimated": estimated / len(counts),
+            "about_errors": about_errors,
         }
     return result
 
@@ -987,12 +997,13 @@ def main(argv=None) -> int:
 def print_shapes(sizes: list[int], results: dict) -> None:
     """One row per shape and size: engine call, whole request and naive baseline, p50/p95 in
     ms; the naive/engine ratio (p95), growth from the smallest size (engine p95) and whether
-    the issue's targets hold (engine p95 <= 50 ms, growth <= 2x, request p95 <= 100 ms)."""
+    the issue's targets hold (engine p95 <= 50 ms, growth <= 2x, request p95 <= 100 ms); and for
+    estimated counts, the worst of up to ABOUT_CHECKS against the exhaustive count ("about±")."""
     small = sizes[0]
     print(
         f"{'shape':18} {'size':>6} {'eng p50':>8} {'eng p95':>8} {'cpu p95':>8} "
         f"{'req p50':>8} {'req p95':>8} {'naive p50':>9} {'naive p95':>9} {'ratio':>6} {'growth':>6} "
-        f"{'cpu gr':>6} {'results':>8} {'about':>5} targets",
+        f"{'cpu gr':>6} {'results':>8} {'about':>5} {'about±':>6} targets",
         flush=True,
     )
     for label in results[small]["shapes"]:
@@ -1011,9 +1022,17 @@ def print_shapes(sizes: list[int], results: dict) -> None:
                 f"{label:18} {short_size(size):>6} {e50:8.1f} {e95:8.1f} {c95:8.1f} {r50:8.1f} {r95:8.1f} "
                 f"{n50:9.1f} {n95:9.1f} {n95 / e95:6.1f} {growth:6.2f} {cpu_growth:6.2f} "
                 f"{shape['count_mean']:8.0f} "
-                f"{shape['estimated']:5.0%} {'yes' if met else 'no'}",
+                f"{shape['estimated']:5.0%} {about_error(shape):>6} {'yes' if met else 'no'}",
                 flush=True,
             )
+
+
+def about_error(shape: dict) -> str:
+    """The worst of the checked "about N" counts against the exact count, signed ("-4%")."""
+    errors = shape.get("about_errors") or []
+    if not errors:
+        return "-"
+    return f"{max(errors, key=abs):+.0%}"
 
 
 def database_line(r: dict, base: dict) -> str:

@@ -96,9 +96,16 @@ class SearchServedDistrict(models.Model):
         return f"{self.listing_id} covers {self.code}"
 
 
+# Listings that travel to people are counted per cell by how far they travel: (fewest, most)
+# miles of each band (a listing's radius is at most 100; 0, people come to them, is no limit).
+REACH_BANDS = ((1, 5), (6, 10), (11, 20), (21, 50), (51, 100))
+REACH_FIELDS = tuple(f"reach_{most}" for _, most in REACH_BANDS)
+
+
 class SearchCellCount(models.Model):
-    """How many indexed listings lie in each grid cell: the "about" estimate of a wide search
-    near a place scales by these (search/backends/database.py, `_about`).
+    """How many indexed listings lie in each grid cell, and how far those that travel go: the
+    "about" estimate of a wide search near a place scales by these (search/backends/database.py,
+    `_about`), counting only listings that reach the searcher.
 
     Kept by the backend whenever it writes or removes documents (recounted per touched cell, so
     exact after every write); reading ~1,300 of these rows costs ~1 ms, where counting 100,000
@@ -107,6 +114,12 @@ class SearchCellCount(models.Model):
 
     cell = models.IntegerField(primary_key=True)
     listings = models.PositiveIntegerField(default=0)
+    # Of those, how many travel up to each band's distance (REACH_BANDS); the rest have no limit.
+    reach_5 = models.PositiveIntegerField(default=0)
+    reach_10 = models.PositiveIntegerField(default=0)
+    reach_20 = models.PositiveIntegerField(default=0)
+    reach_50 = models.PositiveIntegerField(default=0)
+    reach_100 = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"cell {self.cell}: {self.listings}"
