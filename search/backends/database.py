@@ -5,17 +5,20 @@ The plan follows how people search here — nearly always near a place:
    indexed integer column), plus listings that name the searcher's postcode district as served.
    So the work grows with how many listings are *nearby*, not with the size of the country.
    With words as well as a place (SQLite), the FTS5 rows also carry place tokens (grid cell,
-   districts served), so only rows with one of the words *and* near here are read at all.
+   districts served), so only rows with one of the words *and* near here are read at all;
+   with several words, only rows with enough of them (all of two or three, three of four...),
+   unless none has enough.
    Without a place, candidates come from the full-text index (SQLite FTS5, or PostgreSQL full
    text), so only listings containing a query word are read.
-2. Filters, exact distance, service-area eligibility and text matching run over those
-   candidates in Python, on analysed terms stored with each document.
+2. Every filter the person chose runs in SQL; exact distance, service-area eligibility and
+   text matching run over the candidates in Python, on analysed terms stored with each document.
 3. Relevance uses inverse document frequency over the candidate set, so a word common in this
    area counts for less; then distance, fit and freshness; ties rotate daily.
 """
 
 import bisect
 import heapq
+import itertools
 import math
 import time
 import uuid
@@ -144,6 +147,10 @@ WEIGHT_SQL = {"sqlite": "instr({column}, %s)", "postgresql": "strpos({column}, %
 # (370 ms at 100,000 listings, on every search with a place).
 AVAILABLE_ANYWHERE = Q(anywhere__in=[True])
 
+
+# More combinations of query words than this are not written into one full-text query (8 words,
+# 6 required, are 28): the index then gives rows with any of the words, as for one word.
+MAX_FTS_COMBINATIONS = 40
 
 # Up to this many listings serving a district are given to the database as values (see below).
 SERVING_AS_VALUES = 5000
@@ -501,9 +508,14 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     # --- candidates ----------------------------------------------------------------------
 
-    def _text_filter(self, variants: set[str], *, places=()):
+    def _text_filter(self, variants: set[str], *, places=(), enough_of=()):
+        """Rows holding one of `variants`; on SQLite, with `enough_of` (the query's groups),
+        only rows holding enough of the groups (required_matches), and with `places`, only
+        rows carrying one of those place tokens (near here)."""
         if connection.vendor == "sqlite":
             expression = " OR ".join(f'"{v}"' for v in sorted(variants))
+            if enough_of:
+                expression = self.fts_enough(enough_of) or expression
             if places:
                 expression = f"({expression}) AND ({' OR '.join(places)})"
             # The expression is a parameter; only our own constant table name is interpolated.
@@ -525,6 +537,16 @@ class DatabaseSearchBackend(BaseSearchBackend):
             for column in ("title_terms", "vocabulary_terms", "body_terms"):
                 q |= Q(**{f"{column}__contains": f" {v} "})
         return q
+
+    @classmethod
+    def fts_enough(cls, groups) -> str:
+        """An FTS5 expression true for rows holding enough of the groups (each group: any of
+        its variants); "" when there would be too many combinations to write."""
+        required = cls.required_matches(len(groups))
+        if math.comb(len(groups), required) > MAX_FTS_COMBINATIONS:
+            return ""
+        terms = ["(" + " OR ".join(f'"{v}"' for v in sorted(group)) + ")" for group in groups]
+        return " OR ".join("(" + " AND ".join(c) + ")" for c in itertools.combinations(terms, required))
 
     @staticmethod
     def _filtered(query: SearchQuery):
@@ -573,7 +595,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
             documents = documents.alias(slots=F("availability").bitand(mask)).filter(slots__gt=0)
         return documents
 
-    def _candidates(self, query: SearchQuery, groups):
+    def _candidates(self, query: SearchQuery, groups, *, enough: bool = False):
+        """The rows a plan reads: every filter, near the place, holding a query word (with
+        `enough`, on SQLite, enough of the query's words: see _rank_all)."""
+        enough_of = groups if enough else ()
         documents = self._filtered(query)
         location = query.location
         if location is not None:
@@ -592,7 +617,9 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 districts = [location.district_code] if location.district_code else []
                 documents = documents.filter(
                     self._text_filter(
-                        set().union(*groups), places=[*place_tokens(cells, districts), ANYWHERE_TOKEN]
+                        set().union(*groups),
+                        places=[*place_tokens(cells, districts), ANYWHERE_TOKEN],
+                        enough_of=enough_of,
                     )
                 )
             elif groups and connection.vendor in WEIGHT_SQL:
@@ -600,7 +627,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 # database, not every nearby row (a row with none is never a result: _rank_all).
                 documents = documents.filter(self._has_any_sql(self.variants(groups)))
         elif groups:
-            documents = documents.filter(self._text_filter(set().union(*groups)))
+            documents = documents.filter(self._text_filter(set().union(*groups), enough_of=enough_of))
         # A plain cursor: the ORM's per-value converters cost more than the search itself here.
         # Columns nobody reads at this stage come back as NULL: what a page shows is read for
         # that page only (_shown), and the long analysed text only when there are words.
@@ -634,6 +661,36 @@ class DatabaseSearchBackend(BaseSearchBackend):
         """Read, filter and score every candidate: (scored, kept, relaxed, weak), the weak matches
         (STRONG_SHARE) left out of scored and kept."""
         required = self.required_matches(len(groups))
+        # Several words on SQLite: the full-text index gives only rows with enough of them (a row
+        # with one of three words was read, weighed and dropped: most of "dementia friendly lunch
+        # club" near a town). Rows with fewer are read only if none has enough (`relaxed`).
+        strict = len(groups) > 1 and connection.vendor == "sqlite"
+        kept = self._matching(query, groups, enough=strict)
+
+        # Enough of the words must match; if no listing has enough, show those with some of
+        # them rather than nothing (and say so), because an empty page helps nobody.
+        relaxed = False
+        if groups:
+            enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
+            if strict and not enough:
+                kept = self._matching(query, groups, enough=False)
+            relaxed = not enough and bool(kept)
+            kept = kept if relaxed else enough
+        # Listings that match far less well than the best (only through their tags, say, where
+        # others say the words themselves) are not results: they come after, as "other services
+        # nearby that may help", so a typo or "nearest first" cannot flood the page with them.
+        shares = self.text_shares(kept, groups)
+        scored = self._score(kept, query, groups, shares)
+        weak = [s for s, share in zip(scored, shares, strict=True) if share < STRONG_SHARE]
+        if weak:
+            scored = [s for s, share in zip(scored, shares, strict=True) if share >= STRONG_SHARE]
+            kept = [k for k, share in zip(kept, shares, strict=True) if share >= STRONG_SHARE]
+        return scored, kept, relaxed, weak
+
+    def _matching(self, query: SearchQuery, groups, *, enough: bool):
+        """(row, distance, weights per variant per group) of every candidate near the place (in
+        its radius, or covering the searcher's district, or available anywhere) that holds a
+        query word."""
         location = query.location
         district = f" {location.district_code} " if location and location.district_code else None
 
@@ -644,8 +701,8 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 return {v: row[positions[v]] for v in group if row[positions[v]]}
         else:
             match = self._match
-        kept = []  # (row, distance, weights per variant per group)
-        for row in self._candidates(query, groups):
+        kept = []
+        for row in self._candidates(query, groups, enough=enough):
             distance = None
             if location is not None:
                 if row[LAT] is not None:
@@ -661,24 +718,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             if matches is not None and not any(matches):
                 continue
             kept.append((row, distance, matches))
-
-        # Enough of the words must match; if no listing has enough, show those with some of
-        # them rather than nothing (and say so), because an empty page helps nobody.
-        relaxed = False
-        if groups:
-            enough = [k for k in kept if sum(1 for m in k[2] if m) >= required]
-            relaxed = not enough and bool(kept)
-            kept = kept if relaxed else enough
-        # Listings that match far less well than the best (only through their tags, say, where
-        # others say the words themselves) are not results: they come after, as "other services
-        # nearby that may help", so a typo or "nearest first" cannot flood the page with them.
-        shares = self.text_shares(kept, groups)
-        scored = self._score(kept, query, groups, shares)
-        weak = [s for s, share in zip(scored, shares, strict=True) if share < STRONG_SHARE]
-        if weak:
-            scored = [s for s, share in zip(scored, shares, strict=True) if share >= STRONG_SHARE]
-            kept = [k for k, share in zip(kept, shares, strict=True) if share >= STRONG_SHARE]
-        return scored, kept, relaxed, weak
+        return kept
 
     @staticmethod
     def _order(query: SearchQuery):
