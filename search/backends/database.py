@@ -4,8 +4,9 @@ The plan follows how people search here — nearly always near a place:
 1. Candidates come from the place first: the grid cells that cover the search circle (an
    indexed integer column), plus listings that name the searcher's postcode district as served.
    So the work grows with how many listings are *nearby*, not with the size of the country.
-   With words as well as a place (SQLite), the FTS5 rows also carry place tokens (grid cell,
-   districts served), so only rows with one of the words *and* near here are read at all;
+   With words as well as a place, the full-text documents (SQLite's FTS5 rows, PostgreSQL's
+   GIN-indexed tsvector) also carry place tokens (grid cell, districts served), so only rows
+   with one of the words *and* near here are read at all;
    with several words, only rows with enough of them (all of two or three, three of four...),
    unless none has enough.
    Without a place, candidates come from the full-text index (SQLite FTS5, or PostgreSQL full
@@ -117,6 +118,13 @@ COLUMNS = (
  BODY_TERMS, OUTCOMES, CATEGORIES, AUDIENCES, LANGUAGES, AVAILABILITY, PRICE, INTAKE, VERIFIED_UNTIL,
  CONFIRMED, ACCESS, ANYWHERE, RUNNER, SHOWN_PRICE, SHOWN_UNIT, SHOWN_MINUTES,
  PRICE_COUNT) = range(len(COLUMNS))  # fmt: skip
+# last_confirmed_at is read as its day's number (date.toordinal(), in UTC as stored): only the
+# day counts (freshness), and a timestamp cost ~3 us a row to load on PostgreSQL (Django's Python
+# time-zone loader), ~1.5 ms of a search reading 500 nearby listings.
+CONFIRMED_DAY_SQL = {
+    "postgresql": "((last_confirmed_at AT TIME ZONE 'UTC')::date - DATE '0001-01-01' + 1)",
+    "sqlite": "CAST(julianday(last_confirmed_at) - 1721424.5 AS INTEGER)",
+}
 # What a page of results shows, read for that page's rows only (not for every candidate).
 SHOWN = ("public_id", "title", "url", "summary", "provider_name", "price_per_hour_pence",
          "price_pence", "price_unit", "price_unit_minutes", "price_count")  # fmt: skip
@@ -147,6 +155,9 @@ WEIGHT_SQL = {"sqlite": "instr({column}, %s)", "postgresql": "strpos({column}, %
 # (370 ms at 100,000 listings, on every search with a place).
 AVAILABLE_ANYWHERE = Q(anywhere__in=[True])
 
+
+# "or" and "and" in each database's full-text query language.
+FULL_TEXT = {"sqlite": (" OR ", " AND "), "postgresql": (" | ", " & ")}
 
 # More combinations of query words than this are not written into one full-text query (8 words,
 # 6 required, are 28): the index then gives rows with any of the words, as for one word.
@@ -182,6 +193,17 @@ ANYWHERE_TOKEN = "qqanywhere"  # noqa: S105 (a search token, not a secret)
 def place_tokens(cells, districts) -> list[str]:
     """Full-text tokens for grid cells ("c534987") and served postcode districts ("dbl3")."""
     return [f"c{cell}" for cell in cells] + [f"d{code.lower()}" for code in districts]
+
+
+# PostgreSQL's full-text document: the analysed terms and the place tokens (grid cell "c…",
+# districts served "d…", available anywhere), as SQLite's FTS5 rows hold them (_fts_text), so
+# "these words near here" is one lookup in its GIN index (migration 0014), as on SQLite. A query
+# must spell the expression exactly so for the index to answer it.
+PG_DOCUMENT = (
+    "to_tsvector('simple', title_terms || ' ' || vocabulary_terms || ' ' || body_terms"
+    " || COALESCE(' c' || cell::text, '') || ' ' || regexp_replace(districts, '(\\S+)', 'd\\1', 'g')"
+    f" || CASE WHEN anywhere THEN ' {ANYWHERE_TOKEN}' ELSE '' END)"
+)
 
 
 def padded(values) -> str:
@@ -509,44 +531,45 @@ class DatabaseSearchBackend(BaseSearchBackend):
     # --- candidates ----------------------------------------------------------------------
 
     def _text_filter(self, variants: set[str], *, places=(), enough_of=()):
-        """Rows holding one of `variants`; on SQLite, with `enough_of` (the query's groups),
-        only rows holding enough of the groups (required_matches), and with `places`, only
-        rows carrying one of those place tokens (near here)."""
-        if connection.vendor == "sqlite":
-            expression = " OR ".join(f'"{v}"' for v in sorted(variants))
+        """Rows holding one of `variants`; with `enough_of` (the query's groups), only rows
+        holding enough of the groups (required_matches), and with `places` (place tokens),
+        only rows carrying one of them (near here). One full-text index lookup on SQLite and
+        PostgreSQL; a substring scan of every row on any other database."""
+        if connection.vendor in FULL_TEXT:
+            either, both = FULL_TEXT[connection.vendor]
+            expression = either.join(self.fts_terms(variants))
             if enough_of:
                 expression = self.fts_enough(enough_of) or expression
             if places:
-                expression = f"({expression}) AND ({' OR '.join(places)})"
-            # The expression is a parameter; only our own constant table name is interpolated.
+                expression = f"({expression}){both}({either.join(places)})"
+            # The expression is a parameter; only our own constants are interpolated.
+            if connection.vendor == "postgresql":
+                sql = f"{PG_DOCUMENT} @@ to_tsquery('simple', %s)"
+                return RawSQL(sql, [expression], output_field=BooleanField())  # noqa: S611
             sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
             return Q(pk__in=RawSQL(sql, [expression]))  # noqa: S611
-        if connection.vendor == "postgresql":
-            expression = " | ".join(sorted(variants))
-            return Q(
-                pk__in=RawSQL(
-                    "SELECT listing_id FROM search_searchdocument WHERE "
-                    "to_tsvector('simple', title_terms || ' ' || vocabulary_terms || ' ' || body_terms) "
-                    "@@ to_tsquery('simple', %s)",
-                    [expression],
-                )
-            )
-        # Any other database: substring scan (correct, slower).
         q = Q()
         for v in variants:
             for column in ("title_terms", "vocabulary_terms", "body_terms"):
                 q |= Q(**{f"{column}__contains": f" {v} "})
         return q
 
+    @staticmethod
+    def fts_terms(variants) -> list[str]:
+        """The variants as the database's full-text query words (FTS5 quotes each)."""
+        quote = '"{}"' if connection.vendor == "sqlite" else "{}"
+        return [quote.format(v) for v in sorted(variants)]
+
     @classmethod
     def fts_enough(cls, groups) -> str:
-        """An FTS5 expression true for rows holding enough of the groups (each group: any of
-        its variants); "" when there would be too many combinations to write."""
+        """A full-text query (FTS5 or tsquery) true for rows holding enough of the groups (each
+        group: any of its variants); "" when there would be too many combinations to write."""
         required = cls.required_matches(len(groups))
         if math.comb(len(groups), required) > MAX_FTS_COMBINATIONS:
             return ""
-        terms = ["(" + " OR ".join(f'"{v}"' for v in sorted(group)) + ")" for group in groups]
-        return " OR ".join("(" + " AND ".join(c) + ")" for c in itertools.combinations(terms, required))
+        either, both = FULL_TEXT[connection.vendor]
+        terms = ["(" + either.join(cls.fts_terms(group)) + ")" for group in groups]
+        return either.join("(" + both.join(c) + ")" for c in itertools.combinations(terms, required))
 
     @staticmethod
     def _filtered(query: SearchQuery):
@@ -597,7 +620,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
 
     def _candidates(self, query: SearchQuery, groups, *, enough: bool = False):
         """The rows a plan reads: every filter, near the place, holding a query word (with
-        `enough`, on SQLite, enough of the query's words: see _rank_all)."""
+        `enough`, enough of the query's words: see _rank_all)."""
         enough_of = groups if enough else ()
         documents = self._filtered(query)
         location = query.location
@@ -606,14 +629,11 @@ class DatabaseSearchBackend(BaseSearchBackend):
                 location.latitude, location.longitude, query.radius_miles
             )
             cells = cells_covering(min_lat, max_lat, min_lon, max_lon)
-            # The cell narrows by index; the exact box trims the cells' corners.
-            near = Q(cell__in=cells, latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon))
-            if location.district_code:
-                near |= serving_districts([location.district_code])
-            # Available anywhere: no place of its own, so found from every place.
-            documents = documents.filter(near | AVAILABLE_ANYWHERE)
-            if groups and connection.vendor == "sqlite":
-                # Only rows with one of the words *and* near here: cost follows nearby matches.
+            if groups and connection.vendor in FULL_TEXT:
+                # Rows with the words *and* near here, in one full-text lookup: the place tokens
+                # are the cells, the searcher's district as served, and available anywhere, so
+                # cost follows nearby matches (the exact distance is _matching's). Beside "near
+                # here" as well, PostgreSQL read every nearby row by the cell index instead.
                 districts = [location.district_code] if location.district_code else []
                 documents = documents.filter(
                     self._text_filter(
@@ -622,10 +642,15 @@ class DatabaseSearchBackend(BaseSearchBackend):
                         enough_of=enough_of,
                     )
                 )
-            elif groups and connection.vendor in WEIGHT_SQL:
-                # PostgreSQL: the nearby rows (by index) that hold one of the words leave the
-                # database, not every nearby row (a row with none is never a result: _rank_all).
-                documents = documents.filter(self._has_any_sql(self.variants(groups)))
+            else:
+                # The cell narrows by index; the exact box trims the cells' corners.
+                near = Q(
+                    cell__in=cells, latitude__range=(min_lat, max_lat), longitude__range=(min_lon, max_lon)
+                )
+                if location.district_code:
+                    near |= serving_districts([location.district_code])
+                # Available anywhere: no place of its own, so found from every place.
+                documents = documents.filter(near | AVAILABLE_ANYWHERE)
         elif groups:
             documents = documents.filter(self._text_filter(set().union(*groups), enough_of=enough_of))
         # A plain cursor: the ORM's per-value converters cost more than the search itself here.
@@ -633,7 +658,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         # that page only (_shown), and the long analysed text only when there are words.
         weighed = groups and connection.vendor in WEIGHT_SQL
         skipped = SHOWN if groups and not weighed else (*SHOWN, *TERMS)
-        columns = [Value(None, output_field=TextField()) if c in skipped else F(c) for c in COLUMNS]
+        columns = [self._column(c, skipped) for c in COLUMNS]
         if weighed:
             # Each variant's field weight (see _match) computed where the text is, after the
             # other columns, in `variants` order: the long analysed text never leaves the database.
@@ -661,10 +686,10 @@ class DatabaseSearchBackend(BaseSearchBackend):
         """Read, filter and score every candidate: (scored, kept, relaxed, weak), the weak matches
         (STRONG_SHARE) left out of scored and kept."""
         required = self.required_matches(len(groups))
-        # Several words on SQLite: the full-text index gives only rows with enough of them (a row
+        # Several words: the full-text index gives only rows with enough of them (a row
         # with one of three words was read, weighed and dropped: most of "dementia friendly lunch
         # club" near a town). Rows with fewer are read only if none has enough (`relaxed`).
-        strict = len(groups) > 1 and connection.vendor == "sqlite"
+        strict = len(groups) > 1 and connection.vendor in FULL_TEXT
         kept = self._matching(query, groups, enough=strict)
 
         # Enough of the words must match; if no listing has enough, show those with some of
@@ -1182,13 +1207,23 @@ class DatabaseSearchBackend(BaseSearchBackend):
         return self._scaled(facets, total / len(sample)), False
 
     @staticmethod
+    def _column(name: str, skipped=()):
+        """What to read for one of COLUMNS: NULL if `skipped`, last_confirmed_at as its day
+        (CONFIRMED_DAY_SQL), any other the column itself."""
+        if name in skipped:
+            return Value(None, output_field=TextField())
+        if name == "last_confirmed_at":
+            return RawSQL(CONFIRMED_DAY_SQL[connection.vendor], [], output_field=IntegerField())  # noqa: S611
+        return F(name)
+
+    @staticmethod
     def _rows(ids) -> dict[int, tuple]:
         """{listing id: its COLUMNS row} for one page of listings."""
         if not ids:
             return {}
         sql, params = (
             SearchDocument.objects.filter(listing_id__in=ids)
-            .values_list(*(Value(None, output_field=TextField()) if c in TERMS else F(c) for c in COLUMNS))
+            .values_list(*(DatabaseSearchBackend._column(c, TERMS) for c in COLUMNS))
             .query.sql_with_params()
         )
         with connection.cursor() as cursor:
@@ -1236,15 +1271,6 @@ class DatabaseSearchBackend(BaseSearchBackend):
             )
         ]
         return RawSQL(" + ".join(parts), [token] * len(parts), output_field=IntegerField())  # noqa: S611
-
-    @staticmethod
-    def _has_any_sql(variants: list[str]):
-        """SQL true when a row's analysed text holds one of `variants` (any field)."""
-        find = WEIGHT_SQL[connection.vendor]
-        columns = [column for column, _, _ in FIELD_BITS]
-        tests = [f"{find.format(column=column)} > 0" for _ in variants for column in columns]
-        params = [f" {variant} " for variant in variants for _ in columns]
-        return RawSQL(f"({' OR '.join(tests)})", params, output_field=BooleanField())  # noqa: S611
 
     @staticmethod
     def _match(group: set[str], row) -> dict[str, float]:
@@ -1300,7 +1326,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         scored = []
         for (row, distance, _), text_share in zip(kept, shares, strict=True):
             fit = sum(1 for s in requested if s in row[OUTCOMES]) / len(requested) if requested else 1.0
-            age_days = (now - row[CONFIRMED].date()).days
+            age_days = now.toordinal() - row[CONFIRMED]
             score = text_share * distance_factor(distance) * freshness_factor(age_days) * (0.5 + 0.5 * fit)
             scored.append((row, score, distance, rotation_key(row[ID], now)))
         return scored
@@ -1362,7 +1388,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
             price_per_hour_pence=row[PRICE],
             intake=row[INTAKE],
             verified=row[VERIFIED_UNTIL] is not None and row[VERIFIED_UNTIL] >= query.today,
-            stale=freshness_factor((query.today - row[CONFIRMED].date()).days) < 1,
+            stale=freshness_factor(query.today.toordinal() - row[CONFIRMED]) < 1,
             latitude=row[LAT],
             longitude=row[LON],
             distance_miles=shown_distance(distance),

@@ -71,3 +71,18 @@ def test_a_search_near_a_place_never_scans_every_listing(querystring):
     assert plans, "the search read no documents at all"
     scans = [(sql, plan) for sql, plan in plans if any(full_scan(line) for line in plan)]
     assert not scans, "\n\n".join(f"{sql}\n  {plan}" for sql, plan in scans)
+
+
+@pytest.mark.parametrize("querystring", ["q=swimming&radius=10", "q=swimming+coach&radius=5"])
+def test_on_postgresql_words_near_a_place_are_one_lookup_in_the_full_text_index(querystring):
+    """The GIN index holds the place tokens too (migration 0014): PostgreSQL asks it for "these
+    words near here" as SQLite asks FTS5, rather than looking for the words in every nearby row.
+    An expression spelt differently from the index's would not use it (nor fail)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's query plans (SQLite's FTS5 table is test_enough_words')")
+    plans = plans_of_searches(querystring)
+
+    texts = [(sql, plan) for sql, plan in plans if "to_tsvector" in sql]
+    assert texts, "no statement asked the full-text index"
+    for sql, plan in texts:
+        assert any("search_document_terms_places_fts" in line for line in plan), f"{sql}\n  {plan}"

@@ -16,7 +16,7 @@ with idf = ln(1 + (n - df + 0.5) / (df + 0.5)) over the n matching candidates.
 """
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -56,7 +56,8 @@ def row(listing_id, **values):
         "price_per_hour_pence": 1800,
         "intake": "taking",
         "verified_until": None,
-        "last_confirmed_at": datetime(2026, 11, 1, 10, 0),
+        # Read as its day's number (database.CONFIRMED_DAY_SQL).
+        "last_confirmed_at": date(2026, 11, 1).toordinal(),
         "access_features": " ",
     }
     defaults.update(values)
@@ -101,7 +102,7 @@ def test_the_database_score_is_the_formula_and_nothing_else():
         text="tandem canal", location=BL3, outcomes=("get-out-and-about", "eat-well"), today=TODAY
     )
     groups = [{"tandem"}, {"canal"}]
-    confirmed = [datetime(2026, 11, 1), datetime(2025, 1, 1), datetime(2026, 6, 1)]
+    confirmed = [date(2026, 11, 1).toordinal(), date(2025, 1, 1).toordinal(), date(2026, 6, 1).toordinal()]
     rows = [
         row(1, last_confirmed_at=confirmed[0]),
         row(2, last_confirmed_at=confirmed[1], outcomes=" get-out-and-about eat-well "),
@@ -115,7 +116,7 @@ def test_the_database_score_is_the_formula_and_nothing_else():
     distances = [0.4, 3.0, 7.5]
     kept = list(zip(rows, distances, matches, strict=True))
     scores = [s for _, s, _, _ in DatabaseSearchBackend()._score(kept, query, groups)]
-    days = [(TODAY - c.date()).days for c in confirmed]
+    days = [TODAY.toordinal() - c for c in confirmed]
     assert scores == pytest.approx(expected(matches, distances, days, [0.5, 1.0, 0.0]), rel=1e-12)
 
     # Whatever else a row says (verified, price, intake, access, audiences, ...) changes nothing.
@@ -133,7 +134,7 @@ def test_without_words_place_or_outcomes_every_score_is_freshness_alone():
     kept = [
         (row(1, **PROVIDER_SET), None, None),
         (row(2), None, None),
-        (row(3, last_confirmed_at=datetime(2024, 1, 1)), None, None),
+        (row(3, last_confirmed_at=date(2024, 1, 1).toordinal()), None, None),
     ]
     scores = [s for _, s, _, _ in DatabaseSearchBackend()._score(kept, query, [])]
     assert scores == [1.0, 1.0, 0.5]
